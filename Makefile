@@ -1,0 +1,105 @@
+# drip - build, test, demo.
+#
+#   make            build ./drip (installs missing build dependencies first)
+#   make check      build and run every test through prove
+#   make asan       the same tests under AddressSanitizer and UBSan
+#   make demo       a demo workspace in a temporary directory
+#   make install    PREFIX=/usr/local (binary, man pages, completions)
+#   make CC=clang   any of the above with clang
+#
+# Build output goes to build/ (never committed).  On a Debian machine the
+# targets install what is missing with apt-get; elsewhere install libyaml,
+# libcsv, libgit2, libsodium and pkg-config yourself.
+
+CC ?= cc
+CFLAGS ?= -O2 -g
+PREFIX ?= /usr/local
+DESTDIR ?=
+B ?= build
+
+# Debian packages: to build, and to run the tests.
+BUILD_PKGS = make gcc pkg-config libyaml-dev libcsv-dev libgit2-dev libsodium-dev
+TEST_PKGS = git perl tzdata man-db groff-base bash-completion zsh fish valgrind
+
+WARN = -std=c17 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+	-Wmissing-prototypes -Wno-missing-field-initializers
+DEFS = -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
+INCS = -I. -Iformats -Icore -Icmd
+PKG = yaml-0.1 libgit2 libsodium
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKG) 2>/dev/null)
+PKG_LIBS = $(shell pkg-config --libs $(PKG) 2>/dev/null || echo -lyaml -lgit2 -lsodium)
+ALL_CFLAGS = $(WARN) $(DEFS) $(INCS) $(PKG_CFLAGS) $(CFLAGS)
+LIBS = $(PKG_LIBS) -lcsv
+
+LIB_SRC = $(sort $(wildcard formats/*.c core/*.c))
+CMD_SRC = $(sort $(wildcard cmd/*.c))
+UNIT_SRC = $(sort $(wildcard testdata/unit/t_*.c))
+LIB_OBJ = $(LIB_SRC:%.c=$(B)/%.o)
+CMD_OBJ = $(CMD_SRC:%.c=$(B)/%.o)
+UNIT_BIN = $(UNIT_SRC:testdata/unit/%.c=$(B)/unit/%)
+E2E = $(sort $(wildcard testdata/t/t[0-9]*.sh))
+HDRS = $(wildcard formats/*.h core/*.h cmd/*.h)
+
+.PHONY: all deps test-deps build check check-run asan demo install clean bench
+
+all: deps
+	@$(MAKE) --no-print-directory build
+
+# Install missing Debian packages.  apt-get update runs only when something
+# is missing, so a machine that has everything never touches the network.
+deps:
+	@sh testdata/deps.sh $(BUILD_PKGS) $(if $(filter clang%,$(notdir $(CC))),clang)
+
+test-deps:
+	@sh testdata/deps.sh $(BUILD_PKGS) $(TEST_PKGS) $(if $(filter clang%,$(notdir $(CC))),clang)
+
+build: drip $(UNIT_BIN)
+
+drip: $(CMD_OBJ) $(B)/libdrip.a
+	$(CC) $(ALL_CFLAGS) -o $@ $(CMD_OBJ) $(B)/libdrip.a $(LIBS) $(LDFLAGS)
+
+$(B)/libdrip.a: $(LIB_OBJ)
+	@rm -f $@
+	$(AR) rcs $@ $(LIB_OBJ)
+
+$(B)/%.o: %.c $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(B)/unit/%: testdata/unit/%.c testdata/unit/tap.h $(B)/libdrip.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(B)/libdrip.a $(LIBS) $(LDFLAGS)
+
+# Every test, through prove (TAP): the C unit tests, then the end-to-end
+# scripts, which run ./drip against temporary git workspaces.
+check: test-deps
+	@$(MAKE) --no-print-directory check-run
+
+check-run: build
+	DRIP=$(CURDIR)/drip prove $(PROVE_FLAGS) $(UNIT_BIN) $(E2E)
+
+asan: test-deps
+	@$(MAKE) --no-print-directory B=build/asan \
+		CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
+		LDFLAGS="-fsanitize=address,undefined" check-run
+
+demo: deps
+	@$(MAKE) --no-print-directory build
+	@sh testdata/demo.sh $(CURDIR)/drip
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
+		$(DESTDIR)$(PREFIX)/share/man/man5 $(DESTDIR)$(PREFIX)/share/man/man7 \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions \
+		$(DESTDIR)$(PREFIX)/share/zsh/site-functions \
+		$(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d
+	install -m 755 drip $(DESTDIR)$(PREFIX)/bin/drip
+	install -m 644 man/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+	install -m 644 man/*.5 $(DESTDIR)$(PREFIX)/share/man/man5/
+	install -m 644 man/*.7 $(DESTDIR)$(PREFIX)/share/man/man7/
+	install -m 644 completions/drip.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/drip
+	install -m 644 completions/_drip $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_drip
+	install -m 644 completions/drip.fish $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/drip.fish
+
+clean:
+	rm -rf $(B) build drip
