@@ -1,0 +1,840 @@
+/*
+ * store.c - the workspace's git repository, through libgit2.
+ *
+ * A commit is HEAD's tree with exactly the given paths replaced or removed
+ * (git_tree_create_updated builds the nested trees), so drip never needs
+ * the index to decide what it commits and never picks up someone else's
+ * staged work.  Blobs are streamed from disk.  The branch moves by
+ * compare-and-swap on its old value; when another process committed in
+ * between, the same blobs are applied to the new HEAD and tried again.
+ */
+#include "store.h"
+
+#include "arena.h"
+#include "err.h"
+#include "sbuf.h"
+
+#include <git2.h>
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+/* How often a commit is rebuilt when the branch keeps moving under us. */
+#define STORE_CAS_TRIES 5
+
+/* The identity used when git config has none (SPEC §1). */
+#define STORE_DEFAULT_NAME "drip"
+#define STORE_DEFAULT_EMAIL "drip@localhost"
+
+struct store {
+	git_repository *repo;
+	char *workdir;			/* absolute, ends with '/' */
+	void (*before_update)(void *);	/* test hook, see store.h */
+	void *before_update_arg;
+};
+
+/* HEAD as store_commit and the readers need it. */
+struct head {
+	git_reference *ref;	/* HEAD itself */
+	const char *branch;	/* its target, e.g. "refs/heads/main"; NULL when detached */
+	int unborn;		/* the branch has no commit yet */
+	git_oid id;		/* the commit, unless unborn */
+	git_commit *commit;
+	git_tree *tree;		/* NULL when unborn */
+};
+
+/* One path of a commit. */
+struct item {
+	const char *rel;	/* as given by the caller */
+	char *full;		/* workdir + rel */
+	int present;		/* exists on disk, so upserted, else removed */
+	struct stat st;		/* taken before the blob was made, for the index */
+	git_oid id;
+	git_filemode_t mode;
+};
+
+/* Fill err with what we tried and libgit2's last message. */
+static int __attribute__((format(printf, 3, 4)))
+fail_git(struct drip_err *err, int code, const char *fmt, ...)
+{
+	const git_error *ge = git_error_last();
+	char what[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof what, fmt, ap);
+	va_end(ap);
+	return err_set(err, code, NULL, 0, 0, "%s: %s", what,
+		       ge && ge->message ? ge->message : "unknown libgit2 error");
+}
+
+/*
+ * A path drip may commit: relative, no empty, "." or ".." component, and
+ * nothing inside .git (compared without case, as git does for file systems
+ * that ignore it).
+ */
+static int
+check_path(const char *path, struct drip_err *err)
+{
+	const char *p = path, *end;
+	size_t len;
+
+	if (*path == '\0' || *path == '/')
+		goto bad;
+	for (;;) {
+		end = strchr(p, '/');
+		len = end ? (size_t)(end - p) : strlen(p);
+		if (len == 0 || (len == 1 && p[0] == '.') ||
+		    (len == 2 && p[0] == '.' && p[1] == '.') ||
+		    (len == 4 && strncasecmp(p, ".git", 4) == 0))
+			goto bad;
+		if (end == NULL)
+			return 0;
+		p = end + 1;
+	}
+bad:
+	return err_set(err, DRIP_EFAIL, NULL, 0, 0,
+		       "'%s' is not a path inside the workspace", path);
+}
+
+/* A path under the git directory as users see it: relative to the root
+ * when the git directory is inside the work tree. */
+static const char *
+shown_path(const struct store *s, const char *abs)
+{
+	size_t n = strlen(s->workdir);
+
+	return strncmp(abs, s->workdir, n) == 0 ? abs + n : abs;
+}
+
+int
+store_init(const char *dir, struct drip_err *err)
+{
+	git_repository_init_options opts;
+	git_repository *repo = NULL;
+	int rc, ret = -1;
+
+	if (git_libgit2_init() < 0)
+		return fail_git(err, DRIP_EFAIL, "cannot initialise libgit2");
+	rc = git_repository_open_ext(&repo, dir, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL);
+	if (rc == 0) {
+		ret = 0;
+		goto out;
+	}
+	if (rc != GIT_ENOTFOUND) {
+		fail_git(err, DRIP_EFAIL, "cannot open '%s'", dir);
+		goto out;
+	}
+	if (git_repository_init_options_init(&opts, GIT_REPOSITORY_INIT_OPTIONS_VERSION) < 0) {
+		fail_git(err, DRIP_EFAIL, "cannot create a repository in '%s'", dir);
+		goto out;
+	}
+	opts.flags |= GIT_REPOSITORY_INIT_MKPATH;
+	opts.initial_head = "main";
+	if (git_repository_init_ext(&repo, dir, &opts) < 0) {
+		fail_git(err, DRIP_EFAIL, "cannot create a repository in '%s'", dir);
+		goto out;
+	}
+	ret = 0;
+out:
+	git_repository_free(repo);
+	git_libgit2_shutdown();
+	return ret;
+}
+
+int
+store_open(const char *root, struct store **out, struct drip_err *err)
+{
+	git_repository *repo = NULL;
+	struct store *s;
+	const char *wd;
+	int rc;
+
+	*out = NULL;
+	if (git_libgit2_init() < 0)
+		return fail_git(err, DRIP_EFAIL, "cannot initialise libgit2");
+	rc = git_repository_open_ext(&repo, root, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL);
+	if (rc == GIT_ENOTFOUND) {
+		err_set(err, DRIP_ENOINPUT, NULL, 0, 0,
+			"'%s' is not a git repository; run 'drip init' first", root);
+		goto fail;
+	}
+	if (rc < 0) {
+		fail_git(err, DRIP_EFAIL, "cannot open the repository in '%s'", root);
+		goto fail;
+	}
+	wd = git_repository_workdir(repo);
+	if (wd == NULL) {
+		err_set(err, DRIP_EFAIL, NULL, 0, 0,
+			"'%s' is a bare repository; a workspace needs a work tree", root);
+		goto fail;
+	}
+	s = xcalloc(1, sizeof *s);
+	s->repo = repo;
+	s->workdir = xstrdup(wd);
+	*out = s;
+	return 0;
+fail:
+	git_repository_free(repo);
+	git_libgit2_shutdown();
+	return -1;
+}
+
+void
+store_close(struct store *s)
+{
+	if (s == NULL)
+		return;
+	git_repository_free(s->repo);
+	free(s->workdir);
+	free(s);
+	git_libgit2_shutdown();
+}
+
+void
+store_set_before_update(struct store *s, void (*fn)(void *arg), void *arg)
+{
+	s->before_update = fn;
+	s->before_update_arg = arg;
+}
+
+static void
+head_free(struct head *h)
+{
+	git_tree_free(h->tree);
+	git_commit_free(h->commit);
+	git_reference_free(h->ref);
+	memset(h, 0, sizeof *h);
+}
+
+/* Read HEAD without requiring a commit: an unborn branch is not an error. */
+static int
+head_read(struct store *s, struct head *h, struct drip_err *err)
+{
+	int rc;
+
+	memset(h, 0, sizeof *h);
+	if (git_reference_lookup(&h->ref, s->repo, "HEAD") < 0)
+		return fail_git(err, DRIP_EFAIL, "cannot read HEAD");
+	if (git_reference_type(h->ref) == GIT_REFERENCE_SYMBOLIC) {
+		h->branch = git_reference_symbolic_target(h->ref);
+		rc = git_reference_name_to_id(&h->id, s->repo, h->branch);
+		if (rc == GIT_ENOTFOUND) {
+			h->unborn = 1;
+			return 0;
+		}
+		if (rc < 0) {
+			fail_git(err, DRIP_EFAIL, "cannot resolve '%s'", h->branch);
+			goto fail;
+		}
+	} else {
+		git_oid_cpy(&h->id, git_reference_target(h->ref));
+	}
+	if (git_commit_lookup(&h->commit, s->repo, &h->id) < 0 ||
+	    git_commit_tree(&h->tree, h->commit) < 0) {
+		fail_git(err, DRIP_EFAIL, "cannot read the commit at HEAD");
+		goto fail;
+	}
+	return 0;
+fail:
+	head_free(h);
+	return -1;
+}
+
+/*
+ * The lock files that block a commit, as absolute paths (malloc'ed; the
+ * caller frees each).  Returns how many were filled, at most 3.
+ */
+static size_t
+lock_paths(struct store *s, char *out[3])
+{
+	const char *gd = git_repository_path(s->repo);
+	const char *cd = git_repository_commondir(s->repo);
+	git_reference *head = NULL;
+	struct sbuf sb = SBUF_INIT;
+	size_t k = 0;
+
+	sbuf_printf(&sb, "%sindex.lock", gd);
+	out[k++] = sbuf_detach(&sb, NULL);
+	sbuf_printf(&sb, "%sHEAD.lock", gd);
+	out[k++] = sbuf_detach(&sb, NULL);
+	if (git_reference_lookup(&head, s->repo, "HEAD") == 0 &&
+	    git_reference_type(head) == GIT_REFERENCE_SYMBOLIC) {
+		sbuf_printf(&sb, "%s%s.lock", cd ? cd : gd, git_reference_symbolic_target(head));
+		out[k++] = sbuf_detach(&sb, NULL);
+	}
+	git_reference_free(head);
+	return k;
+}
+
+int
+store_stale_lock(struct store *s, int64_t max_age_secs, int64_t now,
+		 char *path_out, size_t n)
+{
+	char *paths[3];
+	struct stat st;
+	size_t k, i;
+	int ret = 0, w;
+
+	if (now < 0)
+		now = (int64_t)time(NULL);
+	k = lock_paths(s, paths);
+	for (i = 0; i < k && ret == 0; i++) {
+		if (lstat(paths[i], &st) < 0)
+			continue;
+		w = snprintf(path_out, n, "%s", shown_path(s, paths[i]));
+		if (w < 0 || (size_t)w >= n) {
+			errno = ENAMETOOLONG;
+			ret = -1;
+		} else if (now - (int64_t)st.st_mtime > max_age_secs) {
+			ret = unlink(paths[i]) < 0 && errno != ENOENT ? -1 : 2;
+		} else {
+			ret = 1;
+		}
+	}
+	for (i = 0; i < k; i++)
+		free(paths[i]);
+	return ret;
+}
+
+/* Refuse to start while git (or a crashed git) holds one of its locks. */
+static int
+check_locks(struct store *s, struct drip_err *err)
+{
+	char *paths[3];
+	size_t k, i;
+	int ret = 0;
+
+	k = lock_paths(s, paths);
+	for (i = 0; i < k; i++) {
+		if (ret == 0 && access(paths[i], F_OK) == 0)
+			ret = err_set(err, DRIP_ETEMP, NULL, 0, 0,
+				      "'%s' exists; another git process is running, or one "
+				      "crashed and the file must be removed",
+				      shown_path(s, paths[i]));
+		free(paths[i]);
+	}
+	return ret;
+}
+
+static int
+cmp_item(const void *a, const void *b)
+{
+	return strcmp(((const struct item *)a)->rel, ((const struct item *)b)->rel);
+}
+
+/* Validate, sort and deduplicate the paths, and make a blob of each file
+ * present.  Blobs do not depend on HEAD, so a retry reuses them. */
+static int
+items_prepare(struct store *s, const char *const *paths, size_t n,
+	      struct item **out, size_t *nout, struct drip_err *err)
+{
+	struct item *it;
+	size_t i, k = 0;
+
+	*out = NULL;
+	*nout = 0;
+	for (i = 0; i < n; i++)
+		if (check_path(paths[i], err) < 0)
+			return -1;
+	if (n == 0)
+		return 0;
+	it = xcalloc(n, sizeof *it);
+	for (i = 0; i < n; i++)
+		it[i].rel = paths[i];
+	qsort(it, n, sizeof *it, cmp_item);
+	for (i = 0; i < n; i++)
+		if (k == 0 || strcmp(it[k - 1].rel, it[i].rel) != 0)
+			it[k++] = it[i];
+	*out = it;
+	*nout = k;
+	for (i = 0; i < k; i++) {
+		struct sbuf sb = SBUF_INIT;
+
+		sbuf_printf(&sb, "%s%s", s->workdir, it[i].rel);
+		it[i].full = sbuf_detach(&sb, NULL);
+		if (lstat(it[i].full, &it[i].st) < 0) {
+			if (errno == ENOENT || errno == ENOTDIR)
+				continue;
+			return err_sys(err, DRIP_EFAIL, NULL, "cannot commit '%s'", it[i].rel);
+		}
+		/* A symlink would commit whatever it points at; drip only
+		 * ever writes regular files. */
+		if (!S_ISREG(it[i].st.st_mode))
+			return err_set(err, DRIP_EFAIL, NULL, 0, 0,
+				       "cannot commit '%s': not a regular file", it[i].rel);
+		if (git_blob_create_from_disk(&it[i].id, s->repo, it[i].full) < 0)
+			return fail_git(err, DRIP_EFAIL, "cannot store '%s'", it[i].rel);
+		it[i].present = 1;
+		it[i].mode = it[i].st.st_mode & S_IXUSR ? GIT_FILEMODE_BLOB_EXECUTABLE
+							: GIT_FILEMODE_BLOB;
+	}
+	return 0;
+}
+
+static void
+items_free(struct item *it, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(it[i].full);
+	free(it);
+}
+
+/* user.name or user.email from the repository's config (all levels), or
+ * dflt when unset or empty.  The result is malloc'ed. */
+static int
+config_string(git_config *cfg, const char *key, const char *dflt, char **out,
+	      struct drip_err *err)
+{
+	git_buf buf = GIT_BUF_INIT;
+	int rc;
+
+	*out = NULL;
+	rc = git_config_get_string_buf(&buf, cfg, key);
+	if (rc < 0 && rc != GIT_ENOTFOUND)
+		fail_git(err, DRIP_ECONFIG, "cannot read git config '%s'", key);
+	else
+		*out = xstrdup(rc == 0 && buf.ptr && buf.ptr[0] ? buf.ptr : dflt);
+	git_buf_dispose(&buf);
+	return *out ? 0 : -1;
+}
+
+static int
+make_signature(struct store *s, int64_t now, git_signature **sig, struct drip_err *err)
+{
+	git_config *cfg = NULL;
+	char *name = NULL, *email = NULL;
+	int ret = -1, rc;
+
+	*sig = NULL;
+	if (git_repository_config(&cfg, s->repo) < 0) {
+		fail_git(err, DRIP_ECONFIG, "cannot read git config");
+		goto out;
+	}
+	if (config_string(cfg, "user.name", STORE_DEFAULT_NAME, &name, err) < 0 ||
+	    config_string(cfg, "user.email", STORE_DEFAULT_EMAIL, &email, err) < 0)
+		goto out;
+	if (now >= 0)
+		rc = git_signature_new(sig, name, email, (git_time_t)now, 0);
+	else
+		rc = git_signature_now(sig, name, email);
+	if (rc < 0) {
+		fail_git(err, DRIP_ECONFIG, "bad git identity '%s <%s>'", name, email);
+		goto out;
+	}
+	ret = 0;
+out:
+	free(name);
+	free(email);
+	git_config_free(cfg);
+	return ret;
+}
+
+/*
+ * The tree HEAD would have with the items applied.  A removal of a path
+ * HEAD does not have is dropped: libgit2 refuses to remove what is not
+ * there, and for us it simply means there is nothing to do.
+ */
+static int
+build_tree(struct store *s, const struct head *h, const struct item *it, size_t n,
+	   git_oid *tree_id, struct drip_err *err)
+{
+	git_tree_update *up;
+	git_tree_entry *e;
+	size_t i, k = 0;
+	int ret = -1;
+
+	up = xcalloc(n ? n : 1, sizeof *up);
+	for (i = 0; i < n; i++) {
+		if (!it[i].present) {
+			if (h->tree == NULL)
+				continue;
+			if (git_tree_entry_bypath(&e, h->tree, it[i].rel) < 0)
+				continue;
+			git_tree_entry_free(e);
+			up[k].action = GIT_TREE_UPDATE_REMOVE;
+		} else {
+			up[k].action = GIT_TREE_UPDATE_UPSERT;
+			git_oid_cpy(&up[k].id, &it[i].id);
+			up[k].filemode = it[i].mode;
+		}
+		up[k++].path = it[i].rel;
+	}
+	if (git_tree_create_updated(tree_id, s->repo, h->tree, k, up) < 0) {
+		fail_git(err, DRIP_EFAIL, "cannot build the tree to commit");
+		goto out;
+	}
+	ret = 0;
+out:
+	free(up);
+	return ret;
+}
+
+/* Is tree_id the same tree as HEAD's (an unborn HEAD counts as empty)? */
+static int
+tree_unchanged(struct store *s, const struct head *h, const git_oid *tree_id,
+	       int *same, struct drip_err *err)
+{
+	git_tree *t = NULL;
+
+	if (h->tree) {
+		*same = git_oid_equal(tree_id, git_tree_id(h->tree));
+		return 0;
+	}
+	if (git_tree_lookup(&t, s->repo, tree_id) < 0)
+		return fail_git(err, DRIP_EFAIL, "cannot read the new tree");
+	*same = git_tree_entrycount(t) == 0;
+	git_tree_free(t);
+	return 0;
+}
+
+/* The reflog line, as git writes it: "commit: FIRST LINE". */
+static void
+reflog_message(struct sbuf *sb, const struct head *h, const char *message)
+{
+	size_t len = strcspn(message, "\n");
+
+	sbuf_printf(sb, "commit%s: %.*s", h->unborn ? " (initial)" : "", (int)len, message);
+}
+
+/*
+ * One attempt: commit the items on top of the current HEAD and move the
+ * branch if it still is where we read it.  Returns 0 when done (*committed
+ * says whether a commit was made), 1 when the branch moved and the caller
+ * should try again, -1 on error.
+ */
+static int
+commit_once(struct store *s, const struct item *it, size_t n, const char *message,
+	    const git_signature *sig, int *committed, git_oid *result,
+	    struct drip_err *err)
+{
+	struct head h;
+	struct sbuf log = SBUF_INIT;
+	git_reference *ref = NULL;
+	git_tree *tree = NULL;
+	const git_commit *parents[1];
+	git_oid tree_id, cid;
+	int ret = -1, same = 0, rc;
+
+	if (head_read(s, &h, err) < 0)
+		return -1;
+	if (h.branch == NULL) {
+		err_set(err, DRIP_EFAIL, NULL, 0, 0,
+			"HEAD is detached; check out the workspace's branch, then run drip again");
+		goto out;
+	}
+	if (build_tree(s, &h, it, n, &tree_id, err) < 0 ||
+	    tree_unchanged(s, &h, &tree_id, &same, err) < 0)
+		goto out;
+	if (same) {
+		*committed = 0;
+		if (!h.unborn)
+			git_oid_cpy(result, &h.id);
+		ret = 0;
+		goto out;
+	}
+	if (git_tree_lookup(&tree, s->repo, &tree_id) < 0) {
+		fail_git(err, DRIP_EFAIL, "cannot read the new tree");
+		goto out;
+	}
+	parents[0] = h.commit;
+	if (git_commit_create(&cid, s->repo, NULL, sig, sig, NULL, message, tree,
+			      h.unborn ? 0 : 1, parents) < 0) {
+		fail_git(err, DRIP_EFAIL, "cannot create the commit");
+		goto out;
+	}
+	if (s->before_update)
+		s->before_update(s->before_update_arg);
+	reflog_message(&log, &h, message);
+	if (h.unborn)
+		rc = git_reference_create(&ref, s->repo, h.branch, &cid, 0, sbuf_str(&log));
+	else
+		rc = git_reference_create_matching(&ref, s->repo, h.branch, &cid, 1, &h.id,
+						   sbuf_str(&log));
+	if (rc == GIT_EMODIFIED || rc == GIT_EEXISTS || rc == GIT_ENOTFOUND) {
+		/* Someone moved (or created, or deleted) the branch since we
+		 * read it: our commit has the wrong parent. */
+		ret = 1;
+		goto out;
+	}
+	if (rc == GIT_ELOCKED) {
+		fail_git(err, DRIP_ETEMP, "cannot move '%s'", h.branch);
+		goto out;
+	}
+	if (rc < 0) {
+		fail_git(err, DRIP_EFAIL, "cannot move '%s'", h.branch);
+		goto out;
+	}
+	*committed = 1;
+	git_oid_cpy(result, &cid);
+	ret = 0;
+out:
+	sbuf_release(&log);
+	git_reference_free(ref);
+	git_tree_free(tree);
+	head_free(&h);
+	return ret;
+}
+
+/*
+ * Make the index agree with what was committed for exactly these paths, so
+ * `git status` is clean.  The entries come from the stat taken before each
+ * blob was made: if a file changed after that, its stat no longer matches
+ * and git rehashes it, so a later edit is never hidden.  This spares
+ * hashing (and compressing) big state files a second time.
+ */
+static int
+update_index(struct store *s, const struct item *it, size_t n, struct drip_err *err)
+{
+	git_index *idx = NULL;
+	git_index_entry e;
+	size_t i;
+	int ret = -1, rc;
+
+	if (git_repository_index(&idx, s->repo) < 0 || git_index_read(idx, 1) < 0) {
+		fail_git(err, DRIP_EFAIL, "cannot read the index");
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		if (!it[i].present) {
+			if (git_index_remove_bypath(idx, it[i].rel) < 0) {
+				fail_git(err, DRIP_EFAIL, "cannot update the index for '%s'", it[i].rel);
+				goto out;
+			}
+			continue;
+		}
+		memset(&e, 0, sizeof e);
+		e.ctime.seconds = (int32_t)it[i].st.st_ctim.tv_sec;
+		e.ctime.nanoseconds = (uint32_t)it[i].st.st_ctim.tv_nsec;
+		e.mtime.seconds = (int32_t)it[i].st.st_mtim.tv_sec;
+		e.mtime.nanoseconds = (uint32_t)it[i].st.st_mtim.tv_nsec;
+		e.dev = (uint32_t)it[i].st.st_dev;
+		e.ino = (uint32_t)it[i].st.st_ino;
+		e.mode = it[i].mode;
+		e.uid = (uint32_t)it[i].st.st_uid;
+		e.gid = (uint32_t)it[i].st.st_gid;
+		e.file_size = (uint32_t)it[i].st.st_size;
+		git_oid_cpy(&e.id, &it[i].id);
+		e.path = it[i].rel;
+		if (git_index_add(idx, &e) < 0) {
+			fail_git(err, DRIP_EFAIL, "cannot update the index for '%s'", it[i].rel);
+			goto out;
+		}
+	}
+	rc = git_index_write(idx);
+	if (rc < 0) {
+		fail_git(err, rc == GIT_ELOCKED ? DRIP_ETEMP : DRIP_EFAIL,
+			 "cannot write the index");
+		goto out;
+	}
+	ret = 0;
+out:
+	git_index_free(idx);
+	return ret;
+}
+
+int
+store_commit(struct store *s, const char *const *paths, size_t n,
+	     const char *message, int64_t now, int *committed,
+	     char *oid_hex, struct drip_err *err)
+{
+	struct item *it = NULL;
+	struct sbuf msg = SBUF_INIT;
+	git_signature *sig = NULL;
+	git_oid result;
+	size_t nit = 0;
+	int ret = -1, rc = 1, tries;
+
+	*committed = 0;
+	if (oid_hex)
+		oid_hex[0] = '\0';
+	memset(&result, 0, sizeof result);
+	if (check_locks(s, err) < 0 ||
+	    items_prepare(s, paths, n, &it, &nit, err) < 0 ||
+	    make_signature(s, now, &sig, err) < 0)
+		goto out;
+	/* git's convention: a message ends with a newline. */
+	sbuf_adds(&msg, message);
+	if (msg.len == 0 || msg.buf[msg.len - 1] != '\n')
+		sbuf_addc(&msg, '\n');
+	for (tries = 0; tries < STORE_CAS_TRIES && rc == 1; tries++) {
+		rc = commit_once(s, it, nit, sbuf_str(&msg), sig, committed, &result, err);
+		if (rc < 0)
+			goto out;
+	}
+	if (rc == 1) {
+		err_set(err, DRIP_ETEMP, NULL, 0, 0,
+			"the branch kept moving while drip committed (%d tries); run drip again",
+			STORE_CAS_TRIES);
+		goto out;
+	}
+	if (oid_hex && !git_oid_is_zero(&result))
+		git_oid_tostr(oid_hex, GIT_OID_HEXSZ + 1, &result);
+	if (update_index(s, it, nit, err) < 0)
+		goto out;
+	ret = 0;
+out:
+	git_signature_free(sig);
+	sbuf_release(&msg);
+	items_free(it, nit);
+	return ret;
+}
+
+/* The full path of rel in the work tree (malloc'ed). */
+static char *
+work_path(const struct store *s, const char *rel)
+{
+	struct sbuf sb = SBUF_INIT;
+
+	sbuf_printf(&sb, "%s%s", s->workdir, rel);
+	return sbuf_detach(&sb, NULL);
+}
+
+/*
+ * Does the path differ from want (its id at HEAD) in the index or in the
+ * work tree?  A missing index entry, a conflict, a deleted file or one that
+ * is no longer a regular file all count as differences.
+ */
+static int
+path_dirty(struct store *s, git_index *idx, const char *rel, const git_oid *want,
+	   int *dirty, struct drip_err *err)
+{
+	const git_index_entry *ie;
+	struct stat st;
+	git_oid id;
+	char *full;
+	int ret = -1;
+
+	ie = git_index_get_bypath(idx, rel, 0);
+	if (ie == NULL || !git_oid_equal(&ie->id, want)) {
+		*dirty = 1;
+		return 0;
+	}
+	full = work_path(s, rel);
+	if (lstat(full, &st) < 0) {
+		if (errno != ENOENT && errno != ENOTDIR) {
+			err_sys(err, DRIP_EFAIL, NULL, "cannot check '%s'", rel);
+			goto out;
+		}
+		*dirty = 1;
+	} else if (!S_ISREG(st.st_mode)) {
+		*dirty = 1;
+	} else {
+		/* Hash as `git add` would, with the path's filters, so that the
+		 * answer agrees with the blob store_commit would make. */
+		if (git_repository_hashfile(&id, s->repo, full, GIT_OBJECT_BLOB, rel) < 0) {
+			fail_git(err, DRIP_EFAIL, "cannot hash '%s'", rel);
+			goto out;
+		}
+		*dirty = !git_oid_equal(&id, want);
+	}
+	ret = 0;
+out:
+	free(full);
+	return ret;
+}
+
+int
+store_check_clean(struct store *s, const char *const *paths, size_t n,
+		  struct drip_err *err)
+{
+	struct head h;
+	git_index *idx = NULL;
+	git_tree_entry *e;
+	size_t i;
+	int ret = -1, dirty, rc;
+
+	if (head_read(s, &h, err) < 0)
+		return -1;
+	if (h.tree == NULL) {
+		/* No commit yet: nothing is tracked, so nothing is foreign. */
+		ret = 0;
+		goto out;
+	}
+	if (git_repository_index(&idx, s->repo) < 0 || git_index_read(idx, 1) < 0) {
+		fail_git(err, DRIP_EFAIL, "cannot read the index");
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		if (check_path(paths[i], err) < 0)
+			goto out;
+		rc = git_tree_entry_bypath(&e, h.tree, paths[i]);
+		if (rc == GIT_ENOTFOUND)
+			continue;
+		if (rc < 0) {
+			fail_git(err, DRIP_EFAIL, "cannot look up '%s' at HEAD", paths[i]);
+			goto out;
+		}
+		rc = path_dirty(s, idx, paths[i], git_tree_entry_id(e), &dirty, err);
+		git_tree_entry_free(e);
+		if (rc < 0)
+			goto out;
+		if (dirty) {
+			err_set(err, DRIP_ETEMP, NULL, 0, 0,
+				"'%s' has uncommitted changes; commit or discard them, "
+				"then run drip again", paths[i]);
+			goto out;
+		}
+	}
+	ret = 0;
+out:
+	git_index_free(idx);
+	head_free(&h);
+	return ret;
+}
+
+int
+store_read_head(struct store *s, const char *path, struct sbuf *out,
+		struct drip_err *err)
+{
+	struct head h;
+	git_tree_entry *e = NULL;
+	git_blob *blob = NULL;
+	git_object_size_t size;
+	int ret = -1, rc;
+
+	if (check_path(path, err) < 0 || head_read(s, &h, err) < 0)
+		return -1;
+	if (h.tree == NULL) {
+		ret = 1;
+		goto out;
+	}
+	rc = git_tree_entry_bypath(&e, h.tree, path);
+	if (rc == GIT_ENOTFOUND) {
+		ret = 1;
+		goto out;
+	}
+	if (rc < 0) {
+		fail_git(err, DRIP_EFAIL, "cannot look up '%s' at HEAD", path);
+		goto out;
+	}
+	if (git_tree_entry_type(e) != GIT_OBJECT_BLOB) {
+		err_set(err, DRIP_EFAIL, NULL, 0, 0, "'%s' is not a file at HEAD", path);
+		goto out;
+	}
+	if (git_blob_lookup(&blob, s->repo, git_tree_entry_id(e)) < 0) {
+		fail_git(err, DRIP_EFAIL, "cannot read '%s' at HEAD", path);
+		goto out;
+	}
+	size = git_blob_rawsize(blob);
+	if (size > (git_object_size_t)SIZE_MAX - 1) {
+		err_set(err, DRIP_EFAIL, NULL, 0, 0, "'%s' is too large to read", path);
+		goto out;
+	}
+	sbuf_add(out, git_blob_rawcontent(blob), (size_t)size);
+	ret = 0;
+out:
+	git_blob_free(blob);
+	git_tree_entry_free(e);
+	head_free(&h);
+	return ret;
+}

@@ -1,0 +1,99 @@
+/*
+ * store.h - the workspace's git repository, through libgit2 (SPEC §1, §12).
+ *
+ * Every command that changes the workspace ends with one store_commit() of
+ * exactly the files it changed.  Commits are built from HEAD's tree plus
+ * those files (blobs created from disk, so memory does not grow with file
+ * size), and the branch is moved compare-and-swap: if someone committed in
+ * between, the commit is rebuilt on top of the new HEAD and tried again.
+ * The index is updated for the same paths so `git status` stays clean.
+ */
+#ifndef DRIP_CORE_STORE_H
+#define DRIP_CORE_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct drip_err;
+struct sbuf;
+struct store;
+
+/* Make dir a git repository (branch "main") unless it already is one. */
+int store_init(const char *dir, struct drip_err *err);
+
+/*
+ * Open the repository whose work tree is root (no search upwards: a
+ * workspace is a repository).  Not one: DRIP_ENOINPUT.  store_close()
+ * frees it (NULL is fine).  Each open store holds one libgit2
+ * initialisation, released by store_close().
+ */
+int store_open(const char *root, struct store **out, struct drip_err *err);
+void store_close(struct store *s);
+
+/*
+ * Refuse to rewrite files someone else has changed: for each path tracked
+ * at HEAD whose working-tree or index content differs from HEAD, fail with
+ * DRIP_ETEMP naming the file: "'contacts.csv' has uncommitted changes;
+ * commit or discard them, then run drip again".  Untracked paths pass.
+ * Contents are compared as `git add` would hash them (with the path's
+ * filters); a change of the executable bit alone is not reported.  A
+ * tracked file deleted, turned into a symlink, or missing from the index
+ * counts as changed.
+ */
+int store_check_clean(struct store *s, const char *const *paths, size_t n,
+		      struct drip_err *err);
+
+/*
+ * Commit exactly paths (relative to the root; a path missing on disk is
+ * removed from the tree) with message.  Author and committer come from git
+ * config user.name/user.email, else "drip <drip@localhost>".  When now >= 0
+ * both times are now (UTC), so a run with --now gives the same commit ids
+ * every time; when now < 0 the wall clock is used.  Nothing to commit (the
+ * tree is unchanged) is not an error: *committed is set to 0.
+ * oid_hex, if not NULL, receives the new commit id (41 bytes); when nothing
+ * was committed it receives HEAD's commit id ("" on an unborn branch).
+ * Paths must be relative, without "." or ".." components or ".git"; a
+ * path that exists must be a regular file (100755 when executable).  The
+ * index is updated for exactly these paths, also when nothing was
+ * committed.  An index failure after the branch moved returns -1 with
+ * *committed already 1.  Fails with DRIP_ETEMP when a git lock file exists
+ * (see store_stale_lock) or when the branch keeps moving under us; HEAD
+ * must be on a branch (a detached HEAD is refused).
+ */
+int store_commit(struct store *s, const char *const *paths, size_t n,
+		 const char *message, int64_t now, int *committed,
+		 char *oid_hex, struct drip_err *err);
+
+/* A file as it is at HEAD: 0 with out filled, 1 when absent at HEAD (or
+ * no commit yet), -1 on error. */
+int store_read_head(struct store *s, const char *path, struct sbuf *out,
+		    struct drip_err *err);
+
+/*
+ * Lock files git or libgit2 leave behind when they crash (SPEC §12):
+ * .git/index.lock, .git/HEAD.lock and the branch's ref lock (e.g.
+ * .git/refs/heads/main.lock).  store_commit() refuses to run while one
+ * exists (DRIP_ETEMP naming it); this is the policy half, for callers that
+ * hold the workspace lock.  It looks at the first lock file present: one
+ * whose modification time is more than max_age_secs before now is removed
+ * and 2 is returned; a younger one is left alone and 1 is returned; with
+ * none, 0.  path_out (of size n) receives the file's path relative to the
+ * workspace root (absolute when the git directory lies elsewhere), for the
+ * caller's log line or error message.  now is the wall clock in seconds
+ * since the epoch (not a --now value: lock files carry real times); now < 0
+ * means "read the clock".  Call it again after a 2: several files may have
+ * been left.  -1 with errno set when the file cannot be removed, or
+ * ENAMETOOLONG when path_out is too small (nothing is removed then).
+ */
+int store_stale_lock(struct store *s, int64_t max_age_secs, int64_t now,
+		     char *path_out, size_t n);
+
+/*
+ * For tests of the compare-and-swap: fn(arg) is called after each commit
+ * object is created and just before the branch is moved, so a test can
+ * move the branch in between and see the commit rebuilt on top.  Passing
+ * NULL removes it.  Commands never set it.
+ */
+void store_set_before_update(struct store *s, void (*fn)(void *arg), void *arg);
+
+#endif
