@@ -1,0 +1,170 @@
+/*
+ * seq.h - sequences (SPEC §3.1-§3.4) and their step automations (§3.6),
+ * read from YAML into structs with every field checked.
+ *
+ * seq_parse reports every problem it finds to a diagnostics list and
+ * returns what it could build, so lint can go on to the cross-checks
+ * (lint.h).  Everything lives in the schema's arena.
+ */
+#ifndef DRIP_CORE_SEQ_H
+#define DRIP_CORE_SEQ_H
+
+#include <stddef.h>
+
+#include "action.h"
+#include "config.h"
+#include "dur.h"
+
+struct expr;
+struct schema;
+struct ydoc;
+struct ynode;
+
+enum step_type {
+	STEP_EMAIL,
+	STEP_SMS,
+	STEP_TASK,
+	STEP_CALL,
+	STEP_MANUAL_EMAIL,
+	STEP_FULFILLMENT,
+	STEP_POSTCARD,
+	STEP_RULE,
+	STEP_DELAY,
+	STEP_WAIT_UNTIL,
+	STEP_BRANCH,
+	STEP_GOTO,
+	STEP_EXIT,
+	STEP_TYPE_COUNT
+};
+
+extern const char *const step_type_names[STEP_TYPE_COUNT];
+
+/* A condition as written and as parsed. */
+struct cond {
+	const char *src;		/* NULL when absent */
+	struct expr *expr;		/* NULL when absent or unparsable */
+	const struct ynode *node;
+};
+
+struct variant {
+	int weight;
+	const char *template;
+	const char *text;		/* sms */
+	const struct ynode *node;
+	const struct ynode *template_node;
+};
+
+enum trigger {
+	TRIG_ENTER,
+	TRIG_COMPLETE,
+	TRIG_PENDING
+};
+
+struct step_auto {
+	const char *id;
+	enum trigger on;
+	struct dur after;
+	int has_repeat;
+	struct dur every;
+	int times;
+	struct action *actions;
+	size_t nactions;
+	const struct ynode *node;
+};
+
+struct step {
+	const char *id;
+	enum step_type type;
+	const char *name;
+	const struct ynode *node;	/* the step's mapping */
+	/* timing (step sequences) */
+	struct dur wait;
+	int at;				/* minutes after midnight, -1 = none */
+	unsigned days;			/* allowed weekdays, 0 = any */
+	/* timing (date sequences) */
+	int on_year, on_mon, on_day;	/* on: YYYY-MM-DD (year 0: none) */
+	const char *on_field;		/* on: {field, offset} */
+	struct dur on_offset;
+	int annually;
+	struct cond when;
+	/* messages */
+	const char *template;
+	const struct ynode *template_node;
+	const char *text;		/* sms text */
+	struct variant *variants;
+	size_t nvariants;
+	/* tasks */
+	const char *assignee, *subject;
+	int block;
+	struct dur due;
+	/* fulfillment, postcard */
+	const char *list;
+	const char **fields;
+	size_t nfields;
+	/* rule */
+	struct cond if_;
+	struct action *then_actions, *else_actions;
+	size_t nthen, nelse;
+	/* branch, goto, wait_until */
+	const char *then_step, *else_step, *to_step, *on_timeout;
+	const struct ynode *then_node, *else_node, *to_node, *on_timeout_node;
+	struct cond until;
+	const char *event;
+	struct dur timeout;
+	int has_timeout;
+	/* step automations */
+	struct step_auto *autos;
+	size_t nautos;
+};
+
+enum seq_kind { SEQ_KIND_STEP, SEQ_KIND_DATE };
+enum reenroll { REENROLL_NEVER, REENROLL_AFTER_EXIT, REENROLL_ALWAYS };
+
+/* remove_on bits */
+enum {
+	REMOVE_REPLY = 1 << 0,
+	REMOVE_OPEN = 1 << 1,
+	REMOVE_CLICK = 1 << 2,
+	REMOVE_BOUNCE = 1 << 3,
+	REMOVE_UNSUBSCRIBE = 1 << 4
+};
+
+struct seq {
+	const char *file;
+	const char *id;
+	const struct ynode *id_node;
+	const char *name, *description;
+	enum seq_kind kind;
+	const char **owners, **watchers;
+	size_t nowners, nwatchers;
+	const char *coordinator;
+	const char *timezone;		/* NULL: the workspace's */
+	const struct ynode *timezone_node;
+	int contact_timezone;
+	int has_window;
+	struct window window;
+	enum reenroll reenroll;
+	struct cond enroll_when;
+	unsigned remove_on;
+	struct action *on_remove;
+	size_t non_remove;
+	int notify_due_tasks, notify_ended;
+	const char *notify_field;
+	int per_contact_per_day;	/* 0: the workspace's */
+	struct step *steps;
+	size_t nsteps;
+};
+
+/* Parse a loaded sequence document.  Never fails: problems go to s. */
+struct seq *seq_parse(struct schema *s, const struct ydoc *doc);
+
+/* The index of step id, or -1. */
+long seq_step_index(const struct seq *q, const char *id);
+
+/* The templates a step uses (its template and its variants'), and its
+ * automations' notify templates, through a callback. */
+void seq_templates(const struct seq *q,
+		   void (*fn)(void *ctx, const char *path, const struct ynode *at),
+		   void *ctx);
+
+#endif
