@@ -1,0 +1,165 @@
+/*
+ * cmd.h - what every subcommand shares: the run context, the command table
+ * entries (which also feed --help, `drip help` and `drip __complete`, so
+ * completions cannot drift from the code), and small helpers.
+ *
+ * cmd/ is the only layer that prints or exits.
+ */
+#ifndef DRIP_CMD_CMD_H
+#define DRIP_CMD_CMD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "arena.h"
+#include "config.h"
+#include "err.h"
+
+struct csvio_table;
+struct sbuf;
+struct store;
+
+/* One option of a command, for getopt_long, help and completion. */
+struct optspec {
+	const char *name;	/* long name without "--" */
+	int shortc;		/* short letter, or 0 */
+	const char *arg;	/* argument name for help ("ID"), NULL: a flag */
+	const char *help;
+	const char *values;	/* completion: "a b c" words, "@file", "@dir", "@seq", "@contact" */
+};
+
+struct cmd_ctx;
+
+typedef int (*cmd_fn)(int argc, char **argv, struct cmd_ctx *c);
+
+/* What a command needs before it runs. */
+enum {
+	NEED_WS = 1 << 0,	/* a workspace: root found, drip.yaml loaded */
+	NEED_LOCK = 1 << 1,	/* the workspace lock (commands that change files) */
+	NEED_STORE = 1 << 2	/* the git store opened */
+};
+
+struct subcmd {
+	const char *name;
+	cmd_fn fn;
+	unsigned flags;
+	const char *usage;	/* arguments after "drip CMD SUB" */
+	const char *summary;
+	const struct optspec *opts;	/* terminated by a zero entry */
+	const char *args;	/* completion of operands: "@seq", "@contact", "@file" */
+};
+
+struct cmd {
+	const char *name;
+	cmd_fn fn;		/* for commands without subcommands */
+	unsigned flags;
+	const char *usage;
+	const char *summary;
+	const struct optspec *opts;
+	const struct subcmd *subs;	/* terminated by a zero entry, or NULL */
+	const char *args;
+};
+
+/* The table of commands (main.c), terminated by a zero entry. */
+extern const struct cmd drip_cmds[];
+extern const struct optspec drip_global_opts[];
+
+enum out_format { FMT_TABLE, FMT_CSV, FMT_JSON, FMT_TEXT, FMT_GITHUB };
+
+struct cmd_ctx {
+	struct arena a;
+	/* global options */
+	const char *dir;		/* -C */
+	const char *now_str;		/* --now or DRIP_NOW */
+	const char *format;		/* --format, checked by each command */
+	int quiet, verbose;
+	int wait;			/* --wait, -1 = the command's default */
+	/* resolved */
+	int64_t now;			/* --now, else the wall clock */
+	int has_now;
+	char *root;			/* workspace root, NEED_WS */
+	struct config cfg;
+	int have_cfg;
+	int lockfd;
+	struct store *store;
+	const char *cmd_name;		/* "seq publish" for messages and trailers */
+	const struct cmd *cur_cmd;	/* for usage messages */
+	const struct subcmd *cur_sub;
+	struct drip_err err;
+};
+
+/* ---- helpers (util.c) ---- */
+
+/* Report a usage error for the current command: prints
+ * "drip: MESSAGE" and "usage: ..." to stderr; returns DRIP_EUSAGE. */
+int usage_error(struct cmd_ctx *c, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* Parse the command's options with getopt_long from its optspec table.
+ * For each option calls fn(ctx, name, arg); returns the index of the first
+ * operand, or -1 after reporting a usage error. */
+int opts_parse(struct cmd_ctx *c, int argc, char **argv, const struct optspec *opts,
+	       int (*fn)(struct cmd_ctx *c, void *ud, const char *name, const char *arg),
+	       void *ud);
+
+/* Which output format: FMT_TABLE unless --format says csv or json; anything
+ * else is a usage error (returns -1). */
+int out_format(struct cmd_ctx *c, int allow_csv);
+
+/* A path inside the workspace (malloc'ed). */
+char *ws_path(struct cmd_ctx *c, const char *rel);
+
+/*
+ * Write the files (already validated) atomically and commit exactly them,
+ * after checking that none has someone else's uncommitted changes.
+ * subject is the commit message's first line.  Returns 0 or -1 with c->err.
+ */
+struct change {
+	const char *path;		/* relative to the root */
+	const char *data;		/* NULL: delete the file */
+	size_t len;
+	int mode;			/* 0: 0644 */
+};
+int ws_apply(struct cmd_ctx *c, const struct change *ch, size_t n, const char *subject);
+
+/* Print a table: rows of ncols strings (row 0 is the header) in the chosen
+ * format.  Tables pad columns; CSV neutralises formula cells unless raw. */
+void print_table(struct cmd_ctx *c, enum out_format f, const char *const *cells,
+		 size_t nrows, size_t ncols);
+
+/* Render a time for humans in the workspace zone. */
+const char *show_time(struct cmd_ctx *c, int64_t t);
+
+/* Load contacts.csv into t. */
+int contacts_load(struct cmd_ctx *c, struct csvio_table *t);
+
+/* The sequences in sequences/ (ids, sorted), read from the directory. */
+const char **seq_ids(struct cmd_ctx *c, size_t *n);
+
+/* The --now instant as "2026-11-24T10:20:00Z" (or the wall clock). */
+const char *now_utc(struct cmd_ctx *c);
+
+/* Subcommand entry points. */
+int cmd_init(int argc, char **argv, struct cmd_ctx *c);
+int cmd_help(int argc, char **argv, struct cmd_ctx *c);
+int cmd_complete(int argc, char **argv, struct cmd_ctx *c);
+int cmd_seq_new(int argc, char **argv, struct cmd_ctx *c);
+int cmd_seq_list(int argc, char **argv, struct cmd_ctx *c);
+int cmd_seq_show(int argc, char **argv, struct cmd_ctx *c);
+int cmd_seq_lint(int argc, char **argv, struct cmd_ctx *c);
+int cmd_seq_publish(int argc, char **argv, struct cmd_ctx *c);
+int cmd_seq_diff(int argc, char **argv, struct cmd_ctx *c);
+int cmd_contact_import(int argc, char **argv, struct cmd_ctx *c);
+int cmd_contact_add(int argc, char **argv, struct cmd_ctx *c);
+int cmd_contact_set(int argc, char **argv, struct cmd_ctx *c);
+int cmd_contact_tag(int argc, char **argv, struct cmd_ctx *c);
+int cmd_contact_archive(int argc, char **argv, struct cmd_ctx *c);
+int cmd_contact_show(int argc, char **argv, struct cmd_ctx *c);
+int cmd_contact_list(int argc, char **argv, struct cmd_ctx *c);
+
+/* Print the help of a command (and subcommand, may be NULL) to stdout. */
+void help_print(const struct cmd *cmd, const struct subcmd *sub);
+const struct cmd *cmd_find(const char *name);
+const struct subcmd *subcmd_find(const struct cmd *cmd, const char *name);
+
+#endif

@@ -1,0 +1,170 @@
+/*
+ * complete.c - `drip __complete WORD...`: the candidates for the last WORD
+ * of a command line, one per line, read from the same tables as option
+ * parsing and help.  The bash, zsh and fish scripts in completions/ call it,
+ * so they cannot drift from the code.  Two answers are directives for the
+ * shell rather than words: ":file" (complete file names) and ":dir".
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "csvio.h"
+#include "fsio.h"
+#include "ws.h"
+
+static int
+starts(const char *s, const char *prefix)
+{
+	return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+static void
+say(const char *w, const char *prefix)
+{
+	if (starts(w, prefix))
+		printf("%s\n", w);
+}
+
+static void
+say_opts(const struct optspec *o, const char *prefix)
+{
+	char buf[96];
+
+	for (; o && o->name; o++) {
+		snprintf(buf, sizeof buf, "--%s", o->name);
+		say(buf, prefix);
+	}
+}
+
+static const struct optspec *
+find_opt(const struct optspec *o, const char *word)
+{
+	for (; o && o->name; o++) {
+		if (starts(word, "--") && strcmp(word + 2, o->name) == 0)
+			return o;
+		if (o->shortc && word[0] == '-' && word[1] == o->shortc && word[2] == '\0')
+			return o;
+	}
+	return NULL;
+}
+
+/* Operand or option-value candidates of a kind ("@seq", "a b c", ...). */
+static void
+say_values(struct cmd_ctx *c, const char *values, const char *prefix)
+{
+	char *copy, *w, *save = NULL;
+
+	if (values == NULL)
+		return;
+	if (strcmp(values, "@file") == 0) {
+		printf(":file\n");
+	} else if (strcmp(values, "@dir") == 0) {
+		printf(":dir\n");
+	} else if (strcmp(values, "@cmd") == 0) {
+		const struct cmd *k;
+
+		for (k = drip_cmds; k->name; k++)
+			say(k->name, prefix);
+	} else if (strcmp(values, "@seq") == 0 || strcmp(values, "@contact") == 0) {
+		struct drip_err e;
+
+		if (ws_find(".", &c->root, &e) < 0)
+			return;
+		if (values[1] == 's') {
+			size_t n, i;
+			const char **ids = seq_ids(c, &n);
+
+			for (i = 0; i < n; i++)
+				say(ids[i], prefix);
+		} else {
+			struct csvio_reader *r;
+			struct csvio_row row;
+			char *path = fsio_join(c->root, "contacts.csv");
+			long col;
+
+			if (csvio_open(path, &r, &e) == 0) {
+				col = csvio_col(r, "id");
+				while (col >= 0 && csvio_next(r, &row, &e) == 1)
+					say(row.f[col], prefix);
+				csvio_close(r);
+			}
+			free(path);
+		}
+	} else {
+		copy = xstrdup(values);
+		for (w = strtok_r(copy, " ", &save); w; w = strtok_r(NULL, " ", &save))
+			say(w, prefix);
+		free(copy);
+	}
+}
+
+int
+cmd_complete(int argc, char **argv, struct cmd_ctx *c)
+{
+	const char *words[256], *cur;
+	const struct cmd *cmd = NULL;
+	const struct subcmd *sub = NULL;
+	const struct optspec *own, *o;
+	int n = 0, i;
+
+	/* argv[0] is "__complete"; the rest are the words after "drip", the
+	 * last one being completed (possibly empty).  Global options and their
+	 * values are set aside, as main() does. */
+	if (argc < 2)
+		return 0;
+	for (i = 1; i < argc - 1 && n < 255; i++) {
+		o = find_opt(drip_global_opts, argv[i]);
+		if (o) {
+			if (o->arg && strchr(argv[i], '=') == NULL)
+				i++;
+			continue;
+		}
+		words[n++] = argv[i];
+	}
+	cur = argv[argc - 1];
+	/* The value of an option just typed. */
+	if (argc >= 3) {
+		const char *prev = argv[argc - 2];
+
+		if (n > 0 && (cmd = cmd_find(words[0])) != NULL && cmd->subs && n > 1)
+			sub = subcmd_find(cmd, words[1]);
+		own = sub ? sub->opts : cmd ? cmd->opts : NULL;
+		if ((o = find_opt(drip_global_opts, prev)) != NULL ||
+		    (o = find_opt(own, prev)) != NULL) {
+			if (o->arg) {
+				say_values(c, o->values, cur);
+				return 0;
+			}
+		}
+	}
+	if (n == 0) {
+		if (cur[0] == '-') {
+			say_opts(drip_global_opts, cur);
+			return 0;
+		}
+		for (cmd = drip_cmds; cmd->name; cmd++)
+			say(cmd->name, cur);
+		return 0;
+	}
+	if ((cmd = cmd_find(words[0])) == NULL)
+		return 0;
+	if (cmd->subs && n == 1 && cur[0] != '-') {
+		const struct subcmd *s;
+
+		for (s = cmd->subs; s->name; s++)
+			say(s->name, cur);
+		return 0;
+	}
+	sub = cmd->subs && n > 1 ? subcmd_find(cmd, words[1]) : NULL;
+	if (cmd->subs && sub == NULL)
+		return 0;
+	if (cur[0] == '-') {
+		say_opts(sub ? sub->opts : cmd->opts, cur);
+		say_opts(drip_global_opts, cur);
+		return 0;
+	}
+	say_values(c, sub ? sub->args : cmd->args, cur);
+	return 0;
+}

@@ -1,0 +1,602 @@
+/*
+ * contact.c - `drip contact import|add|set|tag|archive|show|list` (SPEC §4.1).
+ *
+ * Every change is validated whole before anything is written, then
+ * contacts.csv is rewritten sorted by id (columns it does not know kept in
+ * place) and committed.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "csvio.h"
+#include "expr.h"
+#include "json.h"
+#include "sbuf.h"
+#include "tz.h"
+#include "ws.h"
+
+static const struct optspec none[] = { { NULL, 0, NULL, NULL, NULL } };
+static const struct optspec set_opts[] = {
+	{ "add-column", 0, NULL, "allow FIELD to be a new column of contacts.csv", NULL },
+	{ NULL, 0, NULL, NULL, NULL }
+};
+static const struct optspec tag_opts[] = {
+	{ "remove", 'r', "TAG", "remove TAG (may be repeated)", NULL },
+	{ NULL, 0, NULL, NULL, NULL }
+};
+static const struct optspec list_opts[] = {
+	{ "where", 'w', "EXPR", "only contacts for whom EXPR holds (see drip(7), expressions)",
+	  NULL },
+	{ NULL, 0, NULL, NULL, NULL }
+};
+
+const struct subcmd contact_subcmds[] = {
+	{ "import", cmd_contact_import, NEED_WS | NEED_LOCK | NEED_STORE, "FILE",
+	  "merge a CSV by id: add new contacts, update given columns, never delete",
+	  none, "@file" },
+	{ "add", cmd_contact_add, NEED_WS | NEED_LOCK | NEED_STORE,
+	  "ID email=ADDRESS [FIELD=VALUE...]", "add one contact", none, NULL },
+	{ "set", cmd_contact_set, NEED_WS | NEED_LOCK | NEED_STORE,
+	  "ID FIELD=VALUE... [--add-column]", "change fields of a contact", set_opts, "@contact" },
+	{ "tag", cmd_contact_tag, NEED_WS | NEED_LOCK | NEED_STORE,
+	  "ID [TAG...] [--remove TAG]...", "add or remove tags", tag_opts, "@contact" },
+	{ "archive", cmd_contact_archive, NEED_WS | NEED_LOCK | NEED_STORE, "ID...",
+	  "set contacts' status to archived", none, "@contact" },
+	{ "show", cmd_contact_show, NEED_WS, "ID [--format table|json]",
+	  "show one contact", none, "@contact" },
+	{ "list", cmd_contact_list, NEED_WS, "[--where EXPR] [--format table|csv|json]",
+	  "list contacts", list_opts, NULL },
+	{ NULL, NULL, 0, NULL, NULL, NULL, NULL }
+};
+
+static int
+no_opt(struct cmd_ctx *c, void *ud, const char *name, const char *arg)
+{
+	(void)c;
+	(void)ud;
+	(void)name;
+	(void)arg;
+	return 0;
+}
+
+/*
+ * Is value acceptable in column col?  Returns NULL, or why not.  Columns
+ * drip gives meaning to are checked for that meaning; every value must be
+ * free of CR and LF in those columns, since they can reach mail headers.
+ */
+static const char *
+check_value(struct cmd_ctx *c, const char *col, const char *v)
+{
+	static const char *const meaningful[] = {
+		"email", "first_name", "last_name", "phone", "timezone", "status",
+		"unsubscribed", "owner", "tags", "sites", "opportunities",
+	};
+	const char *p;
+	size_t i;
+
+	for (i = 0; i < sizeof meaningful / sizeof *meaningful; i++)
+		if (strcmp(col, meaningful[i]) == 0)
+			break;
+	if (i < sizeof meaningful / sizeof *meaningful)
+		for (p = v; *p; p++)
+			if ((unsigned char)*p < 0x20 || *p == 0x7f)
+				return "control characters are not allowed here";
+	if (strcmp(col, "id") == 0 && !ws_valid_contact_id(v))
+		return "a contact id is 1 to 128 of A-Z, a-z, 0-9, '.', '_', '@', '+' and '-', "
+		       "starting with a letter or digit";
+	if (strcmp(col, "email") == 0 && *v &&
+	    (strchr(v, '@') == NULL || strchr(v, ' ') != NULL || strchr(v, ',') != NULL))
+		return "not an email address";
+	if (strcmp(col, "status") == 0 && *v && strcmp(v, "active") != 0 &&
+	    strcmp(v, "inactive") != 0 && strcmp(v, "archived") != 0)
+		return "status must be active, inactive or archived";
+	if (strcmp(col, "unsubscribed") == 0 && *v && strcmp(v, "true") != 0 &&
+	    strcmp(v, "false") != 0)
+		return "unsubscribed must be true or false";
+	if (strcmp(col, "timezone") == 0 && *v) {
+		struct tz *z;
+		struct drip_err e;
+
+		if (tz_load(v, &z, &e) < 0)
+			return arena_strdup(&c->a, e.msg);
+		tz_free(z);
+	}
+	return NULL;
+}
+
+/* Write contacts.csv, sorted by id, and commit it. */
+static int
+save(struct cmd_ctx *c, struct csvio_table *t, const char *subject)
+{
+	struct sbuf out = SBUF_INIT;
+	struct change ch;
+	int rc;
+
+	csvio_table_sort(t, (size_t)csvio_table_col(t, "id"));
+	csvio_table_format(t, &out);
+	ch.path = "contacts.csv";
+	ch.data = out.buf ? out.buf : "";
+	ch.len = out.len;
+	ch.mode = 0;
+	rc = ws_apply(c, &ch, 1, subject);
+	sbuf_release(&out);
+	return rc;
+}
+
+static long
+find_contact(struct cmd_ctx *c, const struct csvio_table *t, const char *id)
+{
+	long r;
+
+	if (!ws_valid_contact_id(id)) {
+		err_set(&c->err, DRIP_EUSAGE, NULL, 0, 0, "invalid contact id '%s'", id);
+		return -1;
+	}
+	r = csvio_table_find(t, (size_t)csvio_table_col(t, "id"), id);
+	if (r < 0)
+		err_set(&c->err, DRIP_ENOINPUT, NULL, 0, 0, "unknown contact '%s'", id);
+	return r;
+}
+
+/* Apply FIELD=VALUE operands to row r (validating all first). */
+static int
+apply_fields(struct cmd_ctx *c, struct csvio_table *t, long r, char **kv, int n,
+	     int add_columns, int *changed)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		char *eq = strchr(kv[i], '=');
+		const char *why;
+		char msg[512];
+
+		if (eq == NULL || eq == kv[i]) {
+			usage_error(c, "expected FIELD=VALUE, not '%s'", kv[i]);
+			return -1;
+		}
+		*eq = '\0';
+		if (strcmp(kv[i], "id") == 0) {
+			usage_error(c, "a contact's id cannot be changed");
+			return -1;
+		}
+		if (csvio_table_col(t, kv[i]) < 0 && !add_columns) {
+			snprintf(msg, sizeof msg, "unknown field '%s'", kv[i]);
+			suggest_append(msg, sizeof msg, kv[i], (const char *const *)t->cols,
+				       t->ncols);
+			usage_error(c, "%s; --add-column adds it as a new column", msg);
+			return -1;
+		}
+		if ((why = check_value(c, kv[i], eq + 1)) != NULL) {
+			usage_error(c, "%s=%s: %s", kv[i], eq + 1, why);
+			return -1;
+		}
+		*eq = '=';
+	}
+	for (i = 0; i < n; i++) {
+		char *eq = strchr(kv[i], '=');
+		size_t col;
+
+		*eq = '\0';
+		col = csvio_table_add_col(&c->a, t, kv[i]);
+		if (strcmp(t->rows[r][col], eq + 1) != 0) {
+			csvio_table_set(&c->a, t, (size_t)r, col, eq + 1);
+			*changed = 1;
+		}
+		*eq = '=';
+	}
+	return 0;
+}
+
+int
+cmd_contact_add(int argc, char **argv, struct cmd_ctx *c)
+{
+	struct csvio_table t;
+	const char *id, *why;
+	long r;
+	int k, changed = 0;
+
+	if ((k = opts_parse(c, argc, argv, none, no_opt, NULL)) < 0)
+		return DRIP_EUSAGE;
+	if (argc - k < 1)
+		return usage_error(c, "missing contact id");
+	id = argv[k];
+	if ((why = check_value(c, "id", id)) != NULL)
+		return usage_error(c, "invalid contact id '%s': %s", id, why);
+	if (contacts_load(c, &t) < 0)
+		return -1;
+	if (csvio_table_find(&t, (size_t)csvio_table_col(&t, "id"), id) >= 0)
+		return err_set(&c->err, DRIP_EFAIL, NULL, 0, 0,
+			       "contact '%s' already exists; 'drip contact set' changes it", id);
+	r = (long)csvio_table_add_row(&c->a, &t);
+	csvio_table_set(&c->a, &t, (size_t)r, (size_t)csvio_table_col(&t, "id"), id);
+	if (apply_fields(c, &t, r, argv + k + 1, argc - k - 1, 0, &changed) < 0)
+		return DRIP_EUSAGE;
+	if (t.rows[r][csvio_table_col(&t, "email")][0] == '\0')
+		return usage_error(c, "a new contact needs email=ADDRESS");
+	if (save(c, &t, arena_printf(&c->a, "contact add %s", id)) < 0)
+		return -1;
+	if (!c->quiet)
+		printf("added contact '%s'\n", id);
+	return 0;
+}
+
+static int
+on_set_opt(struct cmd_ctx *c, void *ud, const char *name, const char *arg)
+{
+	(void)c;
+	(void)arg;
+	if (strcmp(name, "add-column") == 0)
+		*(int *)ud = 1;
+	return 0;
+}
+
+int
+cmd_contact_set(int argc, char **argv, struct cmd_ctx *c)
+{
+	struct csvio_table t;
+	long r;
+	int k, add = 0, changed = 0;
+
+	if ((k = opts_parse(c, argc, argv, set_opts, on_set_opt, &add)) < 0)
+		return DRIP_EUSAGE;
+	if (argc - k < 2)
+		return usage_error(c, argc - k < 1 ? "missing contact id" : "missing FIELD=VALUE");
+	if (contacts_load(c, &t) < 0)
+		return -1;
+	if ((r = find_contact(c, &t, argv[k])) < 0)
+		return -1;
+	if (apply_fields(c, &t, r, argv + k + 1, argc - k - 1, add, &changed) < 0)
+		return DRIP_EUSAGE;
+	if (!changed) {
+		if (!c->quiet)
+			printf("contact '%s' already has those values; nothing changed\n", argv[k]);
+		return 0;
+	}
+	if (save(c, &t, arena_printf(&c->a, "contact set %s", argv[k])) < 0)
+		return -1;
+	if (!c->quiet)
+		printf("updated contact '%s'\n", argv[k]);
+	return 0;
+}
+
+struct tag_opts {
+	const char **remove;
+	size_t nremove;
+	struct cmd_ctx *c;
+};
+
+static int
+on_tag_opt(struct cmd_ctx *c, void *ud, const char *name, const char *arg)
+{
+	struct tag_opts *o = ud;
+
+	if (strcmp(name, "remove") == 0) {
+		o->remove = arena_grow(&c->a, o->remove, o->nremove, o->nremove + 1,
+				       sizeof *o->remove);
+		o->remove[o->nremove++] = arg;
+	}
+	return 0;
+}
+
+static int
+valid_tag(const char *s)
+{
+	if (*s == '\0')
+		return 0;
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == ';' || *s == ',')
+			return 0;
+	return 1;
+}
+
+int
+cmd_contact_tag(int argc, char **argv, struct cmd_ctx *c)
+{
+	struct tag_opts o = { NULL, 0, c };
+	struct csvio_table t;
+	struct sbuf joined = SBUF_INIT;
+	const char **tags, **out;
+	size_t ntags, nout = 0, i, col;
+	long r;
+	int k, a;
+
+	if ((k = opts_parse(c, argc, argv, tag_opts, on_tag_opt, &o)) < 0)
+		return DRIP_EUSAGE;
+	if (argc - k < 1)
+		return usage_error(c, "missing contact id");
+	if (argc - k == 1 && o.nremove == 0)
+		return usage_error(c, "name tags to add, or --remove TAG");
+	for (a = k + 1; a < argc; a++)
+		if (!valid_tag(argv[a]))
+			return usage_error(c, "invalid tag '%s': no ';', ',' or control characters",
+					   argv[a]);
+	for (i = 0; i < o.nremove; i++)
+		if (!valid_tag(o.remove[i]))
+			return usage_error(c, "invalid tag '%s'", o.remove[i]);
+	if (contacts_load(c, &t) < 0)
+		return -1;
+	if ((r = find_contact(c, &t, argv[k])) < 0)
+		return -1;
+	col = csvio_table_add_col(&c->a, &t, "tags");
+	csvio_split_list(&c->a, t.rows[r][col], &tags, &ntags);
+	out = arena_alloc(&c->a, (ntags + (size_t)argc + 1) * sizeof *out);
+	for (i = 0; i < ntags; i++) {
+		size_t j;
+
+		for (j = 0; j < o.nremove; j++)
+			if (strcmp(tags[i], o.remove[j]) == 0)
+				break;
+		if (j == o.nremove)
+			out[nout++] = tags[i];
+	}
+	for (a = k + 1; a < argc; a++) {
+		size_t j;
+
+		for (j = 0; j < nout; j++)
+			if (strcmp(out[j], argv[a]) == 0)
+				break;
+		if (j == nout)
+			out[nout++] = argv[a];
+	}
+	csvio_join_list(&joined, out, nout);
+	if (strcmp(sbuf_str(&joined), t.rows[r][col]) == 0) {
+		sbuf_release(&joined);
+		if (!c->quiet)
+			printf("contact '%s' already has those tags; nothing changed\n", argv[k]);
+		return 0;
+	}
+	csvio_table_set(&c->a, &t, (size_t)r, col, sbuf_str(&joined));
+	sbuf_release(&joined);
+	if (save(c, &t, arena_printf(&c->a, "contact tag %s", argv[k])) < 0)
+		return -1;
+	if (!c->quiet)
+		printf("tagged contact '%s'\n", argv[k]);
+	return 0;
+}
+
+int
+cmd_contact_archive(int argc, char **argv, struct cmd_ctx *c)
+{
+	struct csvio_table t;
+	size_t col, n = 0;
+	long r;
+	int k, i;
+
+	if ((k = opts_parse(c, argc, argv, none, no_opt, NULL)) < 0)
+		return DRIP_EUSAGE;
+	if (argc - k < 1)
+		return usage_error(c, "missing contact id");
+	if (contacts_load(c, &t) < 0)
+		return -1;
+	col = csvio_table_add_col(&c->a, &t, "status");
+	for (i = k; i < argc; i++)
+		if (find_contact(c, &t, argv[i]) < 0)
+			return -1;
+	for (i = k; i < argc; i++) {
+		r = find_contact(c, &t, argv[i]);
+		if (strcmp(t.rows[r][col], "archived") != 0) {
+			csvio_table_set(&c->a, &t, (size_t)r, col, "archived");
+			n++;
+		}
+	}
+	if (n == 0) {
+		if (!c->quiet)
+			printf("already archived; nothing changed\n");
+		return 0;
+	}
+	if (save(c, &t, argc - k == 1 ? arena_printf(&c->a, "contact archive %s", argv[k]) :
+		 arena_printf(&c->a, "contact archive: %zu contacts", n)) < 0)
+		return -1;
+	if (!c->quiet)
+		printf("archived %zu contact%s\n", n, n == 1 ? "" : "s");
+	return 0;
+}
+
+int
+cmd_contact_import(int argc, char **argv, struct cmd_ctx *c)
+{
+	struct csvio_table t, in;
+	size_t added = 0, updated = 0, i, j, *map;
+	long idcol, r;
+	int k;
+
+	if ((k = opts_parse(c, argc, argv, none, no_opt, NULL)) < 0)
+		return DRIP_EUSAGE;
+	if (argc - k != 1)
+		return usage_error(c, argc - k < 1 ? "missing FILE" : "too many arguments");
+	if (contacts_load(c, &t) < 0)
+		return -1;
+	if (csvio_table_load(&c->a, argv[k], &in, &c->err) < 0)
+		return -1;
+	if ((idcol = csvio_table_col(&in, "id")) < 0)
+		return err_set(&c->err, DRIP_EDATA, argv[k], 1, 0, "missing required column \"id\"");
+	/* Check every row before changing anything. */
+	for (i = 0; i < in.nrows; i++) {
+		for (j = 0; j < in.ncols; j++) {
+			const char *why = check_value(c, in.cols[j], in.rows[i][j]);
+
+			if (why)
+				return err_set(&c->err, DRIP_EDATA, argv[k], (int)in.lines[i], 0,
+					       "%s \"%s\": %s", in.cols[j], in.rows[i][j], why);
+		}
+		for (j = 0; j < i; j++)
+			if (strcmp(in.rows[j][idcol], in.rows[i][idcol]) == 0)
+				return err_set(&c->err, DRIP_EDATA, argv[k], (int)in.lines[i], 0,
+					       "contact '%s' appears twice (first at line %ld)",
+					       in.rows[i][idcol], in.lines[j]);
+		if (csvio_table_find(&t, (size_t)csvio_table_col(&t, "id"),
+				     in.rows[i][idcol]) < 0) {
+			long ec = csvio_table_col(&in, "email");
+
+			if (ec < 0 || in.rows[i][ec][0] == '\0')
+				return err_set(&c->err, DRIP_EDATA, argv[k], (int)in.lines[i], 0,
+					       "new contact '%s' has no email", in.rows[i][idcol]);
+		}
+	}
+	map = arena_alloc(&c->a, (in.ncols + 1) * sizeof *map);
+	for (j = 0; j < in.ncols; j++)
+		map[j] = csvio_table_add_col(&c->a, &t, in.cols[j]);
+	for (i = 0; i < in.nrows; i++) {
+		int changed = 0;
+
+		r = csvio_table_find(&t, (size_t)csvio_table_col(&t, "id"), in.rows[i][idcol]);
+		if (r < 0) {
+			r = (long)csvio_table_add_row(&c->a, &t);
+			added++;
+			changed = -1;
+		}
+		for (j = 0; j < in.ncols; j++) {
+			/* An empty cell leaves the value as it is: an import never
+			 * erases what it does not know. */
+			if (in.rows[i][j][0] == '\0' || strcmp(t.rows[r][map[j]], in.rows[i][j]) == 0)
+				continue;
+			csvio_table_set(&c->a, &t, (size_t)r, map[j], in.rows[i][j]);
+			if (changed == 0)
+				changed = 1;
+		}
+		if (changed == 1)
+			updated++;
+	}
+	if (added + updated == 0) {
+		if (!c->quiet)
+			printf("imported %zu contacts: nothing changed\n", in.nrows);
+		return 0;
+	}
+	if (save(c, &t, arena_printf(&c->a, "contact import: %zu added, %zu updated",
+				     added, updated)) < 0)
+		return -1;
+	if (!c->quiet)
+		printf("imported %zu contacts: %zu added, %zu updated, %zu unchanged\n",
+		       in.nrows, added, updated, in.nrows - added - updated);
+	return 0;
+}
+
+int
+cmd_contact_show(int argc, char **argv, struct cmd_ctx *c)
+{
+	struct csvio_table t;
+	const char **cells;
+	size_t j;
+	long r;
+	int k, f;
+
+	if ((k = opts_parse(c, argc, argv, none, no_opt, NULL)) < 0)
+		return DRIP_EUSAGE;
+	if (argc - k != 1)
+		return usage_error(c, argc - k < 1 ? "missing contact id" : "too many arguments");
+	if ((f = out_format(c, 0)) < 0)
+		return DRIP_EUSAGE;
+	if (contacts_load(c, &t) < 0)
+		return -1;
+	if ((r = find_contact(c, &t, argv[k])) < 0)
+		return -1;
+	if (f == FMT_JSON) {
+		struct sbuf out = SBUF_INIT;
+		struct json js;
+
+		json_init(&js, &out, 1);
+		json_obj(&js);
+		for (j = 0; j < t.ncols; j++)
+			json_kstr(&js, t.cols[j], t.rows[r][j]);
+		json_end(&js);
+		sbuf_addc(&out, '\n');
+		fwrite(out.buf, 1, out.len, stdout);
+		sbuf_release(&out);
+		return 0;
+	}
+	cells = arena_alloc(&c->a, (t.ncols + 1) * 2 * sizeof *cells);
+	cells[0] = "field";
+	cells[1] = "value";
+	for (j = 0; j < t.ncols; j++) {
+		cells[(j + 1) * 2] = t.cols[j];
+		cells[(j + 1) * 2 + 1] = t.rows[r][j];
+	}
+	print_table(c, FMT_TABLE, cells, t.ncols + 1, 2);
+	return 0;
+}
+
+struct row_env {
+	const struct csvio_table *t;
+	size_t row;
+};
+
+static const char *
+row_get(void *ctx, const char *field)
+{
+	struct row_env *e = ctx;
+	long col = csvio_table_col(e->t, field);
+
+	return col < 0 ? NULL : e->t->rows[e->row][col];
+}
+
+static int
+on_list_opt(struct cmd_ctx *c, void *ud, const char *name, const char *arg)
+{
+	(void)c;
+	if (strcmp(name, "where") == 0)
+		*(const char **)ud = arg;
+	return 0;
+}
+
+int
+cmd_contact_list(int argc, char **argv, struct cmd_ctx *c)
+{
+	static const char *const brief[] = {
+		"id", "email", "first_name", "last_name", "status", "tags",
+	};
+	struct csvio_table t;
+	const char *where = NULL, **cells;
+	struct expr *e = NULL;
+	struct expr_err ee;
+	size_t cols[64], ncols = 0, n = 0, i, j;
+	int k, f;
+
+	if ((k = opts_parse(c, argc, argv, list_opts, on_list_opt, &where)) < 0)
+		return DRIP_EUSAGE;
+	if (argc - k != 0)
+		return usage_error(c, "too many arguments");
+	if ((f = out_format(c, 1)) < 0)
+		return DRIP_EUSAGE;
+	if (contacts_load(c, &t) < 0)
+		return -1;
+	if (where) {
+		if (expr_parse(&c->a, where, &e, &ee) < 0 ||
+		    expr_check_fields(e, (const char *const *)t.cols, t.ncols, &ee) < 0)
+			return usage_error(c, "--where: %d:%d: %s", ee.line, ee.col, ee.msg);
+	}
+	/* A table shows the columns people scan; csv and json give all. */
+	if (f == FMT_TABLE) {
+		for (j = 0; j < sizeof brief / sizeof *brief; j++) {
+			long col = csvio_table_col(&t, brief[j]);
+
+			if (col >= 0)
+				cols[ncols++] = (size_t)col;
+		}
+	} else {
+		for (j = 0; j < t.ncols && j < 64; j++)
+			cols[ncols++] = j;
+	}
+	cells = arena_alloc(&c->a, (t.nrows + 1) * ncols * sizeof *cells);
+	for (j = 0; j < ncols; j++)
+		cells[j] = t.cols[cols[j]];
+	csvio_table_sort(&t, (size_t)csvio_table_col(&t, "id"));
+	for (i = 0; i < t.nrows; i++) {
+		if (e) {
+			struct row_env re = { &t, i };
+			struct expr_env env = { row_get, &re, c->now, c->cfg.tz };
+			int v = expr_eval(e, &env, &ee);
+
+			if (v < 0)
+				return usage_error(c, "--where: %d:%d: %s", ee.line, ee.col, ee.msg);
+			if (v == 0)
+				continue;
+		}
+		n++;
+		for (j = 0; j < ncols; j++)
+			cells[n * ncols + j] = t.rows[i][cols[j]];
+	}
+	print_table(c, (enum out_format)f, cells, n + 1, ncols);
+	return 0;
+}

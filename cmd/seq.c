@@ -1,0 +1,817 @@
+/*
+ * seq.c - `drip seq new|list|show|lint|publish|diff` (SPEC §3.5, §10).
+ */
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cmd.h"
+#include "csvio.h"
+#include "diag.h"
+#include "dur.h"
+#include "fsio.h"
+#include "json.h"
+#include "lint.h"
+#include "pub.h"
+#include "sbuf.h"
+#include "schema.h"
+#include "seq.h"
+#include "textdiff.h"
+#include "ws.h"
+#include "ydoc.h"
+
+static const struct optspec new_opts[] = {
+	{ "kind", 0, "KIND", "step (default) or date", "step date" },
+	{ "name", 0, "NAME", "the sequence's display name", NULL },
+	{ NULL, 0, NULL, NULL, NULL }
+};
+static const struct optspec lint_opts[] = {
+	{ NULL, 0, NULL, NULL, NULL }
+};
+static const struct optspec none[] = { { NULL, 0, NULL, NULL, NULL } };
+
+const struct subcmd seq_subcmds[] = {
+	{ "new", cmd_seq_new, NEED_WS | NEED_LOCK | NEED_STORE,
+	  "ID [--kind step|date] [--name NAME]",
+	  "create sequences/ID.yaml (and a first template) as a draft", new_opts, NULL },
+	{ "list", cmd_seq_list, NEED_WS, "[--format table|csv|json]",
+	  "list sequences with their status and published version", none, NULL },
+	{ "show", cmd_seq_show, NEED_WS, "ID [--format table|json]",
+	  "show a sequence's settings and steps", none, "@seq" },
+	{ "lint", cmd_seq_lint, 0, "[FILE...] [--format text|json|github]",
+	  "check sequence and automation files; FILE:LINE:COL findings", lint_opts, "@file" },
+	{ "publish", cmd_seq_publish, NEED_WS | NEED_LOCK | NEED_STORE, "ID",
+	  "lint and pin a sequence and its templates as its next version", none, "@seq" },
+	{ "diff", cmd_seq_diff, NEED_WS, "ID",
+	  "show the draft against the published version", none, "@seq" },
+	{ NULL, NULL, 0, NULL, NULL, NULL, NULL }
+};
+
+static int
+no_opt(struct cmd_ctx *c, void *ud, const char *name, const char *arg)
+{
+	(void)c;
+	(void)ud;
+	(void)name;
+	(void)arg;
+	return 0;
+}
+
+/* Parse options that a subcommand does not have beyond the globals, and
+ * require exactly want operands (-1: any number). */
+static int
+operands(struct cmd_ctx *c, int argc, char **argv, const struct optspec *o, int want)
+{
+	int k = opts_parse(c, argc, argv, o, no_opt, NULL);
+
+	if (k < 0)
+		return -1;
+	if (want >= 0 && argc - k != want) {
+		usage_error(c, argc - k < want ? "missing argument" : "too many arguments");
+		return -1;
+	}
+	return k;
+}
+
+static int
+check_seq_id(struct cmd_ctx *c, const char *id)
+{
+	if (ws_valid_id(id))
+		return 0;
+	usage_error(c, "invalid sequence id '%s': use 1 to 64 of a-z, 0-9, '_' and '-', "
+		    "starting with a letter or digit", id);
+	return -1;
+}
+
+/* ---- lint ---- */
+
+static void
+lint_setup(struct cmd_ctx *c, struct lint_ctx *l, struct diags *d, const char *root)
+{
+	struct csvio_table t;
+	struct drip_err e;
+	char *path;
+
+	memset(l, 0, sizeof *l);
+	l->a = &c->a;
+	l->d = d;
+	l->root = root ? root : ".";
+	if (root == NULL)
+		return;
+	path = fsio_join(root, "contacts.csv");
+	if (fsio_exists(path) && csvio_table_load(&c->a, path, &t, &e) == 0) {
+		l->fields = (const char *const *)t.cols;
+		l->nfields = t.ncols;
+	}
+	free(path);
+	{
+		char *saved = c->root;
+
+		c->root = (char *)root;
+		l->seqs = seq_ids(c, &l->nseqs);
+		c->root = saved;
+		if (l->seqs == NULL) {
+			static const char *const empty[1] = { NULL };
+
+			l->seqs = empty;
+		}
+	}
+}
+
+/* Files of a directory of the workspace, sorted: DIR/NAME.yaml. */
+static size_t
+yaml_files(struct cmd_ctx *c, const char *root, const char *dir, const char ***out)
+{
+	char *full = fsio_join(root, dir);
+	DIR *d = opendir(full);
+	struct dirent *e;
+	const char **v = NULL;
+	size_t n = 0, cap = 0, i, j;
+
+	free(full);
+	*out = NULL;
+	if (d == NULL)
+		return 0;
+	while ((e = readdir(d)) != NULL) {
+		size_t len = strlen(e->d_name);
+
+		if (e->d_name[0] == '.' || len <= 5 || strcmp(e->d_name + len - 5, ".yaml") != 0)
+			continue;
+		if (n == cap) {
+			size_t nc = cap ? cap * 2 : 16;
+
+			v = arena_grow(&c->a, v, n, nc, sizeof *v);
+			cap = nc;
+		}
+		v[n++] = arena_printf(&c->a, "%s/%s", dir, e->d_name);
+	}
+	closedir(d);
+	for (i = 1; i < n; i++)
+		for (j = i; j > 0 && strcmp(v[j - 1], v[j]) > 0; j--) {
+			const char *t = v[j];
+
+			v[j] = v[j - 1];
+			v[j - 1] = t;
+		}
+	*out = v;
+	return n;
+}
+
+int
+cmd_seq_lint(int argc, char **argv, struct cmd_ctx *c)
+{
+	struct lint_ctx l;
+	struct diags d;
+	struct sbuf out = SBUF_INIT;
+	enum diag_format fmt = DIAG_TEXT;
+	char *root = NULL;
+	struct drip_err e;
+	int k, i;
+
+	if ((k = operands(c, argc, argv, lint_opts, -1)) < 0)
+		return DRIP_EUSAGE;
+	if (c->format) {
+		if (strcmp(c->format, "text") == 0)
+			fmt = DIAG_TEXT;
+		else if (strcmp(c->format, "json") == 0)
+			fmt = DIAG_JSON;
+		else if (strcmp(c->format, "github") == 0)
+			fmt = DIAG_GITHUB;
+		else
+			return usage_error(c, "--format must be text, json or github, not '%s'",
+					   c->format);
+	}
+	diag_init(&d, &c->a);
+	if (argc - k == 0) {
+		const char **files;
+		size_t n, j;
+
+		/* Everything in the workspace. */
+		if (ws_find(".", &root, &e) < 0)
+			return usage_error(c, "no files given and not in a drip workspace");
+		lint_setup(c, &l, &d, root);
+		n = yaml_files(c, root, "sequences", &files);
+		for (j = 0; j < n; j++) {
+			char *full = fsio_join(root, files[j]);
+
+			lint_file(&l, full, files[j]);
+			free(full);
+		}
+		n = yaml_files(c, root, "automations", &files);
+		for (j = 0; j < n; j++) {
+			char *full = fsio_join(root, files[j]);
+
+			lint_file(&l, full, files[j]);
+			free(full);
+		}
+	} else {
+		/* Files named on the command line; templates and fields come from
+		 * the workspace they are in, when they are in one (a CI checkout). */
+		for (i = k; i < argc; i++) {
+			char *dir = xstrdup(argv[i]), *slash = strrchr(dir, '/');
+			char *r = NULL;
+
+			if (slash)
+				*slash = '\0';
+			if (ws_find(slash ? dir : ".", &r, &e) < 0)
+				r = NULL;
+			if (root == NULL || r == NULL || strcmp(root, r) != 0) {
+				free(root);
+				root = r;
+				lint_setup(c, &l, &d, root);
+				if (root == NULL) {
+					/* Outside a workspace: templates relative to here. */
+					l.root = ".";
+				}
+			} else {
+				free(r);
+			}
+			lint_file(&l, argv[i], argv[i]);
+			free(dir);
+		}
+		if (root) {
+			/* Template paths are relative to the workspace root, but
+			 * findings are easiest to use relative to where lint ran:
+			 * leave them as the workspace shows them. */
+		}
+	}
+	diag_sort(&d);
+	diag_render(&d, fmt, &out);
+	if (fmt == DIAG_TEXT && d.n && !c->quiet)
+		sbuf_printf(&out, "%zu error%s, %zu warning%s\n", d.nerr, d.nerr == 1 ? "" : "s",
+			    d.nwarn, d.nwarn == 1 ? "" : "s");
+	fwrite(out.buf ? out.buf : "", 1, out.len, stdout);
+	sbuf_release(&out);
+	free(root);
+	return d.nerr ? DRIP_EFAIL : 0;
+}
+
+/* ---- loading one sequence ---- */
+
+struct loaded {
+	struct seq *q;
+	struct diags d;
+	struct lint_ctx l;
+};
+
+/* Parse and lint sequences/ID.yaml of the workspace. */
+static int
+load_seq(struct cmd_ctx *c, const char *id, struct loaded *ld)
+{
+	const char *rel = arena_printf(&c->a, "sequences/%s.yaml", id);
+	char *full = ws_path(c, rel);
+	struct schema s;
+	struct ydoc doc;
+
+	diag_init(&ld->d, &c->a);
+	lint_setup(c, &ld->l, &ld->d, c->root);
+	if (!fsio_exists(full)) {
+		free(full);
+		return err_set(&c->err, DRIP_ENOINPUT, NULL, 0, 0,
+			       "no sequence '%s' (%s does not exist)", id, rel);
+	}
+	lint_file(&ld->l, full, rel);
+	ld->q = NULL;
+	if (ydoc_load_file(&c->a, full, &doc, &c->err) == 0) {
+		struct diags scratch;
+
+		diag_init(&scratch, &c->a);
+		s.a = &c->a;
+		s.d = &scratch;
+		s.file = rel;
+		doc.file = rel;
+		ld->q = seq_parse(&s, &doc);
+	}
+	free(full);
+	diag_sort(&ld->d);
+	return 0;
+}
+
+static void
+print_findings(const struct diags *d)
+{
+	struct sbuf out = SBUF_INIT;
+
+	diag_render(d, DIAG_TEXT, &out);
+	fwrite(out.buf ? out.buf : "", 1, out.len, stderr);
+	sbuf_release(&out);
+}
+
+/* ---- new ---- */
+
+struct new_opts {
+	const char *kind, *name;
+};
+
+static int
+on_new_opt(struct cmd_ctx *c, void *ud, const char *name, const char *arg)
+{
+	struct new_opts *o = ud;
+
+	if (strcmp(name, "kind") == 0) {
+		if (strcmp(arg, "step") != 0 && strcmp(arg, "date") != 0) {
+			usage_error(c, "--kind must be step or date, not '%s'", arg);
+			return -1;
+		}
+		o->kind = arg;
+	} else if (strcmp(name, "name") == 0) {
+		const char *p;
+
+		for (p = arg; *p; p++)
+			if ((unsigned char)*p < 0x20) {
+				usage_error(c, "--name must be one line of text");
+				return -1;
+			}
+		o->name = arg;
+	}
+	return 0;
+}
+
+static void
+yq(struct sbuf *sb, const char *s)
+{
+	sbuf_addc(sb, '"');
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			sbuf_addc(sb, '\\');
+		sbuf_addc(sb, *s);
+	}
+	sbuf_addc(sb, '"');
+}
+
+int
+cmd_seq_new(int argc, char **argv, struct cmd_ctx *c)
+{
+	struct new_opts o = { "step", NULL };
+	struct sbuf y = SBUF_INIT, t = SBUF_INIT;
+	struct change ch[2];
+	const char *id, *rel, *tpl;
+	char *full;
+	int k, rc, n = 1;
+
+	if ((k = opts_parse(c, argc, argv, new_opts, on_new_opt, &o)) < 0)
+		return DRIP_EUSAGE;
+	if (argc - k != 1)
+		return usage_error(c, argc - k < 1 ? "missing sequence id" : "too many arguments");
+	id = argv[k];
+	if (check_seq_id(c, id) < 0)
+		return DRIP_EUSAGE;
+	rel = arena_printf(&c->a, "sequences/%s.yaml", id);
+	full = ws_path(c, rel);
+	k = fsio_exists(full);
+	free(full);
+	if (k)
+		return err_set(&c->err, DRIP_EFAIL, NULL, 0, 0,
+			       "sequence '%s' already exists (%s)", id, rel);
+	tpl = arena_printf(&c->a, "templates/%s-first.eml", id);
+	sbuf_printf(&y, "# A draft: edit it, check it with `drip seq lint`, and start it with\n"
+		    "# `drip seq publish %s`.  drip-files(5) describes every key.\n", id);
+	sbuf_printf(&y, "id: %s\nname: ", id);
+	yq(&y, o.name ? o.name : id);
+	sbuf_printf(&y, "\nkind: %s\n", o.kind);
+	sbuf_adds(&y, "description: \"\"\n# owners: [you@example.com]\n"
+		  "# send_window: {days: [mon, tue, wed, thu, fri], from: \"09:00\", to: \"17:00\"}\n"
+		  "reenroll: never\nremove_on: [reply, unsubscribe]\nsteps:\n");
+	if (strcmp(o.kind, "step") == 0)
+		sbuf_printf(&y, "  - id: first\n    type: email\n    name: First message\n"
+			    "    wait: 0\n    template: %s\n", tpl);
+	else
+		sbuf_printf(&y, "  - id: first\n    type: email\n    name: First message\n"
+			    "    on: {field: signup_date, offset: 30d}\n    annually: true\n"
+			    "    template: %s\n", tpl);
+	full = ws_path(c, tpl);
+	if (!fsio_exists(full)) {
+		sbuf_printf(&t, "Subject: Hello {{first_name | \"there\"}}\n\n"
+			    "Hello {{first_name | \"there\"}},\n\n"
+			    "This is the first message of %s.\n", o.name ? o.name : id);
+		ch[1].path = tpl;
+		ch[1].data = t.buf;
+		ch[1].len = t.len;
+		ch[1].mode = 0;
+		n = 2;
+	}
+	free(full);
+	ch[0].path = rel;
+	ch[0].data = y.buf;
+	ch[0].len = y.len;
+	ch[0].mode = 0;
+	rc = ws_apply(c, ch, (size_t)n, arena_printf(&c->a, "seq new %s", id));
+	if (rc == 0 && !c->quiet)
+		printf("created %s%s%s\n", rel, n == 2 ? " and " : "", n == 2 ? tpl : "");
+	sbuf_release(&y);
+	sbuf_release(&t);
+	return rc;
+}
+
+/* ---- list ---- */
+
+static const char *
+state_field(const struct csvio_table *t, long row, const char *col)
+{
+	long k = csvio_table_col(t, col);
+
+	return row < 0 || k < 0 ? "" : t->rows[row][k];
+}
+
+int
+cmd_seq_list(int argc, char **argv, struct cmd_ctx *c)
+{
+	struct csvio_table st;
+	const char **ids, **cells;
+	size_t n, i, ncols = 6;
+	int f;
+
+	if (operands(c, argc, argv, none, 0) < 0)
+		return DRIP_EUSAGE;
+	if ((f = out_format(c, 1)) < 0)
+		return DRIP_EUSAGE;
+	if (pub_load_state(&c->a, c->root, &st, &c->err) < 0)
+		return -1;
+	ids = seq_ids(c, &n);
+	cells = arena_alloc(&c->a, (n + 1) * ncols * sizeof *cells);
+	cells[0] = "id";
+	cells[1] = "status";
+	cells[2] = "version";
+	cells[3] = "steps";
+	cells[4] = "changed";
+	cells[5] = "name";
+	for (i = 0; i < n; i++) {
+		const char **row = cells + (i + 1) * ncols;
+		struct loaded ld;
+		struct pub_content pc;
+		long r = pub_find(&st, ids[i]);
+		struct drip_err e;
+
+		row[0] = ids[i];
+		row[1] = r >= 0 ? state_field(&st, r, "status") : "draft";
+		row[2] = r >= 0 ? state_field(&st, r, "version") : "-";
+		row[3] = "?";
+		row[4] = r >= 0 ? "?" : "-";
+		row[5] = "";
+		if (load_seq(c, ids[i], &ld) < 0 || ld.q == NULL)
+			continue;
+		row[3] = arena_printf(&c->a, "%zu", ld.q->nsteps);
+		row[5] = ld.q->name ? ld.q->name : "";
+		if (r >= 0 && ld.q->id && pub_read_draft(&c->a, c->root, ld.q, &pc, &e) == 0)
+			row[4] = strcmp(pc.digest, state_field(&st, r, "digest")) ? "yes" : "no";
+	}
+	print_table(c, (enum out_format)f, cells, n + 1, ncols);
+	return 0;
+}
+
+/* ---- show ---- */
+
+static const char *
+step_timing(struct cmd_ctx *c, const struct seq *q, const struct step *st)
+{
+	char d[64];
+
+	if (q->kind == SEQ_KIND_DATE) {
+		if (st->on_field) {
+			dur_format(&st->on_offset, d, sizeof d);
+			return arena_printf(&c->a, "%s %s%s", st->on_field, d,
+					    st->annually ? " yearly" : "");
+		}
+		return arena_printf(&c->a, "%04d-%02d-%02d%s", st->on_year, st->on_mon,
+				    st->on_day, st->annually ? " yearly" : "");
+	}
+	dur_format(&st->wait, d, sizeof d);
+	return arena_strdup(&c->a, d);
+}
+
+int
+cmd_seq_show(int argc, char **argv, struct cmd_ctx *c)
+{
+	struct csvio_table st;
+	struct loaded ld;
+	const struct seq *q;
+	const char **cells;
+	long r;
+	size_t i, ncols = 6;
+	int k, f;
+
+	if ((k = operands(c, argc, argv, none, 1)) < 0)
+		return DRIP_EUSAGE;
+	if ((f = out_format(c, 0)) < 0)
+		return DRIP_EUSAGE;
+	if (check_seq_id(c, argv[k]) < 0)
+		return DRIP_EUSAGE;
+	if (pub_load_state(&c->a, c->root, &st, &c->err) < 0)
+		return -1;
+	if (load_seq(c, argv[k], &ld) < 0)
+		return -1;
+	if (ld.q == NULL || ld.d.nerr) {
+		print_findings(&ld.d);
+		return err_set(&c->err, DRIP_EDATA, NULL, 0, 0,
+			       "sequence '%s' has errors; 'drip seq lint' lists them", argv[k]);
+	}
+	q = ld.q;
+	r = pub_find(&st, q->id);
+	if (f == FMT_JSON) {
+		struct sbuf out = SBUF_INIT;
+		struct json j;
+
+		json_init(&j, &out, 1);
+		json_obj(&j);
+		json_kstr(&j, "id", q->id);
+		json_kstr(&j, "name", q->name);
+		json_kstr(&j, "kind", q->kind == SEQ_KIND_DATE ? "date" : "step");
+		json_kstr(&j, "status", r >= 0 ? state_field(&st, r, "status") : "draft");
+		json_kint(&j, "version", r >= 0 ? atol(state_field(&st, r, "version")) : 0);
+		json_key(&j, "steps");
+		json_arr(&j);
+		for (i = 0; i < q->nsteps; i++) {
+			const struct step *s = &q->steps[i];
+
+			json_obj(&j);
+			json_kstr(&j, "id", s->id);
+			json_kstr(&j, "type", step_type_names[s->type]);
+			json_kstr(&j, "name", s->name);
+			json_kstr(&j, q->kind == SEQ_KIND_DATE ? "on" : "wait", step_timing(c, q, s));
+			json_kstr(&j, "at", s->at >= 0 ? arena_printf(&c->a, "%02d:%02d", s->at / 60,
+					   s->at % 60) : NULL);
+			json_kstr(&j, "template", s->template);
+			json_kint(&j, "automations", (int64_t)s->nautos);
+			json_end(&j);
+		}
+		json_end(&j);
+		json_end(&j);
+		sbuf_addc(&out, '\n');
+		fwrite(out.buf, 1, out.len, stdout);
+		sbuf_release(&out);
+		return 0;
+	}
+	printf("id:       %s\n", q->id);
+	printf("name:     %s\n", q->name ? q->name : "");
+	printf("kind:     %s\n", q->kind == SEQ_KIND_DATE ? "date" : "step");
+	printf("status:   %s\n", r >= 0 ? state_field(&st, r, "status") : "draft");
+	printf("version:  %s\n", r >= 0 ? state_field(&st, r, "version") : "-");
+	if (q->description && *q->description)
+		printf("about:    %s\n", q->description);
+	printf("\n");
+	cells = arena_alloc(&c->a, (q->nsteps + 1) * ncols * sizeof *cells);
+	cells[0] = "step";
+	cells[1] = "type";
+	cells[2] = q->kind == SEQ_KIND_DATE ? "on" : "wait";
+	cells[3] = "at";
+	cells[4] = "automations";
+	cells[5] = "name";
+	for (i = 0; i < q->nsteps; i++) {
+		const struct step *s = &q->steps[i];
+		const char **row = cells + (i + 1) * ncols;
+
+		row[0] = s->id;
+		row[1] = step_type_names[s->type];
+		row[2] = step_timing(c, q, s);
+		row[3] = s->at >= 0 ? arena_printf(&c->a, "%02d:%02d", s->at / 60, s->at % 60) : "-";
+		row[4] = arena_printf(&c->a, "%zu", s->nautos);
+		row[5] = s->name ? s->name : "";
+	}
+	print_table(c, FMT_TABLE, cells, q->nsteps + 1, ncols);
+	return 0;
+}
+
+/* ---- publish ---- */
+
+/* Every file under state/published/ID/ (relative to the root). */
+static void
+walk(struct cmd_ctx *c, const char *rel, const char ***v, size_t *n, size_t *cap)
+{
+	char *full = ws_path(c, rel);
+	DIR *d = opendir(full);
+	struct dirent *e;
+
+	free(full);
+	if (d == NULL)
+		return;
+	while ((e = readdir(d)) != NULL) {
+		const char *sub;
+		char *p;
+
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		sub = arena_printf(&c->a, "%s/%s", rel, e->d_name);
+		p = ws_path(c, sub);
+		{
+			DIR *isdir = opendir(p);
+
+			if (isdir) {
+				closedir(isdir);
+				free(p);
+				walk(c, sub, v, n, cap);
+				continue;
+			}
+		}
+		free(p);
+		if (*n == *cap) {
+			size_t nc = *cap ? *cap * 2 : 8;
+
+			*v = arena_grow(&c->a, *v, *n, nc, sizeof **v);
+			*cap = nc;
+		}
+		(*v)[(*n)++] = sub;
+	}
+	closedir(d);
+}
+
+int
+cmd_seq_publish(int argc, char **argv, struct cmd_ctx *c)
+{
+	struct csvio_table st;
+	struct pub_content pc;
+	struct loaded ld;
+	struct change *ch;
+	struct sbuf state = SBUF_INIT;
+	const char **old = NULL, *id, *status;
+	size_t nold = 0, capold = 0, i, j, nch = 0;
+	long r, version = 1;
+	int k, rc;
+
+	if ((k = operands(c, argc, argv, none, 1)) < 0)
+		return DRIP_EUSAGE;
+	id = argv[k];
+	if (check_seq_id(c, id) < 0)
+		return DRIP_EUSAGE;
+	if (pub_load_state(&c->a, c->root, &st, &c->err) < 0)
+		return -1;
+	if (load_seq(c, id, &ld) < 0)
+		return -1;
+	if (ld.q == NULL || ld.d.nerr) {
+		print_findings(&ld.d);
+		return err_set(&c->err, DRIP_EDATA, NULL, 0, 0,
+			       "cannot publish '%s': %zu error%s in the draft", id, ld.d.nerr,
+			       ld.d.nerr == 1 ? "" : "s");
+	}
+	if (ld.q->nsteps == 0)
+		return err_set(&c->err, DRIP_EDATA, NULL, 0, 0,
+			       "cannot publish '%s': it has no steps", id);
+	if (pub_read_draft(&c->a, c->root, ld.q, &pc, &c->err) < 0)
+		return -1;
+	r = pub_find(&st, id);
+	status = "active";
+	if (r >= 0) {
+		status = state_field(&st, r, "status");
+		if (strcmp(status, "stopped") == 0 || strcmp(status, "archived") == 0)
+			return err_set(&c->err, DRIP_EFAIL, NULL, 0, 0,
+				       "cannot publish '%s': it is %s", id, status);
+		if (strcmp(state_field(&st, r, "digest"), pc.digest) == 0) {
+			if (!c->quiet)
+				printf("'%s' version %s is already this content; nothing to publish\n",
+				       id, state_field(&st, r, "version"));
+			return 0;
+		}
+		version = atol(state_field(&st, r, "version")) + 1;
+	} else {
+		r = (long)csvio_table_add_row(&c->a, &st);
+		csvio_table_set(&c->a, &st, (size_t)r, (size_t)csvio_table_col(&st, "id"), id);
+	}
+	csvio_table_set(&c->a, &st, (size_t)r, (size_t)csvio_table_col(&st, "status"), status);
+	csvio_table_set(&c->a, &st, (size_t)r, (size_t)csvio_table_col(&st, "version"),
+			arena_printf(&c->a, "%ld", version));
+	csvio_table_set(&c->a, &st, (size_t)r, (size_t)csvio_table_col(&st, "published_at"),
+			now_utc(c));
+	csvio_table_set(&c->a, &st, (size_t)r, (size_t)csvio_table_col(&st, "digest"),
+			pc.digest);
+	csvio_table_sort(&st, (size_t)csvio_table_col(&st, "id"));
+	csvio_table_format(&st, &state);
+
+	walk(c, arena_printf(&c->a, "state/published/%s", id), &old, &nold, &capold);
+	ch = arena_alloc(&c->a, (pc.nfiles + nold + 1) * sizeof *ch);
+	for (i = 0; i < pc.nfiles; i++) {
+		ch[nch].path = pub_pinned_path(&c->a, id, pc.files[i].path);
+		ch[nch].data = pc.files[i].data;
+		ch[nch++].len = pc.files[i].len;
+	}
+	/* Templates the new version no longer uses leave the pinned set. */
+	for (j = 0; j < nold; j++) {
+		for (i = 0; i < pc.nfiles; i++)
+			if (strcmp(ch[i].path, old[j]) == 0)
+				break;
+		if (i == pc.nfiles) {
+			ch[nch].path = old[j];
+			ch[nch++].data = NULL;
+		}
+	}
+	ch[nch].path = PUB_STATE;
+	ch[nch].data = state.buf;
+	ch[nch++].len = state.len;
+	rc = ws_apply(c, ch, nch, arena_printf(&c->a, "seq publish %s: version %ld (%zu template%s)",
+						  id, version, pc.nfiles - 1,
+						  pc.nfiles == 2 ? "" : "s"));
+	if (rc == 0 && !c->quiet)
+		printf("published '%s' version %ld (%zu template%s)\n", id, version,
+		       pc.nfiles - 1, pc.nfiles == 2 ? "" : "s");
+	if (rc == 0 && ld.d.nwarn)
+		print_findings(&ld.d);
+	sbuf_release(&state);
+	return rc;
+}
+
+/* ---- diff ---- */
+
+int
+cmd_seq_diff(int argc, char **argv, struct cmd_ctx *c)
+{
+	struct csvio_table st;
+	struct loaded ld;
+	struct pub_content pc = { 0 };
+	struct sbuf out = SBUF_INIT;
+	const char **old = NULL, *id;
+	size_t nold = 0, capold = 0, i, j;
+	int k, rc = -1;
+
+	if ((k = operands(c, argc, argv, none, 1)) < 0)
+		return DRIP_EUSAGE;
+	id = argv[k];
+	if (check_seq_id(c, id) < 0)
+		return DRIP_EUSAGE;
+	if (pub_load_state(&c->a, c->root, &st, &c->err) < 0)
+		return -1;
+	if (load_seq(c, id, &ld) < 0)
+		return -1;
+	if (ld.q && ld.q->id && pub_read_draft(&c->a, c->root, ld.q, &pc, &c->err) < 0) {
+		/* A template the draft names is missing: diff what exists. */
+		pc.nfiles = 0;
+	}
+	if (pc.nfiles == 0) {
+		struct sbuf sb = SBUF_INIT;
+		const char *rel = arena_printf(&c->a, "sequences/%s.yaml", id);
+		char *full = ws_path(c, rel);
+
+		if (fsio_read(full, YDOC_MAX_SIZE, &sb, &c->err) < 0) {
+			free(full);
+			return -1;
+		}
+		free(full);
+		pc.files = arena_alloc(&c->a, sizeof *pc.files);
+		pc.files[0].path = rel;
+		pc.files[0].data = arena_strndup(&c->a, sbuf_str(&sb), sb.len);
+		pc.files[0].len = sb.len;
+		pc.nfiles = 1;
+		sbuf_release(&sb);
+	}
+	walk(c, arena_printf(&c->a, "state/published/%s", id), &old, &nold, &capold);
+	for (i = 0; i < pc.nfiles; i++) {
+		const char *pin = pub_pinned_path(&c->a, id, pc.files[i].path);
+		struct sbuf prev = SBUF_INIT;
+		char *full = ws_path(c, pin);
+		int have = fsio_exists(full);
+
+		if (have && fsio_read(full, YDOC_MAX_SIZE, &prev, &c->err) < 0) {
+			free(full);
+			goto out;
+		}
+		free(full);
+		if (textdiff_unified(have ? sbuf_str(&prev) : NULL, prev.len,
+				     arena_printf(&c->a, "published/%s", pc.files[i].path),
+				     pc.files[i].data, pc.files[i].len,
+				     arena_printf(&c->a, "draft/%s", pc.files[i].path),
+				     &out, &c->err) < 0) {
+			sbuf_release(&prev);
+			goto out;
+		}
+		sbuf_release(&prev);
+	}
+	/* Pinned templates the draft no longer uses show as removed. */
+	for (j = 0; j < nold; j++) {
+		const char *prefix = arena_printf(&c->a, "state/published/%s/", id);
+		struct sbuf prev = SBUF_INIT;
+		const char *draft;
+		char *full;
+
+		for (i = 0; i < pc.nfiles; i++)
+			if (strcmp(pub_pinned_path(&c->a, id, pc.files[i].path), old[j]) == 0)
+				break;
+		if (i < pc.nfiles)
+			continue;
+		draft = old[j] + strlen(prefix);
+		if (strcmp(draft, "sequence.yaml") == 0)
+			continue;
+		full = ws_path(c, old[j]);
+		if (fsio_read(full, YDOC_MAX_SIZE, &prev, &c->err) < 0) {
+			free(full);
+			goto out;
+		}
+		free(full);
+		if (textdiff_unified(sbuf_str(&prev), prev.len,
+				     arena_printf(&c->a, "published/%s", draft), NULL, 0,
+				     arena_printf(&c->a, "draft/%s", draft), &out, &c->err) < 0) {
+			sbuf_release(&prev);
+			goto out;
+		}
+		sbuf_release(&prev);
+	}
+	if (out.len == 0 && !c->quiet) {
+		long r = pub_find(&st, id);
+
+		if (r >= 0)
+			printf("no changes since version %s\n", state_field(&st, r, "version"));
+	}
+	fwrite(out.buf ? out.buf : "", 1, out.len, stdout);
+	rc = 0;
+out:
+	sbuf_release(&out);
+	return rc;
+}

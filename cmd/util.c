@@ -1,0 +1,300 @@
+/*
+ * util.c - helpers every subcommand uses: option parsing from the option
+ * tables, output formats, and applying a change to the workspace (atomic
+ * writes, then one commit).
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cmd.h"
+#include "csvio.h"
+#include "dtime.h"
+#include "fsio.h"
+#include "json.h"
+#include "sbuf.h"
+#include "store.h"
+#include "ws.h"
+
+int
+usage_error(struct cmd_ctx *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("drip: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	if (c->cur_sub)
+		fprintf(stderr, "usage: drip %s %s %s\n", c->cur_cmd->name, c->cur_sub->name,
+			c->cur_sub->usage);
+	else if (c->cur_cmd)
+		fprintf(stderr, "usage: drip %s %s\n", c->cur_cmd->name, c->cur_cmd->usage);
+	return DRIP_EUSAGE;
+}
+
+int
+opts_parse(struct cmd_ctx *c, int argc, char **argv, const struct optspec *opts,
+	   int (*fn)(struct cmd_ctx *c, void *ud, const char *name, const char *arg),
+	   void *ud)
+{
+	struct option lo[64];
+	char so[130] = ":";
+	size_t n = 0, k = 1;
+	int ch, idx;
+
+	for (; opts && opts[n].name && n < 63; n++) {
+		lo[n].name = opts[n].name;
+		lo[n].has_arg = opts[n].arg ? required_argument : no_argument;
+		lo[n].flag = NULL;
+		lo[n].val = 256 + (int)n;
+		if (opts[n].shortc && k + 2 < sizeof so) {
+			so[k++] = (char)opts[n].shortc;
+			if (opts[n].arg)
+				so[k++] = ':';
+		}
+	}
+	memset(&lo[n], 0, sizeof lo[n]);
+	so[k] = '\0';
+	optind = 1;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, so, lo, &idx)) != -1) {
+		size_t i;
+
+		if (ch == '?') {
+			if (optopt)
+				usage_error(c, "unknown option '-%c'", optopt);
+			else
+				usage_error(c, "unknown option '%s'", argv[optind - 1]);
+			return -1;
+		}
+		if (ch == ':') {
+			usage_error(c, "option '%s' needs a value", argv[optind - 1]);
+			return -1;
+		}
+		if (ch >= 256) {
+			i = (size_t)(ch - 256);
+		} else {
+			for (i = 0; i < n; i++)
+				if (opts[i].shortc == ch)
+					break;
+		}
+		if (i >= n || fn(c, ud, opts[i].name, optarg) != 0)
+			return -1;
+	}
+	return optind;
+}
+
+int
+out_format(struct cmd_ctx *c, int allow_csv)
+{
+	if (c->format == NULL || strcmp(c->format, "table") == 0)
+		return FMT_TABLE;
+	if (strcmp(c->format, "json") == 0)
+		return FMT_JSON;
+	if (allow_csv && strcmp(c->format, "csv") == 0)
+		return FMT_CSV;
+	usage_error(c, "--format must be table%s or json, not '%s'",
+		    allow_csv ? ", csv" : "", c->format);
+	return -1;
+}
+
+char *
+ws_path(struct cmd_ctx *c, const char *rel)
+{
+	return fsio_join(c->root, rel);
+}
+
+const char *
+now_utc(struct cmd_ctx *c)
+{
+	char buf[32];
+
+	dtime_format_utc(c->now, buf, sizeof buf);
+	return arena_strdup(&c->a, buf);
+}
+
+const char *
+show_time(struct cmd_ctx *c, int64_t t)
+{
+	char buf[64];
+
+	if (c->have_cfg && c->cfg.tz)
+		dtime_format_local(c->cfg.tz, t, 1, buf, sizeof buf);
+	else
+		dtime_format_utc(t, buf, sizeof buf);
+	return arena_strdup(&c->a, buf);
+}
+
+int
+ws_apply(struct cmd_ctx *c, const struct change *ch, size_t n, const char *subject)
+{
+	const char **paths = arena_alloc(&c->a, (n + 1) * sizeof *paths);
+	struct sbuf msg = SBUF_INIT;
+	size_t i;
+	int committed, rc = -1;
+
+	for (i = 0; i < n; i++)
+		paths[i] = ch[i].path;
+	if (store_check_clean(c->store, paths, n, &c->err) < 0)
+		return -1;
+	for (i = 0; i < n; i++) {
+		char *full = ws_path(c, ch[i].path);
+		int r;
+
+		if (ch[i].data == NULL) {
+			r = unlink(full) == 0 || errno == ENOENT ? 0 :
+			    err_sys(&c->err, DRIP_EFAIL, ch[i].path, "cannot remove");
+		} else {
+			r = fsio_write_atomic(full, ch[i].data, ch[i].len,
+					      ch[i].mode ? (mode_t)ch[i].mode : 0644, &c->err);
+		}
+		free(full);
+		if (r < 0)
+			return -1;
+	}
+	sbuf_printf(&msg, "%s\n\nDrip-Command: drip %s\nDrip-Now: %s\n", subject,
+		    c->cmd_name, now_utc(c));
+	if (store_commit(c->store, paths, n, sbuf_str(&msg), c->has_now ? c->now : -1,
+			 &committed, NULL, &c->err) == 0)
+		rc = 0;
+	sbuf_release(&msg);
+	return rc;
+}
+
+/* Display width of a UTF-8 string: one column per character, which is right
+ * for the Latin, Greek and Cyrillic names contact lists mostly hold. */
+static size_t
+width(const char *s)
+{
+	size_t w = 0;
+
+	for (; *s; s++)
+		if (((unsigned char)*s & 0xc0) != 0x80)
+			w++;
+	return w;
+}
+
+/* Spreadsheets run cells that start with = + - @ as formulas. */
+static const char *
+neutralise(struct cmd_ctx *c, const char *v)
+{
+	if (v[0] == '=' || v[0] == '+' || v[0] == '-' || v[0] == '@')
+		return arena_printf(&c->a, "'%s", v);
+	return v;
+}
+
+void
+print_table(struct cmd_ctx *c, enum out_format f, const char *const *cells,
+	    size_t nrows, size_t ncols)
+{
+	struct sbuf out = SBUF_INIT;
+	size_t r, k, *w;
+
+	if (f == FMT_JSON) {
+		struct json j;
+
+		json_init(&j, &out, 1);
+		json_arr(&j);
+		for (r = 1; r < nrows; r++) {
+			json_obj(&j);
+			for (k = 0; k < ncols; k++)
+				json_kstr(&j, cells[k], cells[r * ncols + k]);
+			json_end(&j);
+		}
+		json_end(&j);
+		sbuf_addc(&out, '\n');
+	} else if (f == FMT_CSV) {
+		const char **row = arena_alloc(&c->a, ncols * sizeof *row);
+
+		for (r = 0; r < nrows; r++) {
+			for (k = 0; k < ncols; k++)
+				row[k] = r ? neutralise(c, cells[r * ncols + k]) : cells[k];
+			csvio_format_row(&out, row, ncols);
+		}
+	} else {
+		w = arena_alloc(&c->a, ncols * sizeof *w);
+		for (r = 0; r < nrows; r++)
+			for (k = 0; k < ncols; k++)
+				if (width(cells[r * ncols + k]) > w[k])
+					w[k] = width(cells[r * ncols + k]);
+		for (r = 0; r < nrows; r++) {
+			for (k = 0; k < ncols; k++) {
+				const char *v = cells[r * ncols + k];
+
+				sbuf_adds(&out, v);
+				if (k + 1 < ncols)
+					sbuf_printf(&out, "%*s", (int)(w[k] - width(v) + 2), "");
+			}
+			sbuf_addc(&out, '\n');
+		}
+	}
+	fwrite(out.buf ? out.buf : "", 1, out.len, stdout);
+	sbuf_release(&out);
+}
+
+int
+contacts_load(struct cmd_ctx *c, struct csvio_table *t)
+{
+	char *path = ws_path(c, "contacts.csv");
+	int rc = csvio_table_load(&c->a, path, t, &c->err);
+
+	free(path);
+	if (rc < 0)
+		return -1;
+	if (csvio_table_col(t, "id") < 0)
+		return err_set(&c->err, DRIP_EDATA, "contacts.csv", 1, 0,
+			       "missing required column \"id\"");
+	if (csvio_table_col(t, "email") < 0)
+		return err_set(&c->err, DRIP_EDATA, "contacts.csv", 1, 0,
+			       "missing required column \"email\"");
+	return 0;
+}
+
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+const char **
+seq_ids(struct cmd_ctx *c, size_t *n)
+{
+	char *dir = ws_path(c, "sequences");
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	const char **v = NULL;
+	size_t cap = 0;
+
+	*n = 0;
+	free(dir);
+	if (d == NULL)
+		return NULL;
+	while ((e = readdir(d)) != NULL) {
+		size_t len = strlen(e->d_name);
+		char *id;
+
+		if (len <= 5 || strcmp(e->d_name + len - 5, ".yaml") != 0)
+			continue;
+		id = arena_strndup(&c->a, e->d_name, len - 5);
+		if (!ws_valid_id(id))
+			continue;
+		if (*n == cap) {
+			size_t nc = cap ? cap * 2 : 16;
+
+			v = arena_grow(&c->a, v, *n, nc, sizeof *v);
+			cap = nc;
+		}
+		v[(*n)++] = id;
+	}
+	closedir(d);
+	if (*n)
+		qsort(v, *n, sizeof *v, cmp_str);
+	return v;
+}
