@@ -16,6 +16,9 @@ CFLAGS ?= -O2 -g
 PREFIX ?= /usr/local
 DESTDIR ?=
 B ?= build
+# The binary; make asan builds its own under build/asan so the end-to-end
+# scripts run the sanitized program too.
+BIN ?= drip
 
 # Debian packages: to build, and to run the tests.
 BUILD_PKGS = make gcc pkg-config libyaml-dev libcsv-dev libgit2-dev libsodium-dev
@@ -53,9 +56,9 @@ deps:
 test-deps:
 	@sh testdata/deps.sh $(BUILD_PKGS) $(TEST_PKGS) $(if $(filter clang%,$(notdir $(CC))),clang)
 
-build: drip $(UNIT_BIN)
+build: $(BIN) $(UNIT_BIN)
 
-drip: $(CMD_OBJ) $(B)/libdrip.a
+$(BIN): $(CMD_OBJ) $(B)/libdrip.a
 	$(CC) $(ALL_CFLAGS) -o $@ $(CMD_OBJ) $(B)/libdrip.a $(LIBS) $(LDFLAGS)
 
 $(B)/libdrip.a: $(LIB_OBJ)
@@ -76,10 +79,10 @@ check: test-deps
 	@$(MAKE) --no-print-directory check-run
 
 check-run: build
-	DRIP=$(CURDIR)/drip prove $(PROVE_FLAGS) $(UNIT_BIN) $(E2E)
+	DRIP=$(CURDIR)/$(BIN) prove $(PROVE_FLAGS) $(UNIT_BIN) $(E2E)
 
 asan: test-deps
-	@$(MAKE) --no-print-directory B=build/asan \
+	@$(MAKE) --no-print-directory B=build/asan BIN=build/asan/drip \
 		CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
 		LDFLAGS="-fsanitize=address,undefined" check-run
 

@@ -67,7 +67,7 @@ void *
 arena_alloc(struct arena *a, size_t n)
 {
 	struct arena_block *b = a->head;
-	size_t align = sizeof(max_align_t), need;
+	size_t align = _Alignof(max_align_t), need;
 	void *p;
 
 	n = (n + align - 1) / align * align;
