@@ -157,6 +157,9 @@ int cmd_contact_archive(int argc, char **argv, struct cmd_ctx *c);
 int cmd_contact_show(int argc, char **argv, struct cmd_ctx *c);
 int cmd_contact_list(int argc, char **argv, struct cmd_ctx *c);
 
+int cmd_enroll(int argc, char **argv, struct cmd_ctx *c);
+int cmd_tick(int argc, char **argv, struct cmd_ctx *c);
+
 /* Print the help of a command (and subcommand, may be NULL) to stdout. */
 void help_print(const struct cmd *cmd, const struct subcmd *sub);
 const struct cmd *cmd_find(const char *name);

@@ -9,6 +9,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <sodium.h>
+
 #include "cmd.h"
 #include "dtime.h"
 #include "fsio.h"
@@ -23,6 +25,8 @@
 extern const struct subcmd seq_subcmds[];
 extern const struct subcmd contact_subcmds[];
 extern const struct optspec init_opts[];
+extern const struct optspec enroll_opts[];
+extern const struct optspec tick_opts[];
 
 const struct optspec drip_global_opts[] = {
 	{ "directory", 'C', "DIR", "run as if drip was started in DIR", "@dir" },
@@ -48,6 +52,13 @@ const struct cmd drip_cmds[] = {
 	  "write, lint, publish and inspect sequences", no_opts, seq_subcmds, NULL },
 	{ "contact", NULL, 0, "SUBCOMMAND ...",
 	  "import, add, change and list contacts", no_opts, contact_subcmds, NULL },
+	{ "enroll", cmd_enroll, NEED_WS | NEED_LOCK | NEED_STORE,
+	  "SEQ CONTACT... | --where EXPR | --file FILE [--at TIME] [--remove|--pause|--resume]",
+	  "start, end, pause or resume contacts' enrollment in a sequence", enroll_opts, NULL,
+	  "@seq" },
+	{ "tick", cmd_tick, NEED_WS,
+	  "[--dry-run] [--catch-up] [--no-deliver]",
+	  "advance every contact whose time has come, commit, deliver", tick_opts, NULL, NULL },
 	{ "help", cmd_help, 0, "[COMMAND [SUBCOMMAND]]",
 	  "show help for a command", no_opts, NULL, "@cmd" },
 	{ NULL, NULL, 0, NULL, NULL, NULL, NULL, NULL }
@@ -284,6 +295,12 @@ main(int argc, char **argv)
 	unsigned flags;
 	cmd_fn fn;
 
+	/* libsodium picks its fastest implementations here; hashing (shards,
+	 * variants, Message-IDs) works before it, but signing needs it. */
+	if (sodium_init() < 0) {
+		fputs("drip: cannot initialise libsodium\n", stderr);
+		return DRIP_EFAIL;
+	}
 	n = parse_globals(&c, argc, argv, rest, &help, &version);
 	if (version) {
 		printf("drip %s\n", DRIP_VERSION);

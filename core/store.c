@@ -838,3 +838,23 @@ out:
 	head_free(&h);
 	return ret;
 }
+
+int
+store_head(struct store *s, char *hex, struct drip_err *err)
+{
+	git_oid id;
+	int rc = git_reference_name_to_id(&id, s->repo, "HEAD");
+
+	if (rc == GIT_ENOTFOUND || rc == GIT_EUNBORNBRANCH) {
+		hex[0] = '\0';
+		return 1;
+	}
+	if (rc < 0) {
+		const git_error *e = git_error_last();
+
+		return err_set(err, DRIP_EFAIL, NULL, 0, 0, "cannot resolve HEAD: %s",
+			       e ? e->message : "unknown error");
+	}
+	git_oid_tostr(hex, GIT_OID_HEXSZ + 1, &id);
+	return 0;
+}

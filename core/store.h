@@ -96,4 +96,8 @@ int store_stale_lock(struct store *s, int64_t max_age_secs, int64_t now,
  */
 void store_set_before_update(struct store *s, void (*fn)(void *arg), void *arg);
 
+/* The commit HEAD points at, as 40 hex digits (hex: 41 bytes): 0, or 1
+ * with hex "" before the first commit, or -1. */
+int store_head(struct store *s, char *hex, struct drip_err *err);
+
 #endif

@@ -1,0 +1,1394 @@
+/*
+ * tick.c - `drip tick` (SPEC §9): the cron job.
+ *
+ * The order of a run is what makes it crash-safe (SPEC §9.3):
+ *   1. lock; recover from a crashed run (.drip/tick.pending);
+ *   2. read the clock, the published definitions, inbox/ and tasks.csv;
+ *   3. one streaming pass over contacts.csv in id order, merged with the 64
+ *      enrollment shards; the pure engine advances each contact; its
+ *      messages go into outbox/new at once, its rows into temporary files;
+ *   4. the state, log, task and list files are put in place (atomic
+ *      renames, appends), the clock moves, and one commit records it all;
+ *   5. applied inbox files are removed, then the outbox is delivered.
+ * A run killed anywhere is redone by the next: message names are derived
+ * from their content's identity, so a message is never queued twice, and
+ * state goes back to the last commit before it is recomputed.
+ */
+#include <errno.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "actlog.h"
+#include "cmd.h"
+#include "csvio.h"
+#include "defs.h"
+#include "dtime.h"
+#include "engine.h"
+#include "expr.h"
+#include "fsio.h"
+#include "json.h"
+#include "outbox.h"
+#include "sbuf.h"
+#include "sched.h"
+#include "seq.h"
+#include "state.h"
+#include "store.h"
+#include "tz.h"
+#include "ws.h"
+
+const struct optspec tick_opts[] = {
+	{ "catch-up", 0, NULL, "process a backlog longer than max_lag", NULL },
+	{ "dry-run", 'n', NULL, "print what would fire; change nothing", NULL },
+	{ "no-deliver", 0, NULL, "queue messages in outbox/ but do not hand them over", NULL },
+	{ NULL, 0, NULL, NULL, NULL }
+};
+
+#define PENDING ".drip/tick.pending"
+#define TASKS_HEADER "id,created,due,kind,contact,sequence,step,assignee,subject,status,done_at\n"
+
+struct tick_opts {
+	int dry, catch_up, no_deliver;
+};
+
+static int
+on_opt(struct cmd_ctx *c, void *ud, const char *name, const char *arg)
+{
+	struct tick_opts *o = ud;
+
+	(void)c;
+	(void)arg;
+	if (strcmp(name, "dry-run") == 0)
+		o->dry = 1;
+	else if (strcmp(name, "catch-up") == 0)
+		o->catch_up = 1;
+	else if (strcmp(name, "no-deliver") == 0)
+		o->no_deliver = 1;
+	return 0;
+}
+
+/* ---- inputs ---- */
+
+struct zone_cache {
+	char **names;
+	struct tz **zones;
+	size_t n;
+};
+
+static const struct tz *
+zone_of(void *ctx, const char *name)
+{
+	struct zone_cache *zc = ctx;
+	struct drip_err e;
+	struct tz *z = NULL;
+	size_t i;
+
+	for (i = 0; i < zc->n; i++)
+		if (strcmp(zc->names[i], name) == 0)
+			return zc->zones[i];
+	if (tz_load(name, &z, &e) < 0)
+		z = NULL;	/* not a zone: the sequence's zone applies */
+	zc->names = xrealloc(zc->names, (zc->n + 1) * sizeof *zc->names);
+	zc->zones = xrealloc(zc->zones, (zc->n + 1) * sizeof *zc->zones);
+	zc->names[zc->n] = xstrdup(name);
+	zc->zones[zc->n++] = z;
+	return z;
+}
+
+static void
+zone_cache_free(struct zone_cache *zc)
+{
+	size_t i;
+
+	for (i = 0; i < zc->n; i++) {
+		free(zc->names[i]);
+		if (zc->zones[i])
+			tz_free(zc->zones[i]);
+	}
+	free(zc->names);
+	free(zc->zones);
+}
+
+/* Tasks that are done: sorted ids with their done_at. */
+struct done_tasks {
+	const char **ids;
+	int64_t *at;
+	size_t n;
+};
+
+static int
+task_done(void *ctx, const char *id, int64_t *at)
+{
+	struct done_tasks *d = ctx;
+	size_t lo = 0, hi = d->n;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		int c = strcmp(d->ids[mid], id);
+
+		if (c == 0) {
+			*at = d->at[mid];
+			return 1;
+		}
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return 0;
+}
+
+static int
+load_done_tasks(struct cmd_ctx *c, struct done_tasks *d)
+{
+	struct csvio_table t;
+	char *path = ws_path(c, "tasks.csv");
+	long cid, cst, cdone;
+	size_t i;
+	int rc;
+
+	memset(d, 0, sizeof *d);
+	if (!fsio_exists(path)) {
+		free(path);
+		return 0;
+	}
+	rc = csvio_table_load(&c->a, path, &t, &c->err);
+	free(path);
+	if (rc < 0)
+		return -1;
+	cid = csvio_table_col(&t, "id");
+	cst = csvio_table_col(&t, "status");
+	cdone = csvio_table_col(&t, "done_at");
+	if (cid < 0 || cst < 0 || cdone < 0)
+		return err_set(&c->err, DRIP_EDATA, "tasks.csv", 1, 0,
+			       "header must be %.*s", (int)strlen(TASKS_HEADER) - 1, TASKS_HEADER);
+	csvio_table_sort(&t, (size_t)cid);
+	d->ids = arena_alloc(&c->a, (t.nrows + 1) * sizeof *d->ids);
+	d->at = arena_alloc(&c->a, (t.nrows + 1) * sizeof *d->at);
+	for (i = 0; i < t.nrows; i++) {
+		int64_t at;
+
+		if (strcmp(t.rows[i][cst], "done") != 0)
+			continue;
+		if (state_parse_time(t.rows[i][cdone], &at) < 0 || at == STATE_NONE)
+			return err_set(&c->err, DRIP_EDATA, "tasks.csv", (int)t.lines[i], 0,
+				       "done task '%s' has no valid done_at", t.rows[i][cid]);
+		d->ids[d->n] = t.rows[i][cid];
+		d->at[d->n++] = at;
+	}
+	return 0;
+}
+
+/* Events in inbox/: one CSV file each, written by `drip event`. */
+struct events {
+	struct event *v;
+	size_t n;
+};
+
+static int
+cmp_event(const void *pa, const void *pb)
+{
+	const struct event *a = pa, *b = pb;
+	int c = strcmp(a->contact, b->contact);
+
+	if (c)
+		return c;
+	if (a->time != b->time)
+		return a->time < b->time ? -1 : 1;
+	return strcmp(a->id, b->id);
+}
+
+static int
+load_events(struct cmd_ctx *c, struct events *ev)
+{
+	char *dir = ws_path(c, "inbox");
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	size_t cap = 0;
+
+	memset(ev, 0, sizeof *ev);
+	free(dir);
+	if (d == NULL)
+		return 0;
+	while ((e = readdir(d)) != NULL) {
+		const char *rel;
+		size_t len = strlen(e->d_name);
+		struct csvio_table t;
+		struct event *x;
+		char *full;
+		long ct, cc, cn, cs;
+		int rc;
+
+		if (e->d_name[0] == '.' || len <= 4 || strcmp(e->d_name + len - 4, ".csv") != 0)
+			continue;
+		rel = arena_printf(&c->a, "inbox/%s", e->d_name);
+		full = ws_path(c, rel);
+		rc = csvio_table_load(&c->a, full, &t, &c->err);
+		free(full);
+		if (rc < 0) {
+			closedir(d);
+			snprintf(c->err.file, sizeof c->err.file, "%s", rel);
+			return -1;
+		}
+		ct = csvio_table_col(&t, "time");
+		cc = csvio_table_col(&t, "contact");
+		cn = csvio_table_col(&t, "name");
+		cs = csvio_table_col(&t, "sequence");
+		if (ct < 0 || cc < 0 || cn < 0 || cs < 0 || t.nrows != 1) {
+			closedir(d);
+			return err_set(&c->err, DRIP_EDATA, rel, 1, 0,
+				       "an event file has the columns time,contact,name,sequence,data "
+				       "and one row");
+		}
+		if (ev->n == cap) {
+			size_t nc = cap ? cap * 2 : 16;
+
+			ev->v = arena_grow(&c->a, ev->v, ev->n, nc, sizeof *ev->v);
+			cap = nc;
+		}
+		x = &ev->v[ev->n];
+		x->id = arena_strndup(&c->a, e->d_name, len - 4);
+		x->contact = t.rows[0][cc];
+		x->name = t.rows[0][cn];
+		x->sequence = t.rows[0][cs];
+		if (state_parse_time(t.rows[0][ct], &x->time) < 0 || x->time == STATE_NONE ||
+		    !ws_valid_contact_id(x->contact) || !ws_valid_id(x->name) ||
+		    (*x->sequence && !ws_valid_id(x->sequence))) {
+			closedir(d);
+			return err_set(&c->err, DRIP_EDATA, rel, 2, 0,
+				       "bad event: a UTC time, a contact id, an event name and an "
+				       "optional sequence id are needed");
+		}
+		ev->n++;
+	}
+	closedir(d);
+	if (ev->n > 1)
+		qsort(ev->v, ev->n, sizeof *ev->v, cmp_event);
+	return 0;
+}
+
+/* ---- output files ---- */
+
+/* Appending rows to log months during the pass. */
+struct logs {
+	char paths[8][64];
+	FILE *f[8];
+	size_t n;
+	int failed;
+};
+
+static FILE *
+log_file(struct cmd_ctx *c, struct logs *l, int64_t t)
+{
+	char rel[64], *full;
+	size_t i;
+	int exists;
+	FILE *f;
+
+	actlog_path(t, rel, sizeof rel);
+	for (i = 0; i < l->n; i++)
+		if (strcmp(l->paths[i], rel) == 0)
+			return l->f[i];
+	if (l->n == 8)
+		return NULL;
+	full = ws_path(c, rel);
+	exists = fsio_exists(full);
+	if (!exists && fsio_mkdirs(ws_path(c, "log"), 0755, &c->err) < 0) {
+		free(full);
+		return NULL;
+	}
+	f = fopen(full, "ae");
+	free(full);
+	if (f == NULL)
+		return NULL;
+	if (!exists)
+		fputs(ACTLOG_HEADER, f);
+	snprintf(l->paths[l->n], sizeof l->paths[l->n], "%s", rel);
+	l->f[l->n++] = f;
+	return f;
+}
+
+static int
+logs_close(struct logs *l)
+{
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; i < l->n; i++) {
+		if (fflush(l->f[i]) != 0 || fsync(fileno(l->f[i])) != 0)
+			rc = -1;
+		if (fclose(l->f[i]) != 0)
+			rc = -1;
+	}
+	return rc;
+}
+
+struct shard_io {
+	struct csvio_reader *r;
+	struct enr peek;
+	int has;
+	struct arena pa;		/* the peeked row's strings */
+	FILE *out;			/* the new file, written beside the old */
+	char tmp[128], rel[64];
+	int dirty, rows_out;
+};
+
+static int
+shard_advance(struct cmd_ctx *c, struct shard_io *s)
+{
+	struct csvio_row row;
+	int rc;
+
+	arena_release(&s->pa);
+	s->has = 0;
+	if (s->r == NULL)
+		return 0;
+	rc = csvio_next(s->r, &row, &c->err);
+	if (rc < 0) {
+		snprintf(c->err.file, sizeof c->err.file, "%s", s->rel);
+		return -1;
+	}
+	if (rc == 0)
+		return 0;
+	if (state_enr_parse(&s->pa, row.f, row.n, s->rel, row.line, &s->peek, &c->err) < 0)
+		return -1;
+	s->has = 1;
+	return 0;
+}
+
+static int
+shard_write(struct cmd_ctx *c, struct shard_io *s, const struct enr *e)
+{
+	struct sbuf sb = SBUF_INIT;
+
+	if (s->out == NULL) {
+		char *full = ws_path(c, s->tmp);
+		int fd;
+
+		if (fsio_mkdirs(ws_path(c, "state/enrollments"), 0755, &c->err) < 0) {
+			free(full);
+			return -1;
+		}
+		fd = open(full, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+		if (fd < 0 || (s->out = fdopen(fd, "w")) == NULL) {
+			err_sys(&c->err, DRIP_EFAIL, s->tmp, "cannot write");
+			free(full);
+			return -1;
+		}
+		free(full);
+		fputs(STATE_ENR_HEADER, s->out);
+	}
+	state_enr_format(&sb, e);
+	fwrite(sb.buf, 1, sb.len, s->out);
+	sbuf_release(&sb);
+	s->rows_out++;
+	return 0;
+}
+
+static int
+same_enr(const struct enr *a, const struct enr *b)
+{
+	return strcmp(a->contact, b->contact) == 0 && strcmp(a->sequence, b->sequence) == 0 &&
+	       a->version == b->version && a->status == b->status &&
+	       strcmp(a->step, b->step) == 0 && a->entered == b->entered &&
+	       a->base == b->base && a->enrolled == b->enrolled && a->paused == b->paused &&
+	       strcmp(a->task, b->task) == 0;
+}
+
+/* ---- the run ---- */
+
+struct run {
+	struct cmd_ctx *c;
+	struct tick_opts o;
+	struct defs d;
+	struct done_tasks done;
+	struct zone_cache zones;
+	struct events ev;
+	size_t nextev;
+	struct shard_io sh[STATE_SHARDS];
+	struct logs logs;
+	struct log_row *rows;		/* this tick's log rows, in pass order */
+	size_t nrows, caprows;
+	struct out_task *tasks;
+	size_t ntasks, captasks;
+	struct out_list *lists;
+	size_t nlists, caplists;
+	struct arena ca;		/* per-contact memory, released after each */
+	int64_t from, to;
+	size_t contacts, fired, completed, enrolled, msgs, failed_contacts;
+	struct sbuf dry;		/* --dry-run rows */
+	struct json dj;
+	int dry_json;
+	size_t dry_rows;
+};
+
+static void
+dry_row(struct run *r, const struct log_row *l)
+{
+	char t[32];
+
+	dtime_format_utc(l->time, t, sizeof t);
+	if (r->dry_json) {
+		json_obj(&r->dj);
+		json_kstr(&r->dj, "time", t);
+		json_kstr(&r->dj, "contact", l->contact);
+		json_kstr(&r->dj, "sequence", l->sequence);
+		json_kstr(&r->dj, "step", l->step);
+		json_kstr(&r->dj, "action", l->action);
+		json_kstr(&r->dj, "result", l->result);
+		json_kstr(&r->dj, "ref", l->ref);
+		json_kstr(&r->dj, "detail", l->detail);
+		json_end(&r->dj);
+	} else {
+		sbuf_printf(&r->dry, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", t, l->contact, l->sequence,
+			    l->step, l->action, l->result, l->detail);
+	}
+	r->dry_rows++;
+}
+
+static int
+emit(struct run *r, struct effects *fx)
+{
+	struct cmd_ctx *c = r->c;
+	size_t i;
+
+	for (i = 0; i < fx->nlog; i++) {
+		const struct log_row *l = &fx->log[i];
+		struct log_row *d;
+
+		if (r->nrows == r->caprows) {
+			size_t nc = r->caprows ? r->caprows * 2 : 64;
+
+			r->rows = arena_grow(&c->a, r->rows, r->nrows, nc, sizeof *r->rows);
+			r->caprows = nc;
+		}
+		d = &r->rows[r->nrows++];
+		d->time = l->time;
+		d->contact = arena_strdup(&c->a, l->contact);
+		d->sequence = arena_strdup(&c->a, l->sequence);
+		d->step = arena_strdup(&c->a, l->step);
+		d->automation = arena_strdup(&c->a, l->automation);
+		d->action = arena_strdup(&c->a, l->action);
+		d->result = arena_strdup(&c->a, l->result);
+		d->ref = arena_strdup(&c->a, l->ref);
+		d->detail = arena_strdup(&c->a, l->detail);
+	}
+	if (r->o.dry)
+		return 0;
+	for (i = 0; i < fx->nmsgs; i++) {
+		const struct out_msg *m = &fx->msgs[i];
+		const struct transport *t = strcmp(m->kind, "sms") == 0 ? &c->cfg.sms : &c->cfg.email;
+		const char *dir = t->kind == TRANSPORT_MAILDIR ? t->maildir : "outbox";
+		char *full = ws_path(c, dir);
+		int existed, rc;
+
+		rc = outbox_put(full, m->name, m->data, m->len, &existed, &c->err);
+		free(full);
+		if (rc < 0)
+			return -1;
+		r->msgs++;
+	}
+	/* Tasks and list rows are few: they are written after the pass,
+	 * sorted by their keys. */
+	for (i = 0; i < fx->ntasks; i++) {
+		if (r->ntasks == r->captasks) {
+			size_t nc = r->captasks ? r->captasks * 2 : 16;
+
+			r->tasks = arena_grow(&c->a, r->tasks, r->ntasks, nc, sizeof *r->tasks);
+			r->captasks = nc;
+		}
+		r->tasks[r->ntasks] = fx->tasks[i];
+		r->tasks[r->ntasks].id = arena_strdup(&c->a, fx->tasks[i].id);
+		r->tasks[r->ntasks].contact = arena_strdup(&c->a, fx->tasks[i].contact);
+		r->tasks[r->ntasks].sequence = arena_strdup(&c->a, fx->tasks[i].sequence);
+		r->tasks[r->ntasks].step = arena_strdup(&c->a, fx->tasks[i].step);
+		r->tasks[r->ntasks].assignee = arena_strdup(&c->a, fx->tasks[i].assignee);
+		r->tasks[r->ntasks].subject = arena_strdup(&c->a, fx->tasks[i].subject);
+		r->ntasks++;
+	}
+	for (i = 0; i < fx->nlists; i++) {
+		struct out_list *l;
+		const char **f, **v;
+		size_t k;
+
+		if (r->nlists == r->caplists) {
+			size_t nc = r->caplists ? r->caplists * 2 : 16;
+
+			r->lists = arena_grow(&c->a, r->lists, r->nlists, nc, sizeof *r->lists);
+			r->caplists = nc;
+		}
+		l = &r->lists[r->nlists++];
+		*l = fx->lists[i];
+		l->contact = arena_strdup(&c->a, l->contact);
+		l->sequence = arena_strdup(&c->a, l->sequence);
+		l->step = arena_strdup(&c->a, l->step);
+		f = arena_alloc(&c->a, (l->n + 1) * sizeof *f);
+		v = arena_alloc(&c->a, (l->n + 1) * sizeof *v);
+		for (k = 0; k < l->n; k++) {
+			f[k] = arena_strdup(&c->a, fx->lists[i].fields[k]);
+			v[k] = arena_strdup(&c->a, fx->lists[i].values[k]);
+		}
+		l->fields = f;
+		l->values = v;
+	}
+	return 0;
+}
+
+/* enroll_when (SPEC §3.5a): enroll at the first unprocessed slot when the
+ * condition holds and the sequence's reenroll rule allows it. */
+static void
+auto_enroll(struct run *r, const struct contact *ct, struct enr **rows, size_t *n,
+	    struct effects *fx)
+{
+	int64_t at = r->from == STATE_NONE ? r->to : r->from + r->c->cfg.tick;
+	size_t i, k;
+
+	for (i = 0; i < r->d.nseqs; i++) {
+		const struct seqdef *sd = &r->d.seqs[i];
+		struct expr_env env;
+		struct expr_err ee;
+		struct enr *e = NULL, *v;
+
+		if (!sd->accepting || sd->q->enroll_when.expr == NULL || sd->q->nsteps == 0)
+			continue;
+		for (k = 0; k < *n; k++)
+			if (strcmp((*rows)[k].sequence, sd->id) == 0)
+				e = &(*rows)[k];
+		if (e && (!enr_ended(e->status) || sd->q->reenroll == REENROLL_NEVER))
+			continue;
+		env.get = (const char *(*)(void *, const char *))contact_get;
+		env.ctx = (void *)ct;
+		env.now = at;
+		env.zone = sd->zone;
+		if (expr_eval(sd->q->enroll_when.expr, &env, &ee) != 1)
+			continue;
+		if (e == NULL) {
+			v = arena_alloc(&r->ca, (*n + 1) * sizeof *v);
+			memcpy(v, *rows, *n * sizeof *v);
+			/* Keep the rows sorted by sequence id. */
+			for (k = *n; k > 0 && strcmp(v[k - 1].sequence, sd->id) > 0; k--)
+				v[k] = v[k - 1];
+			e = &v[k];
+			*rows = v;
+			(*n)++;
+		}
+		e->contact = ct->id;
+		e->sequence = sd->id;
+		e->version = sd->version;
+		e->status = ENR_ACTIVE;
+		e->step = sd->q->steps[0].id;
+		e->entered = e->base = e->enrolled = at;
+		e->paused = STATE_NONE;
+		e->task = "";
+		fx->enrolled++;
+		{
+			struct log_row row = { at, ct->id, sd->id, "", "", "enroll", "ok", "",
+					       "enroll_when" };
+
+			if (fx->nlog == fx->caplog) {
+				size_t nc = fx->caplog ? fx->caplog * 2 : 8;
+
+				fx->log = arena_grow(fx->a, fx->log, fx->nlog, nc, sizeof *fx->log);
+				fx->caplog = nc;
+			}
+			fx->log[fx->nlog++] = row;
+		}
+	}
+}
+
+static int
+flush_orphans(struct run *r, struct shard_io *s, const char *upto)
+{
+	while (s->has && (upto == NULL || strcmp(s->peek.contact, upto) < 0)) {
+		/* Rows of a contact no longer in contacts.csv are kept as
+		 * they are: drip never loses an enrollment. */
+		if (shard_write(r->c, s, &s->peek) < 0 || shard_advance(r->c, s) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Events for contacts that are not in contacts.csv (those before upto, or
+ * all that remain) are logged as skipped and leave the inbox. */
+static int
+skip_unknown_events(struct run *r, const char *upto)
+{
+	struct effects fx;
+	struct log_row lr;
+	int rc = 0;
+
+	while (rc == 0 && r->nextev < r->ev.n &&
+	       (upto == NULL || strcmp(r->ev.v[r->nextev].contact, upto) < 0)) {
+		const struct event *ev = &r->ev.v[r->nextev++];
+		int64_t s = sched_slot_ceil(ev->time, r->c->cfg.tick);
+
+		if (r->from != STATE_NONE && s <= r->from)
+			s = r->from + r->c->cfg.tick;
+		if (s > r->to)
+			s = r->to;
+		lr.time = s;
+		lr.contact = ev->contact;
+		lr.sequence = ev->sequence;
+		lr.step = lr.automation = "";
+		lr.action = "event";
+		lr.result = "skipped";
+		lr.ref = ev->id;
+		lr.detail = "unknown contact";
+		effects_init(&fx, &r->ca);
+		fx.log = &lr;
+		fx.nlog = 1;
+		rc = emit(r, &fx);
+	}
+	return rc;
+}
+
+static int
+one_contact(struct run *r, const struct contact *ct)
+{
+	struct cmd_ctx *c = r->c;
+	unsigned si = state_shard(ct->id);
+	struct shard_io *s = &r->sh[si];
+	struct enr *rows = NULL, *orig;
+	size_t n = 0, cap = 0, i, nev = 0, firstev, norig;
+	struct effects fx;
+	struct drip_err e;
+
+	if (flush_orphans(r, s, ct->id) < 0)
+		return -1;
+	while (s->has && strcmp(s->peek.contact, ct->id) == 0) {
+		if (n == cap) {
+			size_t nc = cap ? cap * 2 : 4;
+
+			rows = arena_grow(&r->ca, rows, n, nc, sizeof *rows);
+			cap = nc;
+		}
+		rows[n] = s->peek;
+		rows[n].contact = ct->id;
+		rows[n].sequence = arena_strdup(&r->ca, s->peek.sequence);
+		rows[n].step = arena_strdup(&r->ca, s->peek.step);
+		rows[n].task = arena_strdup(&r->ca, s->peek.task);
+		n++;
+		if (shard_advance(c, s) < 0)
+			return -1;
+	}
+	if (skip_unknown_events(r, ct->id) < 0)
+		return -1;
+	firstev = r->nextev;
+	while (r->nextev < r->ev.n && strcmp(r->ev.v[r->nextev].contact, ct->id) == 0)
+		r->nextev++, nev++;
+	orig = arena_alloc(&r->ca, (n + 1) * sizeof *orig);
+	memcpy(orig, rows, n * sizeof *rows);
+	norig = n;
+	effects_init(&fx, &r->ca);
+	auto_enroll(r, ct, &rows, &n, &fx);
+	if (engine_advance(&r->d, ct, rows, n, r->ev.v + firstev, nev, r->from, r->to, &fx,
+			   &e) < 0) {
+		/* This contact is left as it was; the others go on. */
+		struct log_row lr = { r->to, ct->id, "", "", "", "tick", "failed", "", "" };
+
+		lr.detail = e.msg;
+		effects_clear(&fx);
+		fx.log = &lr;
+		fx.nlog = 1;
+		memcpy(rows, orig, norig * sizeof *rows);
+		n = norig;
+		r->failed_contacts++;
+		if (emit(r, &fx) < 0)
+			return -1;
+	} else if (emit(r, &fx) < 0) {
+		return -1;
+	}
+	r->fired += fx.fired;
+	r->completed += fx.completed;
+	r->enrolled += fx.enrolled;
+	if (!r->o.dry) {
+		/* Rows keep their order; any that differs makes the shard's
+		 * file part of the commit. */
+		if (n != norig)
+			s->dirty = 1;
+		for (i = 0; i < n; i++) {
+			if (i < norig && !same_enr(&rows[i], &orig[i]))
+				s->dirty = 1;
+			if (shard_write(c, s, &rows[i]) < 0)
+				return -1;
+		}
+	}
+	r->contacts++;
+	arena_release(&r->ca);
+	return 0;
+}
+
+/*
+ * The log rows of a tick in a stable order: by time, then contact (the pass
+ * order), then sequence (the engine's order).  Time first, so that a
+ * catch-up tick over many slots writes exactly the rows that tick after
+ * tick would have (SPEC §9.2); for the usual one-slot tick this is the
+ * contact order SPEC §4.3 names.
+ */
+static void
+sort_rows(struct log_row *v, size_t n)
+{
+	struct log_row *tmp;
+	size_t w, i, lo, mid, hi, a, b, k;
+
+	if (n < 2)
+		return;
+	tmp = xmalloc(n * sizeof *tmp);
+	for (w = 1; w < n; w *= 2) {
+		for (i = 0; i < n; i += 2 * w) {
+			lo = i;
+			mid = i + w < n ? i + w : n;
+			hi = i + 2 * w < n ? i + 2 * w : n;
+			for (a = lo, b = mid, k = lo; k < hi; k++)
+				tmp[k] = (a < mid && (b >= hi || v[a].time <= v[b].time)) ?
+					 v[a++] : v[b++];
+		}
+		memcpy(v, tmp, n * sizeof *v);
+	}
+	free(tmp);
+}
+
+static int
+write_rows(struct run *r)
+{
+	struct cmd_ctx *c = r->c;
+	size_t i;
+
+	sort_rows(r->rows, r->nrows);
+	for (i = 0; i < r->nrows; i++) {
+		struct sbuf sb = SBUF_INIT;
+		FILE *f;
+
+		if (r->o.dry) {
+			dry_row(r, &r->rows[i]);
+			continue;
+		}
+		if ((f = log_file(c, &r->logs, r->rows[i].time)) == NULL)
+			return err_sys(&c->err, DRIP_EFAIL, "log", "cannot append to the log");
+		actlog_format(&sb, &r->rows[i]);
+		fwrite(sb.buf, 1, sb.len, f);
+		sbuf_release(&sb);
+	}
+	return 0;
+}
+
+static int
+cmp_task(const void *a, const void *b)
+{
+	return strcmp(((const struct out_task *)a)->id, ((const struct out_task *)b)->id);
+}
+
+/* Append the new tasks to tasks.csv, sorted by id (ids begin with their
+ * creation time, so the file stays in order). */
+static int
+write_tasks(struct run *r, const char ***paths, size_t *npaths)
+{
+	struct cmd_ctx *c = r->c;
+	struct sbuf sb = SBUF_INIT;
+	char *full = ws_path(c, "tasks.csv");
+	size_t i;
+	int fd, exists = fsio_exists(full);
+
+	if (r->ntasks == 0) {
+		free(full);
+		return 0;
+	}
+	qsort(r->tasks, r->ntasks, sizeof *r->tasks, cmp_task);
+	if (!exists)
+		sbuf_adds(&sb, TASKS_HEADER);
+	for (i = 0; i < r->ntasks; i++) {
+		const struct out_task *t = &r->tasks[i];
+		char created[32], due[32];
+		const char *f[11];
+
+		dtime_format_utc(t->created, created, sizeof created);
+		dtime_format_utc(t->due, due, sizeof due);
+		f[0] = t->id;
+		f[1] = created;
+		f[2] = due;
+		f[3] = t->kind;
+		f[4] = t->contact;
+		f[5] = t->sequence;
+		f[6] = t->step;
+		f[7] = t->assignee;
+		f[8] = t->subject;
+		f[9] = "open";
+		f[10] = "";
+		csvio_format_row(&sb, f, 11);
+	}
+	fd = open(full, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+	free(full);
+	if (fd < 0 || write(fd, sb.buf, sb.len) != (ssize_t)sb.len || fsync(fd) != 0) {
+		if (fd >= 0)
+			close(fd);
+		sbuf_release(&sb);
+		return err_sys(&c->err, DRIP_EFAIL, "tasks.csv", "cannot append");
+	}
+	close(fd);
+	sbuf_release(&sb);
+	(*paths)[(*npaths)++] = "tasks.csv";
+	return 0;
+}
+
+/* Add the list rows: lists/LIST.csv with time,contact,sequence,step and the
+ * fields, columns merged when a step lists new ones. */
+static int
+write_lists(struct run *r, const char ***paths, size_t *npaths, size_t maxpaths)
+{
+	struct cmd_ctx *c = r->c;
+	size_t i, j;
+
+	/* Time first, like the log (see sort_rows); list rows are few, so an
+	 * insertion sort keeps it simple and stable. */
+	for (i = 1; i < r->nlists; i++) {
+		struct out_list x = r->lists[i];
+
+		for (j = i; j > 0 && r->lists[j - 1].time > x.time; j--)
+			r->lists[j] = r->lists[j - 1];
+		r->lists[j] = x;
+	}
+	for (i = 0; i < r->nlists; i++) {
+		const char *list = r->lists[i].list, *rel;
+		struct csvio_table t;
+		struct sbuf sb = SBUF_INIT;
+		char *full;
+		int rc;
+
+		for (j = 0; j < i; j++)
+			if (strcmp(r->lists[j].list, list) == 0)
+				break;
+		if (j < i)
+			continue;	/* done with its first row */
+		rel = arena_printf(&c->a, "lists/%s.csv", list);
+		full = ws_path(c, rel);
+		if (fsio_exists(full))
+			rc = csvio_table_load(&c->a, full, &t, &c->err);
+		else
+			rc = csvio_table_load_mem(&c->a, rel, "time,contact,sequence,step\n", 27,
+						  &t, &c->err);
+		if (rc < 0) {
+			free(full);
+			return -1;
+		}
+		for (j = i; j < r->nlists; j++) {
+			const struct out_list *l = &r->lists[j];
+			size_t row, k;
+			char stamp[32];
+
+			if (strcmp(l->list, list) != 0)
+				continue;
+			row = csvio_table_add_row(&c->a, &t);
+			dtime_format_utc(l->time, stamp, sizeof stamp);
+			csvio_table_set(&c->a, &t, row, csvio_table_add_col(&c->a, &t, "time"), stamp);
+			csvio_table_set(&c->a, &t, row, csvio_table_add_col(&c->a, &t, "contact"),
+					l->contact);
+			csvio_table_set(&c->a, &t, row, csvio_table_add_col(&c->a, &t, "sequence"),
+					l->sequence);
+			csvio_table_set(&c->a, &t, row, csvio_table_add_col(&c->a, &t, "step"), l->step);
+			for (k = 0; k < l->n; k++)
+				csvio_table_set(&c->a, &t, row,
+						csvio_table_add_col(&c->a, &t, l->fields[k]), l->values[k]);
+		}
+		csvio_table_format(&t, &sb);
+		rc = fsio_write_atomic(full, sb.buf, sb.len, 0644, &c->err);
+		free(full);
+		sbuf_release(&sb);
+		if (rc < 0)
+			return -1;
+		if (*npaths < maxpaths)
+			(*paths)[(*npaths)++] = rel;
+	}
+	return 0;
+}
+
+/* Put back every file a crashed run may have touched, as HEAD has it. */
+static int
+restore_from_head(struct cmd_ctx *c)
+{
+	static const char *const dirs[] = { "state/enrollments", "log", "lists" };
+	static const char *const files[] = { "tasks.csv", STATE_CLOCK };
+	size_t i;
+
+	for (i = 0; i < 3; i++) {
+		char *dir = ws_path(c, dirs[i]);
+		DIR *d = opendir(dir);
+		struct dirent *e;
+
+		free(dir);
+		if (d == NULL)
+			continue;
+		while ((e = readdir(d)) != NULL) {
+			const char *rel;
+			struct sbuf sb = SBUF_INIT;
+			char *full;
+			int rc;
+
+			if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+				continue;
+			rel = arena_printf(&c->a, "%s/%s", dirs[i], e->d_name);
+			full = ws_path(c, rel);
+			rc = store_read_head(c->store, rel, &sb, &c->err);
+			if (rc == 0)
+				rc = fsio_write_atomic(full, sb.buf ? sb.buf : "", sb.len, 0644, &c->err);
+			else if (rc == 1)
+				rc = unlink(full);	/* written by the crashed run */
+			free(full);
+			sbuf_release(&sb);
+			if (rc < 0) {
+				closedir(d);
+				return -1;
+			}
+		}
+		closedir(d);
+	}
+	for (i = 0; i < 2; i++) {
+		struct sbuf sb = SBUF_INIT;
+		char *full = ws_path(c, files[i]);
+		int rc = store_read_head(c->store, files[i], &sb, &c->err);
+
+		if (rc == 0)
+			rc = fsio_write_atomic(full, sb.buf ? sb.buf : "", sb.len, 0644, &c->err);
+		else if (rc == 1)
+			rc = unlink(full) == 0 || errno == ENOENT ? 0 : -1;
+		free(full);
+		sbuf_release(&sb);
+		if (rc < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* The marker of a run in progress: the commit it started from, then the
+ * inbox files it applies. */
+static int
+recover(struct cmd_ctx *c)
+{
+	struct sbuf sb = SBUF_INIT;
+	char *full = ws_path(c, PENDING), head[64], *line, *save = NULL;
+	int rc = 0;
+
+	if (!fsio_exists(full)) {
+		free(full);
+		return 0;
+	}
+	if (fsio_read(full, 0, &sb, &c->err) < 0 || store_head(c->store, head, &c->err) < 0) {
+		free(full);
+		sbuf_release(&sb);
+		return -1;
+	}
+	line = strtok_r(sb.buf ? sb.buf : (char *)"", "\n", &save);
+	if (line && strcmp(line, head[0] ? head : "none") != 0) {
+		/* The crashed run committed: only its clean-up was lost. */
+		while ((line = strtok_r(NULL, "\n", &save)) != NULL) {
+			char *ev = ws_path(c, arena_printf(&c->a, "inbox/%s.csv", line));
+
+			unlink(ev);
+			free(ev);
+		}
+	} else {
+		rc = restore_from_head(c);
+	}
+	if (rc == 0 && unlink(full) != 0)
+		rc = err_sys(&c->err, DRIP_EFAIL, PENDING, "cannot remove");
+	free(full);
+	sbuf_release(&sb);
+	return rc;
+}
+
+static int
+write_pending(struct cmd_ctx *c, const struct events *ev)
+{
+	struct sbuf sb = SBUF_INIT;
+	char head[64], *full;
+	size_t i;
+	int rc;
+
+	if (store_head(c->store, head, &c->err) < 0)
+		return -1;
+	sbuf_printf(&sb, "%s\n", head[0] ? head : "none");
+	for (i = 0; i < ev->n; i++)
+		sbuf_printf(&sb, "%s\n", ev->v[i].id);
+	full = ws_path(c, PENDING);
+	rc = fsio_write_atomic(full, sb.buf, sb.len, 0600, &c->err);
+	free(full);
+	sbuf_release(&sb);
+	return rc;
+}
+
+static int
+check_key(struct cmd_ctx *c)
+{
+	char *full = ws_path(c, ".drip/signing.key");
+	struct sbuf sb = SBUF_INIT;
+	struct stat st;
+	int rc = 0;
+
+	if (stat(full, &st) == 0 && (st.st_mode & 077))
+		rc = err_set(&c->err, DRIP_ECONFIG, ".drip/signing.key", 0, 0,
+			     "the secret key is readable by others; chmod 600 it");
+	free(full);
+	if (rc == 0 && c->store && store_read_head(c->store, ".drip/signing.key", &sb, &c->err) == 0)
+		rc = err_set(&c->err, DRIP_ECONFIG, ".drip/signing.key", 0, 0,
+			     "the secret key is committed to git; remove it from the history "
+			     "and make a new one");
+	sbuf_release(&sb);
+	return rc;
+}
+
+static void
+on_deliver(void *ctx, const struct outbox_event *ev)
+{
+	struct run *r = ctx;
+	struct log_row lr = { r->to, "", "", "", "", "deliver", "failed", ev->name, ev->detail };
+	FILE *f = log_file(r->c, &r->logs, r->to);
+
+	if (ev->gave_up)
+		lr.detail = arena_printf(&r->c->a, "gave up after %d attempts: %s", ev->attempts,
+					 ev->detail);
+	if (f) {
+		struct sbuf sb = SBUF_INIT;
+
+		actlog_format(&sb, &lr);
+		fwrite(sb.buf, 1, sb.len, f);
+		sbuf_release(&sb);
+	} else {
+		r->logs.failed = 1;
+	}
+}
+
+static int
+deliver(struct run *r)
+{
+	struct cmd_ctx *c = r->c;
+	static const char *const kinds[] = { "email", "sms" };
+	const char **paths;
+	size_t k, npaths = 0, failures = 0;
+	int committed;
+
+	memset(&r->logs, 0, sizeof r->logs);
+	for (k = 0; k < 2; k++) {
+		const struct transport *t = k ? &c->cfg.sms : &c->cfg.email;
+		struct outbox_stats st;
+		char *dir;
+		int rc;
+
+		if (t->kind == TRANSPORT_MAILDIR)
+			continue;
+		dir = ws_path(c, "outbox");
+		rc = outbox_deliver(dir, kinds[k], t, t->rate_count, 60, on_deliver, r, &st,
+				    &c->err);
+		free(dir);
+		if (rc < 0)
+			return -1;
+		failures += st.failed + st.gave_up;
+	}
+	if (logs_close(&r->logs) < 0)
+		return err_sys(&c->err, DRIP_EFAIL, "log", "cannot write the log");
+	if (failures == 0)
+		return 0;
+	paths = arena_alloc(&c->a, 9 * sizeof *paths);
+	for (k = 0; k < r->logs.n; k++)
+		paths[npaths++] = r->logs.paths[k];
+	{
+		char msg[256], stamp[32];
+
+		dtime_format_utc(r->to, stamp, sizeof stamp);
+		snprintf(msg, sizeof msg, "deliver %.10s %.5sZ: %zu failure%s\n\nDrip-Command: "
+			 "drip tick\nDrip-Now: %s\n", stamp, stamp + 11, failures,
+			 failures == 1 ? "" : "s", now_utc(c));
+		return store_commit(c->store, paths, npaths, msg, c->has_now ? c->now : -1,
+				    &committed, NULL, &c->err);
+	}
+}
+
+int
+cmd_tick(int argc, char **argv, struct cmd_ctx *c)
+{
+	struct run *r = arena_alloc(&c->a, sizeof *r);
+	struct csvio_reader *cr = NULL;
+	struct csvio_row row;
+	const char **paths = NULL;
+	char *full, prev[256] = "", stamp[32];
+	int64_t last;
+	size_t i, npaths = 0;
+	long idcol;
+	int k, rc = -1, have_clock, committed = 0;
+
+	r->c = c;
+	if ((k = opts_parse(c, argc, argv, tick_opts, on_opt, &r->o)) < 0)
+		return DRIP_EUSAGE;
+	if (argc - k != 0)
+		return usage_error(c, "tick takes no arguments");
+	if (r->o.dry) {
+		if (c->format && strcmp(c->format, "json") == 0)
+			r->dry_json = 1;
+		else if (c->format && strcmp(c->format, "table") != 0)
+			return usage_error(c, "--format must be table or json");
+	}
+	/* A dry run reads only: no lock, no store. */
+	if (!r->o.dry) {
+		if (ws_lock(c->root, c->wait >= 0 ? c->wait : 0, &c->lockfd, &c->err) < 0)
+			return -1;
+		if (store_open(c->root, &c->store, &c->err) < 0)
+			return -1;
+		if (check_key(c) < 0 || recover(c) < 0)
+			return -1;
+	}
+	have_clock = state_read_clock(c->root, &last, &c->err);
+	if (have_clock < 0)
+		return -1;
+	r->from = have_clock == 0 ? last : STATE_NONE;
+	r->to = sched_slot_floor(c->now, c->cfg.tick);
+	if (r->from != STATE_NONE && r->to <= r->from) {
+		if (c->verbose)
+			printf("nothing to do: slot %s was processed already\n", show_time(c, r->from));
+		return 0;
+	}
+	if (r->from != STATE_NONE && c->now - r->from > c->cfg.max_lag && !r->o.catch_up) {
+		char lagd[64];
+		struct dur lag = { 0, 0, c->now - r->from - (c->now - r->from) % 60 };
+
+		dur_format(&lag, lagd, sizeof lagd);
+		return err_set(&c->err, DRIP_ETEMP, NULL, 0, 0,
+			       "the last tick processed %s, %s ago, more than max_lag: "
+			       "'drip tick --catch-up' processes the backlog", now_utc(c) ?
+			       show_time(c, r->from) : "", lagd);
+	}
+	if (defs_load(&c->a, c->root, &c->cfg, &r->d, &c->err) < 0)
+		return -1;
+	r->d.zone = zone_of;
+	r->d.zone_ctx = &r->zones;
+	r->d.task_done = task_done;
+	r->d.task_ctx = &r->done;
+	if (c->cfg.holidays) {
+		int64_t *days;
+		size_t nd;
+
+		full = ws_path(c, c->cfg.holidays);
+		k = sched_load_holidays(&c->a, full, &days, &nd, &c->err);
+		free(full);
+		if (k < 0)
+			goto out;
+		r->d.holidays = days;
+		r->d.nholidays = nd;
+	}
+	if (load_events(c, &r->ev) < 0 || load_done_tasks(c, &r->done) < 0)
+		goto out;
+	if (!r->o.dry) {
+		/* Refuse to overwrite someone else's edits to drip's files. */
+		paths = arena_alloc(&c->a, (STATE_SHARDS + 32) * sizeof *paths);
+		for (i = 0; i < STATE_SHARDS; i++) {
+			char rel[64];
+
+			state_shard_path((unsigned)i, rel, sizeof rel);
+			paths[npaths++] = arena_strdup(&c->a, rel);
+		}
+		paths[npaths++] = STATE_CLOCK;
+		paths[npaths++] = "tasks.csv";
+		{
+			char lp[64];
+
+			actlog_path(r->to, lp, sizeof lp);
+			paths[npaths++] = arena_strdup(&c->a, lp);
+		}
+		if (store_check_clean(c->store, paths, npaths, &c->err) < 0)
+			goto out;
+		npaths = 0;
+		if (write_pending(c, &r->ev) < 0)
+			goto out;
+	} else {
+		json_init(&r->dj, &r->dry, 1);
+		if (r->dry_json)
+			json_arr(&r->dj);
+	}
+	/* The shards: readers of the committed files, writers beside them. */
+	for (i = 0; i < STATE_SHARDS; i++) {
+		struct shard_io *s = &r->sh[i];
+
+		state_shard_path((unsigned)i, s->rel, sizeof s->rel);
+		snprintf(s->tmp, sizeof s->tmp, "state/enrollments/.%02zu.csv.tmp-%ld", i,
+			 (long)getpid());
+		full = ws_path(c, s->rel);
+		if (fsio_exists(full)) {
+			if (csvio_open(full, &s->r, &c->err) < 0) {
+				free(full);
+				goto out;
+			}
+			if (shard_advance(c, s) < 0) {
+				free(full);
+				goto out;
+			}
+		}
+		free(full);
+	}
+	full = ws_path(c, "contacts.csv");
+	k = csvio_open(full, &cr, &c->err);
+	free(full);
+	if (k < 0) {
+		snprintf(c->err.file, sizeof c->err.file, "contacts.csv");
+		goto out;
+	}
+	if ((idcol = csvio_col(cr, "id")) < 0) {
+		err_set(&c->err, DRIP_EDATA, "contacts.csv", 1, 0, "missing required column \"id\"");
+		goto out;
+	}
+	while ((k = csvio_next(cr, &row, &c->err)) == 1) {
+		struct contact ct;
+
+		ct.id = row.f[idcol];
+		if (!ws_valid_contact_id(ct.id)) {
+			err_set(&c->err, DRIP_EDATA, "contacts.csv", (int)row.line, 0,
+				"invalid contact id \"%s\"", ct.id);
+			goto out;
+		}
+		if (prev[0] && strcmp(prev, ct.id) >= 0) {
+			err_set(&c->err, DRIP_EDATA, "contacts.csv", (int)row.line, 0,
+				strcmp(prev, ct.id) == 0 ? "contact \"%s\" appears twice" :
+				"contact \"%s\" is out of order: drip keeps contacts.csv sorted by id",
+				ct.id);
+			goto out;
+		}
+		snprintf(prev, sizeof prev, "%s", ct.id);
+		ct.n = row.n;
+		ct.vals = row.f;
+		{
+			static const char *cols[1024];
+			size_t j;
+
+			for (j = 0; j < row.n && j < 1024; j++)
+				cols[j] = csvio_colname(cr, j);
+			ct.cols = cols;
+		}
+		if (one_contact(r, &ct) < 0)
+			goto out;
+		if (isatty(STDERR_FILENO) && !c->quiet && r->contacts % 50000 == 0)
+			fprintf(stderr, "\r%zu contacts", r->contacts);
+	}
+	if (k < 0) {
+		snprintf(c->err.file, sizeof c->err.file, "contacts.csv");
+		goto out;
+	}
+	if (isatty(STDERR_FILENO) && !c->quiet && r->contacts >= 50000)
+		fprintf(stderr, "\r%zu contacts\n", r->contacts);
+	for (i = 0; i < STATE_SHARDS; i++)
+		if (flush_orphans(r, &r->sh[i], NULL) < 0)
+			goto out;
+	if (skip_unknown_events(r, NULL) < 0 || write_rows(r) < 0)
+		goto out;
+	if (r->o.dry) {
+		if (r->dry_json) {
+			json_end(&r->dj);
+			sbuf_addc(&r->dry, '\n');
+		} else if (r->dry_rows) {
+			fputs("time\tcontact\tsequence\tstep\taction\tresult\tdetail\n", stdout);
+		} else if (!c->quiet) {
+			printf("nothing would fire up to %s\n", show_time(c, r->to));
+		}
+		fwrite(r->dry.buf ? r->dry.buf : "", 1, r->dry.len, stdout);
+		rc = 0;
+		goto out;
+	}
+	/* Put the new files in place. */
+	for (i = 0; i < STATE_SHARDS; i++) {
+		struct shard_io *s = &r->sh[i];
+		char *tmp, *dst;
+
+		if (s->out == NULL)
+			continue;
+		if (fflush(s->out) != 0 || fsync(fileno(s->out)) != 0) {
+			err_sys(&c->err, DRIP_EFAIL, s->rel, "cannot write");
+			goto out;
+		}
+		fclose(s->out);
+		s->out = NULL;
+		tmp = ws_path(c, s->tmp);
+		dst = ws_path(c, s->rel);
+		if (!s->dirty) {
+			unlink(tmp);
+		} else if (rename(tmp, dst) != 0) {
+			err_sys(&c->err, DRIP_EFAIL, s->rel, "cannot replace");
+			free(tmp);
+			free(dst);
+			goto out;
+		} else {
+			paths[npaths++] = s->rel;
+		}
+		free(tmp);
+		free(dst);
+	}
+	if (logs_close(&r->logs) < 0) {
+		err_sys(&c->err, DRIP_EFAIL, "log", "cannot write the log");
+		goto out;
+	}
+	for (i = 0; i < r->logs.n; i++)
+		paths[npaths++] = r->logs.paths[i];
+	if (write_tasks(r, &paths, &npaths) < 0 || write_lists(r, &paths, &npaths, STATE_SHARDS + 30) < 0)
+		goto out;
+	{
+		struct sbuf sb = SBUF_INIT;
+
+		state_format_clock(r->to, &sb);
+		full = ws_path(c, STATE_CLOCK);
+		k = fsio_write_atomic(full, sb.buf, sb.len, 0644, &c->err);
+		free(full);
+		sbuf_release(&sb);
+		if (k < 0)
+			goto out;
+		paths[npaths++] = STATE_CLOCK;
+	}
+	{
+		struct sbuf msg = SBUF_INIT;
+
+		dtime_format_utc(r->to, stamp, sizeof stamp);
+		sbuf_printf(&msg, "tick %.10s %.5sZ: %zu step%s fired, 0 automations, %zu completed",
+			    stamp, stamp + 11, r->fired, r->fired == 1 ? "" : "s", r->completed);
+		if (r->enrolled)
+			sbuf_printf(&msg, ", %zu enrolled", r->enrolled);
+		if (r->failed_contacts)
+			sbuf_printf(&msg, ", %zu failed", r->failed_contacts);
+		sbuf_printf(&msg, "\n\nDrip-Command: drip tick\nDrip-Now: %s\n", now_utc(c));
+		k = store_commit(c->store, paths, npaths, msg.buf, c->has_now ? c->now : -1,
+				 &committed, NULL, &c->err);
+		if (k == 0 && (c->verbose || (isatty(STDOUT_FILENO) && !c->quiet)))
+			printf("%.*s\n", (int)strcspn(msg.buf, "\n"), msg.buf);
+		sbuf_release(&msg);
+		if (k < 0)
+			goto out;
+	}
+	/* Committed: the applied events leave the inbox, the marker goes. */
+	for (i = 0; i < r->ev.n; i++) {
+		char *ev = ws_path(c, arena_printf(&c->a, "inbox/%s.csv", r->ev.v[i].id));
+
+		unlink(ev);
+		free(ev);
+	}
+	full = ws_path(c, PENDING);
+	unlink(full);
+	free(full);
+	rc = 0;
+	if (!r->o.no_deliver)
+		rc = deliver(r);
+out:
+	if (cr)
+		csvio_close(cr);
+	for (i = 0; i < STATE_SHARDS; i++) {
+		if (r->sh[i].r)
+			csvio_close(r->sh[i].r);
+		arena_release(&r->sh[i].pa);
+		if (r->sh[i].out) {
+			fclose(r->sh[i].out);
+			full = ws_path(c, r->sh[i].tmp);
+			unlink(full);
+			free(full);
+		}
+	}
+	arena_release(&r->ca);
+	zone_cache_free(&r->zones);
+	defs_release(&r->d);
+	sbuf_release(&r->dry);
+	return rc;
+}

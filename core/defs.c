@@ -1,0 +1,169 @@
+/*
+ * defs.c - published sequences, ready for the engine.
+ */
+#include "defs.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "arena.h"
+#include "csvio.h"
+#include "diag.h"
+#include "err.h"
+#include "fsio.h"
+#include "mail.h"
+#include "pub.h"
+#include "schema.h"
+#include "seq.h"
+#include "tmpl.h"
+#include "tz.h"
+#include "ydoc.h"
+
+struct tpl_collect {
+	struct arena *a;
+	const char **paths;
+	size_t n, cap;
+};
+
+static void
+collect(void *ctx, const char *path, const struct ynode *at)
+{
+	struct tpl_collect *c = ctx;
+	size_t i;
+
+	(void)at;
+	for (i = 0; i < c->n; i++)
+		if (strcmp(c->paths[i], path) == 0)
+			return;
+	if (c->n == c->cap) {
+		size_t cap = c->cap ? c->cap * 2 : 8;
+
+		c->paths = arena_grow(c->a, c->paths, c->n, cap, sizeof *c->paths);
+		c->cap = cap;
+	}
+	c->paths[c->n++] = path;
+}
+
+static int
+load_one(struct arena *a, const char *root, const struct config *cfg, const char *id,
+	 long version, const char *status, struct seqdef *sd, struct drip_err *err)
+{
+	const char *rel = pub_pinned_path(a, id, "sequences/x.yaml");
+	char *full = fsio_join(root, rel);
+	struct tpl_collect tc = { a, NULL, 0, 0 };
+	struct diags dg;
+	struct schema s;
+	struct ydoc doc;
+	const struct tmpl **tmpls;
+	size_t i;
+	int rc;
+
+	rc = ydoc_load_file(a, full, &doc, err);
+	free(full);
+	if (rc < 0) {
+		snprintf(err->file, sizeof err->file, "%s", rel);
+		return -1;
+	}
+	doc.file = rel;
+	diag_init(&dg, a);
+	s.a = a;
+	s.d = &dg;
+	s.file = rel;
+	sd->q = seq_parse(&s, &doc);
+	if (dg.nerr) {
+		diag_sort(&dg);
+		return err_set(err, DRIP_EDATA, rel, dg.v[0].line, dg.v[0].col, "%s", dg.v[0].msg);
+	}
+	sd->id = arena_strdup(a, id);
+	sd->version = version;
+	sd->accepting = strcmp(status, "active") == 0;
+	sd->running = sd->accepting || strcmp(status, "stopping") == 0;
+	sd->zone = cfg->tz;
+	if (sd->q->timezone) {
+		struct tz *z;
+
+		if (tz_load(sd->q->timezone, &z, err) < 0) {
+			snprintf(err->file, sizeof err->file, "%s", rel);
+			return -1;
+		}
+		sd->zone = z;
+	}
+	sd->window = sd->q->has_window ? sd->q->window : cfg->window;
+	sd->per_day = sd->q->per_contact_per_day ? sd->q->per_contact_per_day :
+		      cfg->per_contact_per_day;
+	seq_templates(sd->q, collect, &tc);
+	tmpls = arena_alloc(a, (tc.n + 1) * sizeof *tmpls);
+	for (i = 0; i < tc.n; i++) {
+		const char *pin = pub_pinned_path(a, id, tc.paths[i]);
+		struct tmpl *t;
+
+		full = fsio_join(root, pin);
+		rc = tmpl_load(a, full, &t, err);
+		free(full);
+		if (rc < 0) {
+			if (err->file[0] == '\0' || strstr(err->file, pin))
+				snprintf(err->file, sizeof err->file, "%s", pin);
+			if (err->code == DRIP_ENOINPUT)
+				err->code = DRIP_EDATA;
+			return -1;
+		}
+		tmpls[i] = t;
+	}
+	sd->tmpl_paths = tc.paths;
+	sd->tmpls = tmpls;
+	sd->ntmpls = tc.n;
+	return 0;
+}
+
+int
+defs_load(struct arena *a, const char *root, const struct config *cfg, struct defs *d,
+	  struct drip_err *err)
+{
+	struct csvio_table t;
+	struct seqdef *v;
+	long cid, cstatus, cversion;
+	size_t i, n = 0;
+
+	memset(d, 0, sizeof *d);
+	d->cfg = cfg;
+	d->msgid_domain = cfg->from ? mail_domain(a, cfg->from) : NULL;
+	if (d->msgid_domain == NULL)
+		d->msgid_domain = "drip.invalid";
+	if (pub_load_state(a, root, &t, err) < 0)
+		return -1;
+	cid = csvio_table_col(&t, "id");
+	cstatus = csvio_table_col(&t, "status");
+	cversion = csvio_table_col(&t, "version");
+	csvio_table_sort(&t, (size_t)cid);
+	v = arena_alloc(a, (t.nrows + 1) * sizeof *v);
+	for (i = 0; i < t.nrows; i++) {
+		const char *status = t.rows[i][cstatus];
+
+		if (strcmp(status, "active") != 0 && strcmp(status, "paused") != 0 &&
+		    strcmp(status, "stopping") != 0)
+			continue;
+		if (load_one(a, root, cfg, t.rows[i][cid], atol(t.rows[i][cversion]), status,
+			     &v[n], err) < 0) {
+			d->seqs = v;
+			d->nseqs = n;
+			defs_release(d);
+			return -1;
+		}
+		n++;
+	}
+	d->seqs = v;
+	d->nseqs = n;
+	return 0;
+}
+
+void
+defs_release(struct defs *d)
+{
+	size_t i;
+
+	for (i = 0; i < d->nseqs; i++)
+		if (d->seqs[i].zone && d->seqs[i].zone != d->cfg->tz)
+			tz_free((struct tz *)d->seqs[i].zone);
+	d->nseqs = 0;
+}

@@ -1,0 +1,25 @@
+/*
+ * defs.h - loading what tick runs: the published version of every sequence
+ * that is active, paused or stopping (SPEC §3.5), with its pinned templates.
+ * Later edits to drafts change nothing here until the next publish.
+ */
+#ifndef DRIP_CORE_DEFS_H
+#define DRIP_CORE_DEFS_H
+
+#include "engine.h"
+
+struct arena;
+struct config;
+struct drip_err;
+
+/*
+ * Fill d from root's state/sequences.csv and state/published/.  Zones the
+ * sequences name are loaded here (and freed by defs_release).  Pinned
+ * content that does not parse is DRIP_EDATA at its file:line:col - it was
+ * clean when published, so this means someone edited state/ by hand.
+ */
+int defs_load(struct arena *a, const char *root, const struct config *cfg,
+	      struct defs *d, struct drip_err *err);
+void defs_release(struct defs *d);
+
+#endif

@@ -1,0 +1,160 @@
+/*
+ * engine.h - the tick engine (SPEC §9.1): one contact, advanced slot by
+ * slot.  No I/O, no clock, no globals: everything it needs comes in,
+ * everything it decides goes out as effects that cmd/tick.c performs
+ * (outbox files, log rows, task rows, list rows).  --dry-run and reports
+ * call the same function and print the effects instead.
+ *
+ * Within a contact: in each slot its events whose time has come are applied,
+ * then due steps fire by sequence id, repeating while zero-delay work
+ * remains (a chain of wait-0 steps fires in one slot, in order), with a
+ * limit that reports a loop instead of spinning.
+ */
+#ifndef DRIP_CORE_ENGINE_H
+#define DRIP_CORE_ENGINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "state.h"
+
+struct arena;
+struct drip_err;
+struct seq;
+struct tmpl;
+struct tz;
+
+/* A published sequence, ready to run. */
+struct seqdef {
+	const char *id;
+	const struct seq *q;		/* the pinned content */
+	long version;
+	int accepting;			/* active: new enrollments allowed */
+	int running;			/* active or stopping: steps fire */
+	const struct tz *zone;		/* the sequence's zone, or the workspace's */
+	struct window window;		/* its send window, or the workspace's */
+	int per_day;			/* frequency cap, 0 = none */
+	const char *const *tmpl_paths;	/* templates by their path in the sequence */
+	const struct tmpl *const *tmpls;
+	size_t ntmpls;
+};
+
+/* Everything that is the same for every contact in a run. */
+struct defs {
+	const struct config *cfg;
+	const struct seqdef *seqs;	/* sorted by id */
+	size_t nseqs;
+	const int64_t *holidays;	/* sorted civil days */
+	size_t nholidays;
+	const char *msgid_domain;
+	/* A contact's own zone (contact_timezone: true), or NULL when the name
+	 * is not a zone.  Deterministic for a name: a cache is fine. */
+	const struct tz *(*zone)(void *ctx, const char *name);
+	void *zone_ctx;
+	/* The signed link for (contact, sequence, step, entered, answer), or
+	 * NULL when links are not configured. */
+	const char *(*link)(void *ctx, struct arena *a, const char *contact,
+			    const char *sequence, const char *step, int64_t entered,
+			    const char *answer);
+	void *link_ctx;
+	/* When a task was done: 1 and *at, or 0 while it is open. */
+	int (*task_done)(void *ctx, const char *task_id, int64_t *at);
+	void *task_ctx;
+};
+
+/* A contact: the header of contacts.csv and this row's values. */
+struct contact {
+	const char *id;
+	const char *const *cols;
+	const char *const *vals;
+	size_t n;
+};
+
+/* An event from inbox/ (SPEC §4.5). */
+struct event {
+	const char *id;			/* the inbox file's name, the log's ref */
+	int64_t time;
+	const char *contact;
+	const char *name;		/* reply, open, click, bounce, unsubscribe, task_done, ... */
+	const char *sequence;		/* "" for any */
+};
+
+/* A row of the action log (SPEC §4.3). */
+struct log_row {
+	int64_t time;
+	const char *contact, *sequence, *step, *automation;
+	const char *action, *result, *ref, *detail;
+};
+
+/* A message for the outbox: its file name and complete content. */
+struct out_msg {
+	const char *kind;		/* "email" or "sms" */
+	const char *name;
+	const char *data;
+	size_t len;
+};
+
+/* A row for tasks.csv (SPEC §4.4). */
+struct out_task {
+	const char *id;
+	int64_t created, due;
+	const char *kind, *contact, *sequence, *step, *assignee, *subject;
+};
+
+/* A row for lists/LIST.csv. */
+struct out_list {
+	const char *list;
+	int64_t time;
+	const char *contact, *sequence, *step;
+	const char *const *fields;	/* the columns written after those */
+	const char *const *values;
+	size_t n;
+};
+
+struct effects {
+	struct arena *a;
+	struct log_row *log;
+	size_t nlog, caplog;
+	struct out_msg *msgs;
+	size_t nmsgs, capmsgs;
+	struct out_task *tasks;
+	size_t ntasks, captasks;
+	struct out_list *lists;
+	size_t nlists, caplists;
+	/* counts for the summary line */
+	size_t fired, completed, enrolled;
+};
+
+void effects_init(struct effects *fx, struct arena *a);
+/* Forget the effects (the arena is the caller's to reset). */
+void effects_clear(struct effects *fx);
+
+/*
+ * Advance one contact over the slots (from, to]: from is the last slot
+ * already processed (STATE_NONE before the first tick), to the slot
+ * containing --now.  enrs (n of them, this contact's rows sorted by
+ * sequence) are updated in place; ev are this contact's events sorted by
+ * time.  Things due at or before from (an enrollment back-dated with --at,
+ * an event that arrived late) happen in the first unprocessed slot.
+ * Returns 0, or -1 when the contact cannot be advanced (a zero-delay loop):
+ * then err says why, and the caller logs it and leaves the contact as it
+ * was.
+ */
+int engine_advance(const struct defs *d, const struct contact *c,
+		   struct enr *enrs, size_t n, const struct event *ev, size_t nev,
+		   int64_t from, int64_t to, struct effects *fx, struct drip_err *err);
+
+/* The definition of sequence id, or NULL. */
+const struct seqdef *engine_seq(const struct defs *d, const char *id);
+
+/* SPEC §3.2: the variant index for (contact, sequence, step), from BLAKE2b
+ * of "contact NUL sequence NUL step", weighted; the same contact always gets
+ * the same variant. */
+size_t engine_variant(const char *contact, const char *sequence, const char *step,
+		      const int *weights, size_t n);
+
+/* The value of column name for c, or NULL. */
+const char *contact_get(const struct contact *c, const char *name);
+
+#endif

@@ -1,0 +1,267 @@
+/*
+ * state.c - enrollment rows, their shard files, and the tick clock.
+ */
+#include "state.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "arena.h"
+#include "csvio.h"
+#include "dtime.h"
+#include "err.h"
+#include "fsio.h"
+#include "sbuf.h"
+#include "ws.h"
+
+const char *const enr_status_names[ENR_STATUS_COUNT] = {
+	[ENR_ACTIVE] = "active",
+	[ENR_PAUSED] = "paused",
+	[ENR_WAITING] = "waiting",
+	[ENR_DONE] = "done",
+	[ENR_EXITED] = "exited",
+	[ENR_REMOVED] = "removed",
+	[ENR_STOPPED] = "stopped",
+};
+
+int
+enr_ended(enum enr_status s)
+{
+	return s == ENR_DONE || s == ENR_EXITED || s == ENR_REMOVED || s == ENR_STOPPED;
+}
+
+unsigned
+state_shard(const char *contact)
+{
+	unsigned char h[8];
+	uint64_t v = 0;
+	int i;
+
+	crypto_generichash(h, sizeof h, (const unsigned char *)contact, strlen(contact),
+			   NULL, 0);
+	for (i = 7; i >= 0; i--)
+		v = v << 8 | h[i];
+	return (unsigned)(v % STATE_SHARDS);
+}
+
+void
+state_shard_path(unsigned shard, char *buf, size_t n)
+{
+	snprintf(buf, n, "state/enrollments/%02u.csv", shard);
+}
+
+int
+state_parse_time(const char *s, int64_t *out)
+{
+	char why[128];
+
+	if (*s == '\0') {
+		*out = STATE_NONE;
+		return 0;
+	}
+	/* Only the canonical form drip writes; NULL zone refuses local times. */
+	if (strlen(s) != 20 || s[19] != 'Z')
+		return -1;
+	return dtime_parse(s, NULL, out, why, sizeof why);
+}
+
+static void
+fmt_time(struct sbuf *out, int64_t t)
+{
+	char buf[32];
+
+	if (t == STATE_NONE)
+		return;
+	dtime_format_utc(t, buf, sizeof buf);
+	sbuf_adds(out, buf);
+}
+
+int
+state_enr_parse(struct arena *a, const char *const *f, size_t nf, const char *file,
+		long line, struct enr *e, struct drip_err *err)
+{
+	static const char *const cols[] = {
+		"contact", "sequence", "version", "status", "step", "entered", "base",
+		"enrolled", "paused", "task",
+	};
+	char *end;
+	size_t i;
+	int k;
+
+	if (nf != 10)
+		return err_set(err, DRIP_EDATA, file, (int)line, 0,
+			       "expected 10 fields, found %zu", nf);
+	if (!ws_valid_contact_id(f[0]))
+		return err_set(err, DRIP_EDATA, file, (int)line, 0, "invalid contact id \"%s\"", f[0]);
+	if (!ws_valid_id(f[1]))
+		return err_set(err, DRIP_EDATA, file, (int)line, 0, "invalid sequence id \"%s\"", f[1]);
+	e->contact = arena_strdup(a, f[0]);
+	e->sequence = arena_strdup(a, f[1]);
+	e->version = strtol(f[2], &end, 10);
+	if (*f[2] == '\0' || *end != '\0' || e->version < 1)
+		return err_set(err, DRIP_EDATA, file, (int)line, 0, "bad version \"%s\"", f[2]);
+	for (k = 0; k < ENR_STATUS_COUNT; k++)
+		if (strcmp(f[3], enr_status_names[k]) == 0)
+			break;
+	if (k == ENR_STATUS_COUNT)
+		return err_set(err, DRIP_EDATA, file, (int)line, 0, "unknown status \"%s\"", f[3]);
+	e->status = (enum enr_status)k;
+	if (*f[4] && !ws_valid_id(f[4]))
+		return err_set(err, DRIP_EDATA, file, (int)line, 0, "invalid step id \"%s\"", f[4]);
+	e->step = arena_strdup(a, f[4]);
+	for (i = 5; i <= 8; i++) {
+		int64_t *dst = i == 5 ? &e->entered : i == 6 ? &e->base :
+			       i == 7 ? &e->enrolled : &e->paused;
+
+		if (state_parse_time(f[i], dst) < 0)
+			return err_set(err, DRIP_EDATA, file, (int)line, 0,
+				       "bad time in column %s: \"%s\"", cols[i], f[i]);
+	}
+	if (e->enrolled == STATE_NONE || e->base == STATE_NONE || e->entered == STATE_NONE)
+		return err_set(err, DRIP_EDATA, file, (int)line, 0,
+			       "entered, base and enrolled must be set");
+	e->task = arena_strdup(a, f[9]);
+	return 0;
+}
+
+void
+state_enr_format(struct sbuf *out, const struct enr *e)
+{
+	struct sbuf t = SBUF_INIT;
+	const char *f[10];
+	char ver[24], tm[4][32];
+	int i;
+	int64_t times[4] = { e->entered, e->base, e->enrolled, e->paused };
+
+	snprintf(ver, sizeof ver, "%ld", e->version);
+	for (i = 0; i < 4; i++) {
+		sbuf_reset(&t);
+		fmt_time(&t, times[i]);
+		snprintf(tm[i], sizeof tm[i], "%s", sbuf_str(&t));
+	}
+	f[0] = e->contact;
+	f[1] = e->sequence;
+	f[2] = ver;
+	f[3] = enr_status_names[e->status];
+	f[4] = e->step;
+	f[5] = tm[0];
+	f[6] = tm[1];
+	f[7] = tm[2];
+	f[8] = tm[3];
+	f[9] = e->task;
+	csvio_format_row(out, f, 10);
+	sbuf_release(&t);
+}
+
+int
+state_enr_cmp(const struct enr *a, const struct enr *b)
+{
+	int c = strcmp(a->contact, b->contact);
+
+	return c ? c : strcmp(a->sequence, b->sequence);
+}
+
+static int
+cmp_enr(const void *a, const void *b)
+{
+	return state_enr_cmp(a, b);
+}
+
+int
+state_load_shard(struct arena *a, const char *root, unsigned shard, struct enr **out,
+		 size_t *n, struct drip_err *err)
+{
+	struct csvio_reader *r;
+	struct csvio_row row;
+	char rel[64], *path;
+	size_t cap = 0;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	state_shard_path(shard, rel, sizeof rel);
+	path = fsio_join(root, rel);
+	if (!fsio_exists(path)) {
+		free(path);
+		return 0;
+	}
+	rc = csvio_open(path, &r, err);
+	free(path);
+	if (rc < 0)
+		return -1;
+	if (csvio_ncols(r) != 10 || strcmp(csvio_colname(r, 0), "contact") != 0) {
+		csvio_close(r);
+		return err_set(err, DRIP_EDATA, rel, 1, 0,
+			       "header must be %.*s", (int)strlen(STATE_ENR_HEADER) - 1,
+			       STATE_ENR_HEADER);
+	}
+	while ((rc = csvio_next(r, &row, err)) == 1) {
+		if (*n == cap) {
+			size_t nc = cap ? cap * 2 : 16;
+
+			*out = arena_grow(a, *out, *n, nc, sizeof **out);
+			cap = nc;
+		}
+		if (state_enr_parse(a, row.f, row.n, rel, row.line, &(*out)[*n], err) < 0) {
+			rc = -1;
+			break;
+		}
+		(*n)++;
+	}
+	csvio_close(r);
+	if (rc < 0) {
+		snprintf(err->file, sizeof err->file, "%s", rel);
+		return -1;
+	}
+	return 0;
+}
+
+void
+state_format_shard(struct enr *rows, size_t n, struct sbuf *out)
+{
+	size_t i;
+
+	if (n > 1)
+		qsort(rows, n, sizeof *rows, cmp_enr);
+	sbuf_adds(out, STATE_ENR_HEADER);
+	for (i = 0; i < n; i++)
+		state_enr_format(out, &rows[i]);
+}
+
+int
+state_read_clock(const char *root, int64_t *slot, struct drip_err *err)
+{
+	struct csvio_reader *r;
+	struct csvio_row row;
+	char *path = fsio_join(root, STATE_CLOCK);
+	int rc;
+
+	if (!fsio_exists(path)) {
+		free(path);
+		return 1;
+	}
+	rc = csvio_open(path, &r, err);
+	free(path);
+	if (rc < 0)
+		return -1;
+	rc = csvio_next(r, &row, err);
+	if (rc == 1 && (csvio_ncols(r) != 1 || strcmp(csvio_colname(r, 0), "last_slot") != 0 ||
+			state_parse_time(row.f[0], slot) < 0 || *slot == STATE_NONE))
+		rc = err_set(err, DRIP_EDATA, STATE_CLOCK, (int)row.line, 0,
+			     "expected last_slot and one UTC time like 2026-11-24T10:20:00Z");
+	csvio_close(r);
+	if (rc == 0)
+		return 1;
+	return rc < 0 ? -1 : 0;
+}
+
+void
+state_format_clock(int64_t slot, struct sbuf *out)
+{
+	sbuf_adds(out, "last_slot\n");
+	fmt_time(out, slot);
+	sbuf_addc(out, '\n');
+}
