@@ -1,0 +1,1170 @@
+/*
+ * outbox.c - the Maildir-style queue and the delivery loop.
+ *
+ * Queueing follows Maildir: a message is complete in tmp/ before a rename
+ * makes it appear in new/, so a reader never sees half a message and a
+ * crash leaves at worst garbage in tmp/.  Every name inside the outbox is
+ * opened relative to a directory descriptor with O_NOFOLLOW: the outbox is
+ * a spool that other programs (a Maildir reader, an operator) write to, and
+ * a symbolic link planted there must not redirect what drip writes or
+ * hands to sendmail (SPEC §12).
+ *
+ * Delivery runs each transport with fork and execve - never a shell - with
+ * the message file itself as stdin (no pipe to feed, so no deadlock against
+ * a child that writes before it reads), a clean environment, and a time
+ * limit enforced on the child's whole process group.
+ */
+#include "outbox.h"
+
+#include "arena.h"
+#include "config.h"
+#include "err.h"
+#include "fsio.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+/* The four folders of a queue; attempts/ is made when first needed. */
+static const char *const outbox_dirs[] = { "tmp", "new", "sent", "failed" };
+enum { DIR_TMP, DIR_NEW, DIR_SENT, DIR_FAILED, NDIRS };
+
+/* The environment every transport sees (SPEC §12): nothing of drip's own,
+ * so neither secrets nor HOME nor the operator's locale leak into it. */
+static const char *const clean_env[] = { "PATH=/usr/bin:/bin", "LC_ALL=C", NULL };
+
+/* Width of the slot in a queue file name: seconds up to the year 33658. */
+#define SLOT_DIGITS 12
+/* Longest sleep while waiting for a child that has closed its pipes, and
+ * the longest poll while it still runs, in milliseconds. */
+#define WAIT_SLICE_MS 50
+/* Exit status 75 is sendmail's EX_TEMPFAIL: the transport asks to retry. */
+#define EXIT_TEMPFAIL 75
+/* Linux's CLOSE_RANGE_CLOEXEC (linux/close_range.h), spelled out so that
+ * the build needs no kernel headers beyond the syscall number. */
+#define CLOSE_RANGE_CLOEXEC_FLAG 4U
+
+/* ---- names ---- */
+
+static int
+name_ok(const char *name)
+{
+	size_t i;
+
+	if (name == NULL || name[0] == '\0' || name[0] == '.')
+		return 0;
+	for (i = 0; name[i] != '\0'; i++) {
+		unsigned char c = (unsigned char)name[i];
+
+		if (i >= OUTBOX_NAME_MAX)
+			return 0;
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		      (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-'))
+			return 0;
+	}
+	return 1;
+}
+
+/* Is name a queue file of this kind: "DDDDDDDDDDDD-KIND-REST"? */
+static int
+name_has_kind(const char *name, const char *kind)
+{
+	size_t klen = strlen(kind), i;
+
+	if (strlen(name) < SLOT_DIGITS + klen + 3)
+		return 0;
+	for (i = 0; i < SLOT_DIGITS; i++)
+		if (name[i] < '0' || name[i] > '9')
+			return 0;
+	return name[SLOT_DIGITS] == '-' &&
+	       strncmp(name + SLOT_DIGITS + 1, kind, klen) == 0 &&
+	       name[SLOT_DIGITS + 1 + klen] == '-';
+}
+
+void
+outbox_name(int64_t slot, const char *kind, const char *msgid_hex, char *buf, size_t n)
+{
+	int len;
+
+	if (n == 0)
+		return;
+	len = snprintf(buf, n, "%0*lld-%s-%s", SLOT_DIGITS, (long long)slot, kind, msgid_hex);
+	/* A cut name could equal another message's: better no name at all. */
+	if (len < 0 || (size_t)len >= n)
+		buf[0] = '\0';
+}
+
+/* ---- small file helpers ---- */
+
+static int
+write_full(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+	ssize_t w;
+
+	while (len > 0) {
+		w = write(fd, p, len);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
+/* fsync, where a file system that cannot sync directories (EINVAL) is not
+ * an error: nothing more could be done there. */
+static int
+sync_fd(int fd)
+{
+	if (fsync(fd) < 0 && errno != EINVAL)
+		return -1;
+	return 0;
+}
+
+static void
+close_fd(int *fd)
+{
+	if (*fd >= 0) {
+		int saved = errno;
+
+		close(*fd);
+		errno = saved;
+		*fd = -1;
+	}
+}
+
+static int
+open_dir(const char *dir)
+{
+	return open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+}
+
+/* Open the folder sub of the outbox dfd, making it first when create is
+ * set (*made is set to 1 when it was made).  O_NOFOLLOW: a symbolic link in
+ * place of the folder is refused, never followed. */
+static int
+open_sub(int dfd, const char *sub, int create, int *made)
+{
+	if (create) {
+		if (mkdirat(dfd, sub, 0700) == 0)
+			*made = 1;
+		else if (errno != EEXIST)
+			return -1;
+	}
+	return openat(dfd, sub, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+}
+
+/* 1 when name exists in the folder (whatever it is, a link included),
+ * 0 when not, -1 when that cannot be told. */
+static int
+exists_at(int fd, const char *name)
+{
+	struct stat st;
+
+	if (fstatat(fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0)
+		return 1;
+	return errno == ENOENT ? 0 : -1;
+}
+
+/* Remove attempts/NAME if there is one, so that a message queued again
+ * (after an operator emptied sent/) starts with a clean count. */
+static int
+forget_attempts(int dfd, const char *name)
+{
+	int fd, rc = 0;
+
+	fd = openat(dfd, "attempts", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -1;
+	if (unlinkat(fd, name, 0) < 0 && errno != ENOENT)
+		rc = -1;
+	close_fd(&fd);
+	return rc;
+}
+
+/* ---- queueing ---- */
+
+/* Write data to tmp/NAME and rename it to new/NAME, syncing both. */
+static int
+put_file(const char *dir, int tmpfd, int newfd, const char *name, const void *data,
+	 size_t len, struct drip_err *err)
+{
+	int fd = -1, made = 0, rc = -1;
+
+	/* A tmp/NAME can only be left by a crashed run; it may even be a
+	 * planted link.  Remove it, never write through it. */
+	if (unlinkat(tmpfd, name, 0) < 0 && errno != ENOENT) {
+		err_sys(err, DRIP_EFAIL, NULL, "cannot remove stale '%s/tmp/%s'", dir, name);
+		goto out;
+	}
+	fd = openat(tmpfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		err_sys(err, DRIP_EFAIL, NULL, "cannot write '%s/tmp/%s'", dir, name);
+		goto out;
+	}
+	made = 1;
+	if (write_full(fd, data, len) < 0 || fsync(fd) < 0) {
+		err_sys(err, DRIP_EFAIL, NULL, "cannot write '%s/tmp/%s'", dir, name);
+		goto out;
+	}
+	if (close(fd) < 0) {
+		fd = -1;
+		err_sys(err, DRIP_EFAIL, NULL, "cannot write '%s/tmp/%s'", dir, name);
+		goto out;
+	}
+	fd = -1;
+	if (renameat(tmpfd, name, newfd, name) < 0) {
+		err_sys(err, DRIP_EFAIL, NULL, "cannot move '%s/tmp/%s' into new/", dir, name);
+		goto out;
+	}
+	made = 0;
+	if (sync_fd(newfd) < 0) {
+		err_sys(err, DRIP_EFAIL, NULL, "cannot sync '%s/new'", dir);
+		goto out;
+	}
+	rc = 0;
+out:
+	close_fd(&fd);
+	if (made) {
+		int saved = errno;
+
+		unlinkat(tmpfd, name, 0);
+		errno = saved;
+	}
+	return rc;
+}
+
+int
+outbox_put(const char *dir, const char *name, const void *data, size_t len,
+	   int *existed, struct drip_err *err)
+{
+	int dfd = -1, fds[NDIRS] = { -1, -1, -1, -1 };
+	int made = 0, rc = -1, i, e;
+
+	*existed = 0;
+	if (!name_ok(name))
+		return err_set(err, DRIP_EDATA, NULL, 0, 0, "invalid outbox message name \"%s\"",
+			       name ? name : "");
+	if (fsio_mkdirs(dir, 0700, err) < 0)
+		return -1;
+	dfd = open_dir(dir);
+	if (dfd < 0)
+		return err_sys(err, DRIP_EFAIL, NULL, "cannot open outbox '%s'", dir);
+	for (i = 0; i < NDIRS; i++) {
+		fds[i] = open_sub(dfd, outbox_dirs[i], 1, &made);
+		if (fds[i] < 0) {
+			err_sys(err, DRIP_EFAIL, NULL, "cannot open outbox directory '%s/%s'",
+				dir, outbox_dirs[i]);
+			goto out;
+		}
+	}
+	if (made && sync_fd(dfd) < 0) {
+		err_sys(err, DRIP_EFAIL, NULL, "cannot sync '%s'", dir);
+		goto out;
+	}
+	/* Queued, handed over or given up: in each case this message exists
+	 * already, and a second copy would be a second send. */
+	for (i = DIR_NEW; i <= DIR_FAILED; i++) {
+		e = exists_at(fds[i], name);
+		if (e < 0) {
+			err_sys(err, DRIP_EFAIL, NULL, "cannot check '%s/%s/%s'", dir,
+				outbox_dirs[i], name);
+			goto out;
+		}
+		if (e > 0) {
+			*existed = 1;
+			rc = 0;
+			goto out;
+		}
+	}
+	if (forget_attempts(dfd, name) < 0) {
+		err_sys(err, DRIP_EFAIL, NULL, "cannot remove '%s/attempts/%s'", dir, name);
+		goto out;
+	}
+	rc = put_file(dir, fds[DIR_TMP], fds[DIR_NEW], name, data, len, err);
+out:
+	for (i = 0; i < NDIRS; i++)
+		close_fd(&fds[i]);
+	close_fd(&dfd);
+	return rc;
+}
+
+/* ---- listing ---- */
+
+static int
+cmp_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The valid queue names in the folder fd (of kind, unless kind is NULL),
+ * sorted.  -1 with errno on failure; *names is then freed. */
+static int
+read_names(int fd, const char *kind, char ***names, size_t *n)
+{
+	struct dirent *de;
+	size_t cap = 0;
+	DIR *d;
+	int dup_fd, saved;
+
+	*names = NULL;
+	*n = 0;
+	/* closedir() closes the descriptor it was given; keep ours. */
+	dup_fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+	if (dup_fd < 0)
+		return -1;
+	d = fdopendir(dup_fd);
+	if (d == NULL) {
+		close_fd(&dup_fd);
+		return -1;
+	}
+	for (;;) {
+		errno = 0;
+		de = readdir(d);
+		if (de == NULL)
+			break;
+		if (!name_ok(de->d_name) || (kind && !name_has_kind(de->d_name, kind)))
+			continue;
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 16;
+			*names = xrealloc(*names, cap * sizeof **names);
+		}
+		(*names)[(*n)++] = xstrdup(de->d_name);
+	}
+	saved = errno;
+	closedir(d);
+	if (saved != 0) {
+		outbox_list_free(*names, *n);
+		*names = NULL;
+		*n = 0;
+		errno = saved;
+		return -1;
+	}
+	if (*n > 1)
+		qsort(*names, *n, sizeof **names, cmp_names);
+	return 0;
+}
+
+int
+outbox_list(const char *dir, const char *sub, char ***names, size_t *n, struct drip_err *err)
+{
+	int dfd = -1, fd = -1, rc = -1, made = 0, i, known = 0;
+
+	*names = NULL;
+	*n = 0;
+	for (i = DIR_NEW; i <= DIR_FAILED; i++)
+		if (strcmp(sub, outbox_dirs[i]) == 0)
+			known = 1;
+	if (!known)
+		return err_set(err, DRIP_EFAIL, NULL, 0, 0,
+			       "unknown outbox folder \"%s\" (new, sent or failed)", sub);
+	dfd = open_dir(dir);
+	if (dfd < 0) {
+		if (errno == ENOENT)
+			return 0;
+		return err_sys(err, DRIP_EFAIL, NULL, "cannot open outbox '%s'", dir);
+	}
+	fd = open_sub(dfd, sub, 0, &made);
+	if (fd < 0) {
+		if (errno == ENOENT)
+			rc = 0;
+		else
+			err_sys(err, DRIP_EFAIL, NULL, "cannot open outbox directory '%s/%s'",
+				dir, sub);
+		goto out;
+	}
+	if (read_names(fd, NULL, names, n) < 0) {
+		err_sys(err, DRIP_EFAIL, NULL, "cannot read '%s/%s'", dir, sub);
+		goto out;
+	}
+	rc = 0;
+out:
+	close_fd(&fd);
+	close_fd(&dfd);
+	return rc;
+}
+
+void
+outbox_list_free(char **names, size_t n)
+{
+	size_t i;
+
+	if (names == NULL)
+		return;
+	for (i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+}
+
+/* ---- running a transport ---- */
+
+/* Append to detail, marking a cut with "..." so that a reader of the log
+ * knows there was more. */
+static void __attribute__((format(printf, 3, 4)))
+detail_add(char *detail, size_t n, const char *fmt, ...)
+{
+	va_list ap;
+	size_t len;
+	int w;
+
+	if (n == 0)
+		return;
+	len = strlen(detail);
+	if (len + 1 >= n)
+		return;
+	va_start(ap, fmt);
+	w = vsnprintf(detail + len, n - len, fmt, ap);
+	va_end(ap);
+	if (w >= 0 && (size_t)w < n - len)
+		return;
+	if (n >= 4)
+		memcpy(detail + n - 4, "...", 4);
+}
+
+/* The captured stderr, made fit for one log field: control characters
+ * become spaces, surrounding space goes, and a multi-byte character cut at
+ * the cap is dropped rather than left half. */
+static void
+clean_capture(char *buf, size_t *len, int cut)
+{
+	size_t i, start = 0, end = *len;
+
+	if (cut) {
+		size_t lead = end, want;
+		unsigned char c;
+
+		while (lead > 0 && end - lead < 4 && ((unsigned char)buf[lead - 1] & 0xC0) == 0x80)
+			lead--;
+		if (lead > 0 && (c = (unsigned char)buf[lead - 1]) >= 0xC0) {
+			want = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : 2;
+			if (end - (lead - 1) < want)
+				end = lead - 1;
+		}
+	}
+	for (i = 0; i < end; i++)
+		if ((unsigned char)buf[i] < 0x20 || buf[i] == 0x7f)
+			buf[i] = ' ';
+	while (start < end && buf[start] == ' ')
+		start++;
+	while (end > start && buf[end - 1] == ' ')
+		end--;
+	memmove(buf, buf + start, end - start);
+	*len = end - start;
+	buf[*len] = '\0';
+}
+
+static int
+make_pipe(int p[2])
+{
+	if (pipe(p) < 0)
+		return -1;
+	if (fcntl(p[0], F_SETFD, FD_CLOEXEC) < 0 || fcntl(p[1], F_SETFD, FD_CLOEXEC) < 0) {
+		close_fd(&p[0]);
+		close_fd(&p[1]);
+		return -1;
+	}
+	return 0;
+}
+
+/* In the child: make sure fd is not 0, 1 or 2, so that the dup2() calls
+ * that follow cannot overwrite it (the caller may have closed stdin). */
+static int
+above_stdio(int fd)
+{
+	return fd > 2 ? fd : fcntl(fd, F_DUPFD_CLOEXEC, 3);
+}
+
+/* In the child: mark every descriptor above 2 close-on-exec.  Ours are
+ * already, but a library the caller uses may have opened one without
+ * O_CLOEXEC, and sendmail must never hold a git pack or the lock. */
+static void
+cloexec_above_stdio(void)
+{
+	long max, fd;
+
+#if defined(__linux__) && defined(SYS_close_range)
+	if (syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC_FLAG) == 0)
+		return;
+#endif
+	max = sysconf(_SC_OPEN_MAX);
+	if (max < 0 || max > 65536)
+		max = 65536;
+	for (fd = 3; fd < max; fd++)
+		fcntl((int)fd, F_SETFD, FD_CLOEXEC);
+}
+
+/* The child side of outbox_exec: only async-signal-safe calls from here.
+ * On failure the errno goes back through report, which exec closes on
+ * success. */
+static void __attribute__((noreturn))
+run_child(const char *const *argv, const char *const *envp, int in, int out, int errfd,
+	  int report)
+{
+	static const int reset[] = { SIGPIPE, SIGCHLD, SIGHUP, SIGINT, SIGQUIT, SIGTERM };
+	struct sigaction sa;
+	sigset_t none;
+	size_t i;
+	int e;
+
+	/* A group of its own, so that a timeout kills whatever it started. */
+	setpgid(0, 0);
+	/* Ignored signals and the signal mask survive exec; the transport
+	 * must start with the defaults whatever drip itself ignores. */
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = SIG_DFL;
+	sigemptyset(&sa.sa_mask);
+	for (i = 0; i < sizeof reset / sizeof reset[0]; i++)
+		sigaction(reset[i], &sa, NULL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	in = above_stdio(in);
+	out = above_stdio(out);
+	errfd = above_stdio(errfd);
+	if (in < 0 || out < 0 || errfd < 0 || dup2(in, 0) < 0 || dup2(out, 1) < 0 ||
+	    dup2(errfd, 2) < 0)
+		goto fail;
+	cloexec_above_stdio();
+	execve(argv[0], (char *const *)argv, (char *const *)envp);
+fail:
+	e = errno;
+	/* Should even the report fail, 126 still tells a failure apart from
+	 * success; the parent then sees "exit status 126". */
+	if (write(report, &e, sizeof e) != (ssize_t)sizeof e)
+		_exit(126);
+	_exit(127);
+}
+
+static long long
+now_ms(void)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_MONOTONIC, &ts) < 0)
+		return 0;
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* What a child did, as seen by collect(). */
+struct child_run {
+	pid_t pid;
+	int status;		/* from waitpid */
+	int timed_out;
+	char err[OUTBOX_STDERR_MAX + 1];	/* the start of its stderr */
+	size_t errlen;
+	int err_cut;		/* more stderr followed */
+};
+
+/* Read whatever fd has; at end of file, close it.  Bytes from stderr are
+ * kept up to the cap, stdout's are dropped. */
+static void
+drain(int *fd, struct child_run *cr, int is_err)
+{
+	char chunk[4096];
+	ssize_t got;
+	size_t room, take;
+
+	got = read(*fd, chunk, sizeof chunk);
+	if (got < 0 && (errno == EINTR || errno == EAGAIN))
+		return;
+	if (got <= 0) {
+		close_fd(fd);
+		return;
+	}
+	if (!is_err)
+		return;
+	room = OUTBOX_STDERR_MAX - cr->errlen;
+	take = (size_t)got < room ? (size_t)got : room;
+	memcpy(cr->err + cr->errlen, chunk, take);
+	cr->errlen += take;
+	if (take < (size_t)got)
+		cr->err_cut = 1;
+}
+
+/* One round of reading the child's pipes, waiting at most wait_ms.
+ * Returns how many of them had something to say (data or end of file). */
+static int
+poll_pipes(int fds[2], struct child_run *cr, int wait_ms)
+{
+	struct pollfd pfd[2];
+	int map[2], np = 0, i, r;
+
+	for (i = 0; i < 2; i++)
+		if (fds[i] >= 0) {
+			pfd[np].fd = fds[i];
+			pfd[np].events = POLLIN;
+			pfd[np].revents = 0;
+			map[np++] = i;
+		}
+	r = poll(np ? pfd : NULL, (nfds_t)np, wait_ms);
+	if (r <= 0)
+		return 0;
+	for (i = 0; i < np; i++)
+		if (pfd[i].revents & (POLLIN | POLLHUP | POLLERR | POLLNVAL))
+			drain(&fds[map[i]], cr, map[i] == 1);
+	return r;
+}
+
+static void
+reap(struct child_run *cr)
+{
+	while (waitpid(cr->pid, &cr->status, 0) < 0)
+		if (errno != EINTR) {
+			/* Someone else reaped it (SIGCHLD ignored): the
+			 * outcome is unknown, which must not count as sent. */
+			cr->status = 0xff00;
+			return;
+		}
+}
+
+/* Read the child's stdout (fds[0]) and stderr (fds[1]) until it has exited
+ * and they are closed, or until the deadline, when its group is killed.
+ * Either way the child is reaped before this returns. */
+static void
+collect(struct child_run *cr, int fds[2], int timeout_secs)
+{
+	long long deadline = now_ms() + (long long)timeout_secs * 1000, left;
+	int nap = 1, round;
+	pid_t r;
+
+	for (;;) {
+		r = waitpid(cr->pid, &cr->status, WNOHANG);
+		if (r == cr->pid || (r < 0 && errno == ECHILD)) {
+			if (r < 0)
+				cr->status = 0xff00;
+			/* Keep what it wrote before it exited, but do not wait
+			 * for a background process that still holds the pipes
+			 * (nor read for ever from one that keeps writing). */
+			for (round = 0; round < 64 && (fds[0] >= 0 || fds[1] >= 0); round++)
+				if (poll_pipes(fds, cr, 0) == 0)
+					break;
+			return;
+		}
+		left = deadline - now_ms();
+		if (left <= 0) {
+			kill(-cr->pid, SIGKILL);
+			kill(cr->pid, SIGKILL);
+			reap(cr);
+			cr->timed_out = 1;
+			return;
+		}
+		if (left > WAIT_SLICE_MS)
+			left = WAIT_SLICE_MS;
+		if (fds[0] >= 0 || fds[1] >= 0) {
+			poll_pipes(fds, cr, (int)left);
+		} else {
+			/* Pipes closed, child not yet a zombie: it usually
+			 * is a moment later, so start with short naps. */
+			poll(NULL, 0, nap < left ? nap : (int)left);
+			if (nap < WAIT_SLICE_MS)
+				nap *= 2;
+		}
+	}
+}
+
+/* Say in detail how the run ended; 0 for exit status 0. */
+static int
+describe(const struct child_run *cr, int timeout_secs, char *detail, size_t n)
+{
+	char errbuf[OUTBOX_STDERR_MAX + 1];
+	size_t errlen = cr->errlen;
+
+	if (cr->timed_out) {
+		detail_add(detail, n, "timed out after %d s", timeout_secs);
+		return -1;
+	}
+	if (WIFEXITED(cr->status) && WEXITSTATUS(cr->status) == 0)
+		return 0;
+	if (WIFEXITED(cr->status) && WEXITSTATUS(cr->status) == EXIT_TEMPFAIL)
+		detail_add(detail, n, "temporary failure (exit %d)", EXIT_TEMPFAIL);
+	else if (WIFEXITED(cr->status))
+		detail_add(detail, n, "exit status %d", WEXITSTATUS(cr->status));
+	else if (WIFSIGNALED(cr->status))
+		detail_add(detail, n, "killed by signal %d", WTERMSIG(cr->status));
+	else
+		detail_add(detail, n, "ended abnormally");
+	memcpy(errbuf, cr->err, errlen);
+	clean_capture(errbuf, &errlen, cr->err_cut);
+	if (errlen > 0)
+		detail_add(detail, n, ": %s", errbuf);
+	return -1;
+}
+
+int
+outbox_exec(const char *const *argv, const char *const *envp, int in_fd, int timeout_secs,
+	    char *detail, size_t detail_len)
+{
+	int outp[2] = { -1, -1 }, errp[2] = { -1, -1 }, rep[2] = { -1, -1 };
+	int null_fd = -1, fds[2], child_errno = 0, rc = -1;
+	struct child_run cr;
+	ssize_t got;
+
+	if (detail_len > 0)
+		detail[0] = '\0';
+	memset(&cr, 0, sizeof cr);
+	if (timeout_secs <= 0)
+		timeout_secs = OUTBOX_TIMEOUT_DEFAULT;
+	if (argv == NULL || argv[0] == NULL) {
+		detail_add(detail, detail_len, "no command to run");
+		return -1;
+	}
+	if (envp == NULL)
+		envp = clean_env;
+	if (in_fd < 0) {
+		null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		in_fd = null_fd;
+	}
+	if (in_fd < 0 || make_pipe(outp) < 0 || make_pipe(errp) < 0 || make_pipe(rep) < 0) {
+		detail_add(detail, detail_len, "cannot start '%s': %s", argv[0], strerror(errno));
+		goto out;
+	}
+	cr.pid = fork();
+	if (cr.pid < 0) {
+		detail_add(detail, detail_len, "cannot start '%s': %s", argv[0], strerror(errno));
+		goto out;
+	}
+	if (cr.pid == 0)
+		run_child(argv, envp, in_fd, outp[1], errp[1], rep[1]);
+	/* Also from this side, so that a timeout that comes before the child
+	 * ran setpgid() still finds the group.  It fails harmlessly once the
+	 * child has exec'ed. */
+	setpgid(cr.pid, cr.pid);
+	close_fd(&outp[1]);
+	close_fd(&errp[1]);
+	close_fd(&rep[1]);
+	/* End of file: exec succeeded and closed the report pipe. */
+	do
+		got = read(rep[0], &child_errno, sizeof child_errno);
+	while (got < 0 && errno == EINTR);
+	if (got == (ssize_t)sizeof child_errno) {
+		reap(&cr);
+		detail_add(detail, detail_len, "cannot execute '%s': %s", argv[0],
+			   strerror(child_errno));
+		goto out;
+	}
+	fds[0] = outp[0];
+	fds[1] = errp[0];
+	outp[0] = errp[0] = -1;
+	collect(&cr, fds, timeout_secs);
+	close_fd(&fds[0]);
+	close_fd(&fds[1]);
+	rc = describe(&cr, timeout_secs, detail, detail_len);
+out:
+	close_fd(&outp[0]);
+	close_fd(&outp[1]);
+	close_fd(&errp[0]);
+	close_fd(&errp[1]);
+	close_fd(&rep[0]);
+	close_fd(&rep[1]);
+	close_fd(&null_fd);
+	return rc;
+}
+
+/* ---- the delivery loop ---- */
+
+/* The folders of one outbox, open for one outbox_deliver call. */
+struct queue {
+	const char *dir;
+	int dfd, newfd, sentfd, failedfd, attfd;
+};
+
+/* Failed hand-overs of NAME so far.  A missing, unreadable or garbled
+ * count is 0: at worst one more attempt, never a lost message. */
+static int
+attempts_read(const struct queue *q, const char *name)
+{
+	char buf[32];
+	ssize_t got;
+	int fd, n = 0;
+	size_t i;
+
+	fd = openat(q->attfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	do
+		got = read(fd, buf, sizeof buf - 1);
+	while (got < 0 && errno == EINTR);
+	close_fd(&fd);
+	if (got <= 0)
+		return 0;
+	for (i = 0; i < (size_t)got && buf[i] >= '0' && buf[i] <= '9'; i++)
+		if (n < OUTBOX_MAX_ATTEMPTS)
+			n = n * 10 + (buf[i] - '0');
+	return n < OUTBOX_MAX_ATTEMPTS ? n : OUTBOX_MAX_ATTEMPTS;
+}
+
+/* Write attempts/NAME atomically: ".NAME.tmp" (a name no message can have),
+ * fsync, rename, fsync of the folder. */
+static int
+attempts_write(const struct queue *q, const char *name, int n, struct drip_err *err)
+{
+	char tmp[OUTBOX_NAME_MAX + 16], text[16];
+	int fd = -1, made = 0, rc = -1, len, tl;
+
+	tl = snprintf(tmp, sizeof tmp, ".%s.tmp", name);
+	len = snprintf(text, sizeof text, "%d\n", n);
+	if (tl < 0 || (size_t)tl >= sizeof tmp || len < 0 || (size_t)len >= sizeof text) {
+		errno = ENAMETOOLONG;
+		return err_sys(err, DRIP_EFAIL, NULL, "cannot write '%s/attempts/%s'", q->dir, name);
+	}
+	if (unlinkat(q->attfd, tmp, 0) < 0 && errno != ENOENT)
+		goto fail;
+	fd = openat(q->attfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		goto fail;
+	made = 1;
+	if (write_full(fd, text, (size_t)len) < 0 || fsync(fd) < 0)
+		goto fail;
+	if (close(fd) < 0) {
+		fd = -1;
+		goto fail;
+	}
+	fd = -1;
+	if (renameat(q->attfd, tmp, q->attfd, name) < 0)
+		goto fail;
+	made = 0;
+	if (sync_fd(q->attfd) < 0)
+		goto fail;
+	rc = 0;
+	goto out;
+fail:
+	err_sys(err, DRIP_EFAIL, NULL, "cannot write '%s/attempts/%s'", q->dir, name);
+out:
+	close_fd(&fd);
+	if (made) {
+		int saved = errno;
+
+		unlinkat(q->attfd, tmp, 0);
+		errno = saved;
+	}
+	return rc;
+}
+
+/* Move new/NAME into the folder tofd (sent/ or failed/), durably, and drop
+ * its count, which only a message in new/ needs. */
+static int
+move_out(const struct queue *q, const char *name, int tofd, const char *to,
+	 struct drip_err *err)
+{
+	if (renameat(q->newfd, name, tofd, name) < 0)
+		return err_sys(err, DRIP_EFAIL, NULL, "cannot move '%s/new/%s' to %s/",
+			       q->dir, name, to);
+	if (sync_fd(tofd) < 0 || sync_fd(q->newfd) < 0)
+		return err_sys(err, DRIP_EFAIL, NULL, "cannot sync '%s/%s'", q->dir, to);
+	/* A count left behind by a crash here is harmless: outbox_put clears
+	 * it before a message of that name is ever queued again. */
+	if (unlinkat(q->attfd, name, 0) < 0 && errno != ENOENT)
+		return err_sys(err, DRIP_EFAIL, NULL, "cannot remove '%s/attempts/%s'",
+			       q->dir, name);
+	return 0;
+}
+
+/* Open new/NAME for the transport's stdin.  O_NONBLOCK keeps a planted
+ * FIFO from hanging us; only a regular file is handed over.  Returns the
+ * descriptor, -2 when the message has gone (nothing to do), or -1 with
+ * detail filled. */
+static int
+open_message(const struct queue *q, const char *name, char *detail, size_t n)
+{
+	struct stat st;
+	int fd, flags;
+
+	fd = openat(q->newfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return -2;
+		detail_add(detail, n, "cannot open message: %s", strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) < 0) {
+		detail_add(detail, n, "cannot open message: %s", strerror(errno));
+		close_fd(&fd);
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		detail_add(detail, n, "message is not a regular file");
+		close_fd(&fd);
+		return -1;
+	}
+	flags = fcntl(fd, F_GETFL);
+	if (flags < 0 || fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) < 0) {
+		detail_add(detail, n, "cannot open message: %s", strerror(errno));
+		close_fd(&fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Record one failed hand-over of NAME and tell the caller. */
+static int
+fail_one(const struct queue *q, const char *name, const char *detail,
+	 void (*on_event)(void *, const struct outbox_event *), void *ctx,
+	 struct outbox_stats *stats, struct drip_err *err)
+{
+	struct outbox_event ev;
+	int n = attempts_read(q, name) + 1;
+
+	memset(&ev, 0, sizeof ev);
+	ev.name = name;
+	ev.attempts = n;
+	snprintf(ev.detail, sizeof ev.detail, "%s", detail);
+	if (n >= OUTBOX_MAX_ATTEMPTS) {
+		if (move_out(q, name, q->failedfd, "failed", err) < 0)
+			return -1;
+		ev.gave_up = 1;
+		stats->gave_up++;
+	} else if (attempts_write(q, name, n, err) < 0) {
+		return -1;
+	}
+	stats->failed++;
+	if (on_event)
+		on_event(ctx, &ev);
+	return 0;
+}
+
+/* Hand NAME to the transport.  1: handed over (sent or failed), 0: it had
+ * gone from new/ meanwhile, -1: the outbox could not be updated. */
+static int
+deliver_one(const struct queue *q, const char *name, const struct transport *t,
+	    int timeout_secs, void (*on_event)(void *, const struct outbox_event *),
+	    void *ctx, struct outbox_stats *stats, struct drip_err *err)
+{
+	char detail[sizeof ((struct outbox_event *)NULL)->detail] = "";
+	int fd, ok;
+
+	fd = open_message(q, name, detail, sizeof detail);
+	if (fd == -2)
+		return 0;
+	ok = fd >= 0 ? outbox_exec(t->argv, NULL, fd, timeout_secs, detail, sizeof detail) : -1;
+	close_fd(&fd);
+	if (ok == 0) {
+		if (move_out(q, name, q->sentfd, "sent", err) < 0)
+			return -1;
+		stats->sent++;
+		return 1;
+	}
+	return fail_one(q, name, detail, on_event, ctx, stats, err) < 0 ? -1 : 1;
+}
+
+/* Open the queue's folders; 1 when there is no new/ (nothing queued). */
+static int
+queue_open(struct queue *q, const char *dir, struct drip_err *err)
+{
+	int made = 0;
+
+	q->dir = dir;
+	q->dfd = open_dir(dir);
+	if (q->dfd < 0) {
+		if (errno == ENOENT)
+			return 1;
+		return err_sys(err, DRIP_EFAIL, NULL, "cannot open outbox '%s'", dir);
+	}
+	q->newfd = open_sub(q->dfd, "new", 0, &made);
+	if (q->newfd < 0) {
+		if (errno == ENOENT)
+			return 1;
+		return err_sys(err, DRIP_EFAIL, NULL, "cannot open outbox directory '%s/new'", dir);
+	}
+	/* new/ may have been made by another program: make the rest. */
+	q->sentfd = open_sub(q->dfd, "sent", 1, &made);
+	if (q->sentfd < 0)
+		return err_sys(err, DRIP_EFAIL, NULL, "cannot open outbox directory '%s/sent'", dir);
+	q->failedfd = open_sub(q->dfd, "failed", 1, &made);
+	if (q->failedfd < 0)
+		return err_sys(err, DRIP_EFAIL, NULL, "cannot open outbox directory '%s/failed'",
+			       dir);
+	q->attfd = open_sub(q->dfd, "attempts", 1, &made);
+	if (q->attfd < 0)
+		return err_sys(err, DRIP_EFAIL, NULL, "cannot open outbox directory '%s/attempts'",
+			       dir);
+	if (made && sync_fd(q->dfd) < 0)
+		return err_sys(err, DRIP_EFAIL, NULL, "cannot sync '%s'", dir);
+	return 0;
+}
+
+static void
+queue_close(struct queue *q)
+{
+	close_fd(&q->attfd);
+	close_fd(&q->failedfd);
+	close_fd(&q->sentfd);
+	close_fd(&q->newfd);
+	close_fd(&q->dfd);
+}
+
+int
+outbox_deliver(const char *dir, const char *kind, const struct transport *t, int max,
+	       int timeout_secs, void (*on_event)(void *ctx, const struct outbox_event *ev),
+	       void *ctx, struct outbox_stats *stats, struct drip_err *err)
+{
+	struct queue q = { NULL, -1, -1, -1, -1, -1 };
+	char **names = NULL;
+	size_t n = 0, i, handed = 0;
+	int rc = -1, r;
+
+	memset(stats, 0, sizeof *stats);
+	if (t->kind == TRANSPORT_MAILDIR)
+		return 0;
+	if (t->argv == NULL || t->argv[0] == NULL)
+		return err_set(err, DRIP_ECONFIG, NULL, 0, 0,
+			       "transport for \"%s\" has no command", kind);
+	r = queue_open(&q, dir, err);
+	if (r != 0) {
+		rc = r > 0 ? 0 : -1;
+		goto out;
+	}
+	if (read_names(q.newfd, kind, &names, &n) < 0) {
+		err_sys(err, DRIP_EFAIL, NULL, "cannot read '%s/new'", dir);
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		if (max > 0 && handed >= (size_t)max) {
+			/* The rate limit: the rest wait for the next tick,
+			 * still oldest first (SPEC §3.3). */
+			stats->deferred = n - i;
+			break;
+		}
+		r = deliver_one(&q, names[i], t, timeout_secs, on_event, ctx, stats, err);
+		if (r < 0)
+			goto out;
+		handed += (size_t)r;
+	}
+	rc = 0;
+out:
+	outbox_list_free(names, n);
+	queue_close(&q);
+	return rc;
+}
+
+/* ---- staging: a run's messages, queued all at once or not at all ---- */
+
+struct outbox_stage {
+	char *dir;
+	int dfd, fds[NDIRS];
+	char **names;			/* staged in tmp/, not yet in new/ */
+	size_t n, cap;
+};
+
+int
+outbox_stage_open(const char *dir, struct outbox_stage **out, struct drip_err *err)
+{
+	struct outbox_stage *st = xcalloc(1, sizeof *st);
+	int made = 0, i;
+
+	st->dfd = -1;
+	for (i = 0; i < NDIRS; i++)
+		st->fds[i] = -1;
+	st->dir = xstrdup(dir);
+	*out = st;
+	if (fsio_mkdirs(dir, 0700, err) < 0)
+		return -1;
+	if ((st->dfd = open_dir(dir)) < 0)
+		return err_sys(err, DRIP_EFAIL, NULL, "cannot open outbox '%s'", dir);
+	for (i = 0; i < NDIRS; i++)
+		if ((st->fds[i] = open_sub(st->dfd, outbox_dirs[i], 1, &made)) < 0)
+			return err_sys(err, DRIP_EFAIL, NULL, "cannot open outbox directory '%s/%s'",
+				       dir, outbox_dirs[i]);
+	if (made && sync_fd(st->dfd) < 0)
+		return err_sys(err, DRIP_EFAIL, NULL, "cannot sync '%s'", dir);
+	return 0;
+}
+
+int
+outbox_stage_put(struct outbox_stage *st, const char *name, const void *data, size_t len,
+		 struct drip_err *err)
+{
+	int fd, i, e;
+
+	if (!name_ok(name))
+		return err_set(err, DRIP_EDATA, NULL, 0, 0, "invalid outbox message name \"%s\"",
+			       name ? name : "");
+	for (i = DIR_NEW; i <= DIR_FAILED; i++) {
+		e = exists_at(st->fds[i], name);
+		if (e < 0)
+			return err_sys(err, DRIP_EFAIL, NULL, "cannot check '%s/%s/%s'", st->dir,
+				       outbox_dirs[i], name);
+		if (e > 0)
+			return 0;	/* queued by an earlier run: never a second copy */
+	}
+	if (unlinkat(st->fds[DIR_TMP], name, 0) < 0 && errno != ENOENT)
+		return err_sys(err, DRIP_EFAIL, NULL, "cannot remove stale '%s/tmp/%s'", st->dir, name);
+	fd = openat(st->fds[DIR_TMP], name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+		    0600);
+	if (fd < 0)
+		return err_sys(err, DRIP_EFAIL, NULL, "cannot write '%s/tmp/%s'", st->dir, name);
+	if (write_full(fd, data, len) < 0 || fsync(fd) < 0) {
+		err_sys(err, DRIP_EFAIL, NULL, "cannot write '%s/tmp/%s'", st->dir, name);
+		close(fd);
+		unlinkat(st->fds[DIR_TMP], name, 0);
+		return -1;
+	}
+	if (close(fd) < 0) {
+		err_sys(err, DRIP_EFAIL, NULL, "cannot write '%s/tmp/%s'", st->dir, name);
+		unlinkat(st->fds[DIR_TMP], name, 0);
+		return -1;
+	}
+	if (st->n == st->cap) {
+		st->cap = st->cap ? st->cap * 2 : 64;
+		st->names = xrealloc(st->names, st->cap * sizeof *st->names);
+	}
+	st->names[st->n++] = xstrdup(name);
+	return 0;
+}
+
+int
+outbox_stage_commit(struct outbox_stage *st, struct drip_err *err)
+{
+	size_t i;
+
+	for (i = 0; i < st->n; i++) {
+		if (forget_attempts(st->dfd, st->names[i]) < 0)
+			return err_sys(err, DRIP_EFAIL, NULL, "cannot remove '%s/attempts/%s'",
+				       st->dir, st->names[i]);
+		if (renameat(st->fds[DIR_TMP], st->names[i], st->fds[DIR_NEW], st->names[i]) < 0 &&
+		    errno != ENOENT)
+			return err_sys(err, DRIP_EFAIL, NULL, "cannot move '%s/tmp/%s' into new/",
+				       st->dir, st->names[i]);
+		free(st->names[i]);
+	}
+	st->n = 0;
+	/* One directory sync makes every rename durable. */
+	if (sync_fd(st->fds[DIR_NEW]) < 0)
+		return err_sys(err, DRIP_EFAIL, NULL, "cannot sync '%s/new'", st->dir);
+	return 0;
+}
+
+void
+outbox_stage_free(struct outbox_stage *st)
+{
+	size_t i;
+	int k;
+
+	if (st == NULL)
+		return;
+	/* Whatever is still staged was not committed: it must not linger. */
+	for (i = 0; i < st->n; i++) {
+		if (st->fds[DIR_TMP] >= 0)
+			unlinkat(st->fds[DIR_TMP], st->names[i], 0);
+		free(st->names[i]);
+	}
+	free(st->names);
+	for (k = 0; k < NDIRS; k++)
+		close_fd(&st->fds[k]);
+	close_fd(&st->dfd);
+	free(st->dir);
+	free(st);
+}

@@ -1,0 +1,170 @@
+/*
+ * outbox.h - the Maildir-style delivery queue and the delivery loop
+ * (SPEC §7, §9.3, §12).
+ *
+ * tick writes each message to OUTBOX/tmp/NAME and renames it into
+ * OUTBOX/new/NAME before it commits state; after the commit it hands what is
+ * in new/ to the configured transport and moves each message to sent/ (exit
+ * status 0) or, after OUTBOX_MAX_ATTEMPTS failures, to failed/.  NAME derives
+ * from the Message-ID, so a rerun after a crash finds the message already
+ * queued (or sent) and never makes a second copy.
+ *
+ * Layout of OUTBOX (every directory 0700, every file 0600):
+ *   tmp/NAME        a message being written; garbage after a crash
+ *   new/NAME        queued, not yet handed over successfully
+ *   sent/NAME       accepted by the transport (exit status 0)
+ *   failed/NAME     given up on after OUTBOX_MAX_ATTEMPTS failures
+ *   attempts/NAME   failed hand-overs so far of new/NAME, as "N\n"; written
+ *                   atomically, removed when the message leaves new/.  A
+ *                   missing or unreadable count is 0, so a crash can at
+ *                   worst allow one extra attempt, never lose a message.
+ *
+ * OUTBOX itself may be a symbolic link (an operator may put the queue on
+ * another disk), but nothing inside it is followed: the subdirectories and
+ * the files are opened relative to their directory with O_NOFOLLOW.
+ */
+#ifndef DRIP_CORE_OUTBOX_H
+#define DRIP_CORE_OUTBOX_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct drip_err;
+struct transport;
+
+/* Failed hand-overs after which a message moves to failed/ (SPEC §7). */
+#define OUTBOX_MAX_ATTEMPTS 5
+/* Longest queue file name accepted by outbox_put. */
+#define OUTBOX_NAME_MAX 200
+/* Bytes of a failing command's stderr kept in outbox_event.detail. */
+#define OUTBOX_STDERR_MAX 200
+/* Seconds a transport may run when outbox_deliver is given timeout_secs <= 0:
+ * a hung sendmail must never hold the workspace lock for ever. */
+#define OUTBOX_TIMEOUT_DEFAULT 60
+
+/* ---- queueing ---- */
+
+/*
+ * Queue one message: write data to OUTBOX/tmp/NAME, then rename it into
+ * OUTBOX/new/NAME (fsync of the file and of the directory), creating OUTBOX
+ * and its tmp/, new/, sent/, failed/ as needed (0700).  If NAME already
+ * exists in new/, sent/ or failed/, do nothing and set *existed = 1 (else
+ * *existed = 0): a rerun after a crash never makes a second copy (SPEC §7,
+ * §9.3).  NAME is checked: only [A-Za-z0-9._-], at most OUTBOX_NAME_MAX
+ * chars, no leading '.' (DRIP_EDATA "invalid outbox message name \"...\"").
+ * Files are opened relative to their directory with O_NOFOLLOW, so a
+ * symbolic link planted in the outbox cannot redirect writes (SPEC §12); a
+ * symbolic link in place of a subdirectory is an error (DRIP_EFAIL).
+ */
+int outbox_put(const char *dir, const char *name, const void *data, size_t len,
+	       int *existed, struct drip_err *err);
+
+/*
+ * The queue file name for a message: "<slot as 12 zero-padded decimal
+ * seconds>-<kind>-<msgid_hex>", so that names sort oldest first; kind is
+ * "email", "sms" or "run"; msgid_hex is the 32 hex characters of the
+ * Message-ID hash.  If the name does not fit in buf (n bytes; 64 is always
+ * enough for the three kinds), buf is set to "" - which outbox_put rejects -
+ * rather than to a truncated name that could collide with another.
+ */
+void outbox_name(int64_t slot, const char *kind, const char *msgid_hex,
+		 char *buf, size_t n);
+
+/* ---- delivery ---- */
+
+/*
+ * One failed hand-over or give-up, for the caller to log (SPEC §4.3, action
+ * "deliver").  name points into outbox_deliver's memory and is valid only
+ * during the callback.  detail says what went wrong, on one line (control
+ * characters become spaces), e.g. "exit status 1: <stderr>", "temporary
+ * failure (exit 75): <stderr>", "killed by signal 9", "timed out after 30 s",
+ * "cannot execute '/usr/sbin/sendmail': No such file or directory"; it is
+ * cut short (ending in "...") when longer than the field.
+ */
+struct outbox_event {
+	const char *name;	/* the queue file name */
+	int gave_up;		/* 1: this was the last attempt, moved to failed/ */
+	int attempts;		/* failed hand-overs so far, this one included */
+	char detail[256];
+};
+
+/* What one outbox_deliver call did.  failed counts every failed hand-over,
+ * including the ones that gave up; gave_up counts those alone. */
+struct outbox_stats {
+	size_t sent, failed, gave_up, deferred;
+};
+
+/*
+ * Deliver what is in OUTBOX/new/ for one kind ("email", "sms", "run"),
+ * oldest first (by name), through transport t.  Only names of the form
+ * "DDDDDDDDDDDD-KIND-..." (see outbox_name) are considered.
+ *  - TRANSPORT_MAILDIR: nothing to do (messages stay in new/ for another
+ *    program); returns 0 with all counts 0.
+ *  - TRANSPORT_SENDMAIL / TRANSPORT_COMMAND: each message is handed to
+ *    t->argv as described at outbox_exec.  Exit status 0 moves it to sent/;
+ *    anything else is a failure: the attempt count in attempts/NAME goes up,
+ *    on_event (if not NULL) is called, and the OUTBOX_MAX_ATTEMPTS-th failure
+ *    moves the message to failed/ with gave_up set.  A message that is not a
+ *    regular file (a planted symbolic link, a FIFO) fails like a message the
+ *    transport refused, without running anything.
+ *  - At most max messages are handed over in one call (the rate limit,
+ *    SPEC §3.3); the rest stay queued and count as deferred.  max <= 0
+ *    means no limit.
+ *  - timeout_secs <= 0 means OUTBOX_TIMEOUT_DEFAULT.
+ * A missing OUTBOX or OUTBOX/new is an empty queue.  Returns 0, even when
+ * messages failed (those are reported through on_event and stats), or -1
+ * when the outbox itself cannot be read or updated (a message could not be
+ * moved, a count could not be written) or t has no argv (DRIP_ECONFIG); the
+ * counts then say what was done before the problem.
+ */
+int outbox_deliver(const char *dir, const char *kind, const struct transport *t,
+		   int max, int timeout_secs,
+		   void (*on_event)(void *ctx, const struct outbox_event *ev), void *ctx,
+		   struct outbox_stats *stats, struct drip_err *err);
+
+/*
+ * Run one command for delivery, the way outbox_deliver runs a transport
+ * (exported for `run` actions, whose argv and environment come from the
+ * automation and the contact rather than from drip.yaml):
+ * fork and execve(argv[0], argv, envp) - never a shell, never a PATH search,
+ * so argv[0] is the program's path - in a process group of its own, with
+ * stdin read from in_fd (/dev/null when in_fd < 0), stdout and stderr
+ * captured (the first OUTBOX_STDERR_MAX bytes of stderr are kept for detail),
+ * and no other descriptor inherited, even one the caller opened without
+ * O_CLOEXEC.  envp NULL means the clean environment, only
+ * PATH=/usr/bin:/bin and LC_ALL=C.  After timeout_secs (<= 0: the default)
+ * the whole process group is killed with SIGKILL; the child is always
+ * reaped.  Returns 0 when the command exited with status 0, and otherwise -1
+ * with detail (of detail_len bytes) saying why, as in outbox_event.detail.
+ */
+int outbox_exec(const char *const *argv, const char *const *envp, int in_fd,
+		int timeout_secs, char *detail, size_t detail_len);
+
+/* ---- listing ---- */
+
+/*
+ * The message names in OUTBOX/SUB (sub is "new", "sent" or "failed"),
+ * sorted (for reports and tests); files that are not queue files (a leading
+ * '.', a character outside [A-Za-z0-9._-]) are left out.  A missing
+ * directory is an empty list.  *names is a malloc'ed array of malloc'ed
+ * strings (NULL when *n is 0); free it with outbox_list_free.
+ */
+int outbox_list(const char *dir, const char *sub, char ***names, size_t *n,
+		struct drip_err *err);
+void outbox_list_free(char **names, size_t n);
+
+/*
+ * Staging: a tick queues its messages all at once or not at all.  put
+ * writes tmp/NAME (fsynced) unless NAME is already in new/, sent/ or
+ * failed/; commit renames every staged message into new/ and syncs the
+ * directory once; free removes whatever is still staged (a run that
+ * stopped on bad input leaves no message behind).
+ */
+struct outbox_stage;
+int outbox_stage_open(const char *dir, struct outbox_stage **out, struct drip_err *err);
+int outbox_stage_put(struct outbox_stage *st, const char *name, const void *data, size_t len,
+		     struct drip_err *err);
+int outbox_stage_commit(struct outbox_stage *st, struct drip_err *err);
+void outbox_stage_free(struct outbox_stage *st);
+
+#endif
