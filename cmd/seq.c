@@ -616,6 +616,41 @@ walk(struct cmd_ctx *c, const char *rel, const char ***v, size_t *n, size_t *cap
 	closedir(d);
 }
 
+/*
+ * Lint accepts the whole SPEC, but tick runs only what is built.  A
+ * sequence that needs more must not be published: its contacts would meet
+ * steps that silently do nothing.
+ */
+static int
+unsupported(struct cmd_ctx *c, const struct seq *q)
+{
+	const char *rel = arena_printf(&c->a, "sequences/%s.yaml", q->id);
+	size_t i;
+
+	for (i = 0; i < q->nsteps; i++) {
+		const struct step *st = &q->steps[i];
+
+		if (st->type == STEP_RULE || st->type == STEP_WAIT_UNTIL)
+			return err_set(&c->err, DRIP_EDATA, rel, st->node->line, st->node->col,
+				       "cannot publish '%s': step '%s' is a %s step, which this "
+				       "drip cannot run yet", q->id, st->id, step_type_names[st->type]);
+		if (st->nautos)
+			return err_set(&c->err, DRIP_EDATA, rel, st->autos[0].node->line,
+				       st->autos[0].node->col,
+				       "cannot publish '%s': step '%s' has automations, which this "
+				       "drip cannot run yet", q->id, st->id);
+	}
+	if (q->non_remove)
+		return err_set(&c->err, DRIP_EDATA, rel, q->on_remove[0].node->line,
+			       q->on_remove[0].node->col,
+			       "cannot publish '%s': on_remove actions cannot run yet", q->id);
+	if (q->notify_ended)
+		return err_set(&c->err, DRIP_EDATA, rel, 0, 0,
+			       "cannot publish '%s': notify.ended_by_engagement cannot run yet",
+			       q->id);
+	return 0;
+}
+
 int
 cmd_seq_publish(int argc, char **argv, struct cmd_ctx *c)
 {
@@ -647,6 +682,8 @@ cmd_seq_publish(int argc, char **argv, struct cmd_ctx *c)
 	if (ld.q->nsteps == 0)
 		return err_set(&c->err, DRIP_EDATA, NULL, 0, 0,
 			       "cannot publish '%s': it has no steps", id);
+	if (unsupported(c, ld.q) < 0)
+		return -1;
 	if (pub_read_draft(&c->a, c->root, ld.q, &pc, &c->err) < 0)
 		return -1;
 	r = pub_find(&st, id);

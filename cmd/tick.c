@@ -411,6 +411,8 @@ struct run {
 	size_t nextev;
 	struct shard_io sh[STATE_SHARDS];
 	struct logs logs;
+	struct outbox_stage *stage[2];	/* email, sms */
+	char *stage_dir[2];
 	struct log_row *rows;		/* this tick's log rows, in pass order */
 	size_t nrows, caprows;
 	struct out_task *tasks;
@@ -450,6 +452,24 @@ dry_row(struct run *r, const struct log_row *l)
 	r->dry_rows++;
 }
 
+/* The staging handle for a kind's outbox directory (its maildir, or
+ * outbox/ for the transports that deliver from there). */
+static struct outbox_stage *
+stage_for(struct run *r, const char *kind)
+{
+	struct cmd_ctx *c = r->c;
+	int k = strcmp(kind, "sms") == 0;
+	const struct transport *t = k ? &c->cfg.sms : &c->cfg.email;
+	const char *dir = t->kind == TRANSPORT_MAILDIR ? t->maildir : "outbox";
+
+	if (r->stage[k] == NULL) {
+		r->stage_dir[k] = ws_path(c, dir);
+		if (outbox_stage_open(r->stage_dir[k], &r->stage[k], &c->err) < 0)
+			return NULL;
+	}
+	return r->stage[k];
+}
+
 static int
 emit(struct run *r, struct effects *fx)
 {
@@ -481,14 +501,9 @@ emit(struct run *r, struct effects *fx)
 		return 0;
 	for (i = 0; i < fx->nmsgs; i++) {
 		const struct out_msg *m = &fx->msgs[i];
-		const struct transport *t = strcmp(m->kind, "sms") == 0 ? &c->cfg.sms : &c->cfg.email;
-		const char *dir = t->kind == TRANSPORT_MAILDIR ? t->maildir : "outbox";
-		char *full = ws_path(c, dir);
-		int existed, rc;
+		struct outbox_stage *st = stage_for(r, m->kind);
 
-		rc = outbox_put(full, m->name, m->data, m->len, &existed, &c->err);
-		free(full);
-		if (rc < 0)
+		if (st == NULL || outbox_stage_put(st, m->name, m->data, m->len, &c->err) < 0)
 			return -1;
 		r->msgs++;
 	}
@@ -1198,8 +1213,6 @@ cmd_tick(int argc, char **argv, struct cmd_ctx *c)
 		if (store_check_clean(c->store, paths, npaths, &c->err) < 0)
 			goto out;
 		npaths = 0;
-		if (write_pending(c, &r->ev) < 0)
-			goto out;
 	} else {
 		json_init(&r->dj, &r->dry, 1);
 		if (r->dry_json)
@@ -1292,6 +1305,14 @@ cmd_tick(int argc, char **argv, struct cmd_ctx *c)
 		rc = 0;
 		goto out;
 	}
+	/* The pass succeeded.  From here on a crash is recovered by the next
+	 * run (the marker), and messages are queued before any state moves
+	 * (SPEC §9.3). */
+	if (write_pending(c, &r->ev) < 0)
+		goto out;
+	for (i = 0; i < 2; i++)
+		if (r->stage[i] && outbox_stage_commit(r->stage[i], &c->err) < 0)
+			goto out;
 	/* Put the new files in place. */
 	for (i = 0; i < STATE_SHARDS; i++) {
 		struct shard_io *s = &r->sh[i];
@@ -1385,6 +1406,10 @@ out:
 			unlink(full);
 			free(full);
 		}
+	}
+	for (i = 0; i < 2; i++) {
+		outbox_stage_free(r->stage[i]);
+		free(r->stage_dir[i]);
 	}
 	arena_release(&r->ca);
 	zone_cache_free(&r->zones);

@@ -13,6 +13,8 @@ run() { say "drip $*"; "$DRIP" -C "$DEMO/acme" --now "$NOW" "$@"; }
 say "drip init --name Acme --timezone Europe/Berlin $DEMO/acme"
 "$DRIP" init --now "$NOW" --name Acme --timezone Europe/Berlin "$DEMO/acme"
 cd "$DEMO/acme"
+# A sender for the messages, and office hours for them.
+sed -i -e 's/^# from: .*/from: "Acme <hello@acme.example>"/' drip.yaml
 git config user.name "Demo Operator"
 git config user.email ops@acme.example
 
@@ -81,12 +83,34 @@ run seq publish winback
 run seq list
 run seq show onboarding
 
+run enroll onboarding --where 'tags has "lead"'
+run enroll winback alan
+
+say "a simulated week: drip tick every 20 minutes from Monday 09:00 to Sunday (Berlin)"
+# One tick per cron run, twenty minutes apart, each one commit (the quiet
+# ones move only the clock in state/clock.csv).
+t=$(date -u -d "$NOW" +%s)
+end=$((t + 7 * 86400))
+while [ "$t" -le "$end" ]; do
+	now=$(date -u -d "@$t" +%Y-%m-%dT%H:%M:%SZ)
+	"$DRIP" tick --now "$now" --no-deliver
+	t=$((t + 20 * 60))
+done
+say "what fired, from the action log (log/2026-11.csv)"
+awk -F, 'NR > 1 && $6 != "enroll" { printf "%-22s %-10s %-11s %-9s %-7s %s\n", $1, $2, $3, $4, $6, $7 }' log/2026-11.csv
+say "ls outbox/new   # messages queued for delivery"
+ls outbox/new | head -5
+echo "... $(ls outbox/new | wc -l) messages"
+say "drip task list"
+"$DRIP" task list 2>/dev/null || cut -d, -f1,3,5,8,9,10 tasks.csv
+
 say "a typo in a draft: lint points at it"
 sed 's/wait: 3d/wait: 3dd/' sequences/onboarding.yaml >x && mv x sequences/onboarding.yaml
 "$DRIP" seq lint || true
 git checkout -q sequences/onboarding.yaml
 
-say "git log --oneline   # the audit trail"
-git log --oneline
+say "git log --oneline | grep -v ': 0 steps'   # the audit trail, quiet ticks left out"
+git log --oneline | grep -v ': 0 steps fired, 0 automations, 0 completed$'
+echo "($(git rev-list --count HEAD) commits in all; 'git log -p' shows every change)"
 echo
 echo "The demo workspace is in $DEMO/acme"
