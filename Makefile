@@ -22,7 +22,7 @@ BIN ?= drip
 
 # Debian packages: to build, and to run the tests.
 BUILD_PKGS = make gcc pkg-config libyaml-dev libcsv-dev libgit2-dev libsodium-dev
-TEST_PKGS = git perl tzdata man-db groff-base bash-completion zsh fish valgrind
+TEST_PKGS = git perl tzdata man-db groff-base mandoc bash-completion zsh fish python3 strace
 
 WARN = -std=c17 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 	-Wmissing-prototypes -Wno-missing-field-initializers
@@ -106,3 +106,11 @@ install: all
 
 clean:
 	rm -rf $(B) build drip
+
+# Speed and memory of tick against the floor, and lint's speed (SPEC §13).
+# A measurement that takes minutes, so it is never part of `make check`.
+# BENCH_SIZE=100000 for a quick run; see testdata/bench/run.sh.
+bench: deps
+	@$(MAKE) --no-print-directory $(BIN)
+	@CC='$(CC)' B='$(B)' DRIP='$(CURDIR)/$(BIN)' BENCH_CFLAGS='$(ALL_CFLAGS)' \
+		BENCH_LIBS='$(LIBS) $(LDFLAGS)' sh testdata/bench/run.sh

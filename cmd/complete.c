@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cmd.h"
 #include "csvio.h"
@@ -117,6 +118,9 @@ cmd_complete(int argc, char **argv, struct cmd_ctx *c)
 	for (i = 1; i < argc - 1 && n < 255; i++) {
 		o = find_opt(drip_global_opts, argv[i]);
 		if (o) {
+			/* -C DIR: ids come from that workspace. */
+			if (o->shortc == 'C' && i + 1 < argc - 1 && chdir(argv[i + 1]) != 0)
+				return 0;
 			if (o->arg && strchr(argv[i], '=') == NULL)
 				i++;
 			continue;

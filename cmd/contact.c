@@ -37,7 +37,7 @@ const struct subcmd contact_subcmds[] = {
 	  "merge a CSV by id: add new contacts, update given columns, never delete",
 	  none, "@file" },
 	{ "add", cmd_contact_add, NEED_WS | NEED_LOCK | NEED_STORE,
-	  "ID email=ADDRESS [FIELD=VALUE...]", "add one contact", none, NULL },
+	  "ID email=ADDRESS [FIELD=VALUE...] [--add-column]", "add one contact", set_opts, NULL },
 	{ "set", cmd_contact_set, NEED_WS | NEED_LOCK | NEED_STORE,
 	  "ID FIELD=VALUE... [--add-column]", "change fields of a contact", set_opts, "@contact" },
 	{ "tag", cmd_contact_tag, NEED_WS | NEED_LOCK | NEED_STORE,
@@ -189,15 +189,25 @@ apply_fields(struct cmd_ctx *c, struct csvio_table *t, long r, char **kv, int n,
 	return 0;
 }
 
+static int
+on_set_opt(struct cmd_ctx *c, void *ud, const char *name, const char *arg)
+{
+	(void)c;
+	(void)arg;
+	if (strcmp(name, "add-column") == 0)
+		*(int *)ud = 1;
+	return 0;
+}
+
 int
 cmd_contact_add(int argc, char **argv, struct cmd_ctx *c)
 {
 	struct csvio_table t;
 	const char *id, *why;
 	long r;
-	int k, changed = 0;
+	int k, changed = 0, add = 0;
 
-	if ((k = opts_parse(c, argc, argv, none, no_opt, NULL)) < 0)
+	if ((k = opts_parse(c, argc, argv, set_opts, on_set_opt, &add)) < 0)
 		return DRIP_EUSAGE;
 	if (argc - k < 1)
 		return usage_error(c, "missing contact id");
@@ -211,7 +221,7 @@ cmd_contact_add(int argc, char **argv, struct cmd_ctx *c)
 			       "contact '%s' already exists; 'drip contact set' changes it", id);
 	r = (long)csvio_table_add_row(&c->a, &t);
 	csvio_table_set(&c->a, &t, (size_t)r, (size_t)csvio_table_col(&t, "id"), id);
-	if (apply_fields(c, &t, r, argv + k + 1, argc - k - 1, 0, &changed) < 0)
+	if (apply_fields(c, &t, r, argv + k + 1, argc - k - 1, add, &changed) < 0)
 		return DRIP_EUSAGE;
 	if (t.rows[r][csvio_table_col(&t, "email")][0] == '\0')
 		return usage_error(c, "a new contact needs email=ADDRESS");
@@ -222,15 +232,6 @@ cmd_contact_add(int argc, char **argv, struct cmd_ctx *c)
 	return 0;
 }
 
-static int
-on_set_opt(struct cmd_ctx *c, void *ud, const char *name, const char *arg)
-{
-	(void)c;
-	(void)arg;
-	if (strcmp(name, "add-column") == 0)
-		*(int *)ud = 1;
-	return 0;
-}
 
 int
 cmd_contact_set(int argc, char **argv, struct cmd_ctx *c)

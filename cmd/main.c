@@ -27,6 +27,8 @@ extern const struct subcmd contact_subcmds[];
 extern const struct optspec init_opts[];
 extern const struct optspec enroll_opts[];
 extern const struct optspec tick_opts[];
+extern const struct optspec event_opts[];
+extern const struct subcmd task_subcmds[];
 
 const struct optspec drip_global_opts[] = {
 	{ "directory", 'C', "DIR", "run as if drip was started in DIR", "@dir" },
@@ -59,6 +61,12 @@ const struct cmd drip_cmds[] = {
 	{ "tick", cmd_tick, NEED_WS,
 	  "[--dry-run] [--catch-up] [--no-deliver]",
 	  "advance every contact whose time has come, commit, deliver", tick_opts, NULL, NULL },
+	{ "event", cmd_event, NEED_WS,
+	  "CONTACT NAME [--sequence SEQ] [--at TIME] [--data KEY=VALUE]...",
+	  "record an event (reply, bounce, ...) in inbox/ for the next tick", event_opts, NULL,
+	  "@contact" },
+	{ "task", NULL, 0, "SUBCOMMAND ...",
+	  "list manual tasks and mark them done", no_opts, task_subcmds, NULL },
 	{ "help", cmd_help, 0, "[COMMAND [SUBCOMMAND]]",
 	  "show help for a command", no_opts, NULL, "@cmd" },
 	{ NULL, NULL, 0, NULL, NULL, NULL, NULL, NULL }
@@ -155,7 +163,8 @@ parse_globals(struct cmd_ctx *c, int argc, char **argv, char **rest, int *help,
 		if (strcmp(a, "--") == 0) {
 			dashdash = 1;
 			rest[n++] = argv[i];
-		} else if (global_value(argc, argv, &i, "C", &c->dir)) {
+		} else if (global_value(argc, argv, &i, "C", &c->dir) ||
+			   global_value(argc, argv, &i, "directory", &c->dir)) {
 			continue;
 		} else if (global_value(argc, argv, &i, "now", &c->now_str)) {
 			continue;
@@ -301,6 +310,13 @@ main(int argc, char **argv)
 		fputs("drip: cannot initialise libsodium\n", stderr);
 		return DRIP_EFAIL;
 	}
+	/* Completion sees the words as typed, global options included: it
+	 * completes their values too. */
+	if (argc >= 2 && strcmp(argv[1], "__complete") == 0) {
+		rc = cmd_complete(argc - 1, argv + 1, &c);
+		free(rest);
+		return finish(&c, rc);
+	}
 	n = parse_globals(&c, argc, argv, rest, &help, &version);
 	if (version) {
 		printf("drip %s\n", DRIP_VERSION);
@@ -311,11 +327,6 @@ main(int argc, char **argv)
 		overview(help ? stdout : stderr);
 		free(rest);
 		return finish(&c, help ? 0 : DRIP_EUSAGE);
-	}
-	if (strcmp(rest[0], "__complete") == 0) {
-		rc = cmd_complete(n, rest, &c);
-		free(rest);
-		return finish(&c, rc);
 	}
 	cmd = cmd_find(rest[0]);
 	if (cmd == NULL) {
