@@ -159,6 +159,9 @@ int cmd_contact_list(int argc, char **argv, struct cmd_ctx *c);
 
 int cmd_enroll(int argc, char **argv, struct cmd_ctx *c);
 int cmd_tick(int argc, char **argv, struct cmd_ctx *c);
+int cmd_event(int argc, char **argv, struct cmd_ctx *c);
+int cmd_task_list(int argc, char **argv, struct cmd_ctx *c);
+int cmd_task_done(int argc, char **argv, struct cmd_ctx *c);
 
 /* Print the help of a command (and subcommand, may be NULL) to stdout. */
 void help_print(const struct cmd *cmd, const struct subcmd *sub);
