@@ -286,6 +286,9 @@ cmd_enroll(int argc, char **argv, struct cmd_ctx *c)
 			e->entered = e->base = e->enrolled = at;
 			e->paused = STATE_NONE;
 			e->task = "";
+			e->hold = STATE_NONE;
+			e->sent_day = "";
+			e->sent = 0;
 			lr.action = "enroll";
 			if (o.at)
 				lr.detail = arena_printf(&c->a, "at %s", o.at);

@@ -17,7 +17,10 @@
 #include "pub.h"
 #include "sbuf.h"
 #include "schema.h"
+#include "sched.h"
 #include "seq.h"
+#include "state.h"
+#include "tz.h"
 #include "textdiff.h"
 #include "ws.h"
 #include "ydoc.h"
@@ -378,9 +381,11 @@ cmd_seq_new(int argc, char **argv, struct cmd_ctx *c)
 		sbuf_printf(&y, "  - id: first\n    type: email\n    name: First message\n"
 			    "    wait: 0\n    template: %s\n", tpl);
 	else
-		sbuf_printf(&y, "  - id: first\n    type: email\n    name: First message\n"
-			    "    on: {field: signup_date, offset: 30d}\n    annually: true\n"
-			    "    template: %s\n", tpl);
+		sbuf_printf(&y, "  # on: {field: renewal_date, offset: -3d} fires relative to a "
+			    "date column instead.\n"
+			    "  - id: first\n    type: email\n    name: First message\n"
+			    "    on: %.4s-12-24\n    annually: true\n"
+			    "    template: %s\n", now_utc(c), tpl);
 	full = ws_path(c, tpl);
 	if (!fsio_exists(full)) {
 		sbuf_printf(&t, "Subject: Hello {{first_name | \"there\"}}\n\n"
@@ -616,6 +621,135 @@ walk(struct cmd_ctx *c, const char *rel, const char ***v, size_t *n, size_t *cap
 	closedir(d);
 }
 
+/* The previously published content of a sequence, parsed, or NULL. */
+static const struct seq *
+published_seq(struct cmd_ctx *c, const char *id)
+{
+	const char *rel = pub_pinned_path(&c->a, id, "sequences/x.yaml");
+	char *full = ws_path(c, rel);
+	struct diags d;
+	struct schema sc;
+	struct ydoc doc;
+	struct drip_err e;
+	const struct seq *q = NULL;
+
+	if (ydoc_load_file(&c->a, full, &doc, &e) == 0) {
+		diag_init(&d, &c->a);
+		sc.a = &c->a;
+		sc.d = &d;
+		sc.file = rel;
+		q = seq_parse(&sc, &doc);
+		if (d.nerr)
+			q = NULL;
+	}
+	free(full);
+	return q;
+}
+
+/*
+ * SPEC §3.5, what a new version does to the contacts already enrolled:
+ *  - on a step the new version deletes: to the step that now follows the
+ *    deleted one's predecessor, entering it at publish time (done when
+ *    nothing follows);
+ *  - finished (done) at the old last step, when steps are added after it:
+ *    on to the first new step, timed by §3.3 from when the old last step
+ *    fired - or, if that is not after the publish time, at the next
+ *    occurrence of the step's `at` after it, else at default_time on the
+ *    calendar day after it.
+ * Steps are matched by id, never by position.  Changed shard files are
+ * added to ch; returns the number of enrollments moved, or -1.
+ */
+static long
+migrate(struct cmd_ctx *c, const char *id, const struct seq *old, const struct seq *nq,
+	struct change *ch, size_t *nch, struct sbuf *bufs)
+{
+	const char *last = old->nsteps ? old->steps[old->nsteps - 1].id : NULL;
+	long lastnew = last ? seq_step_index(nq, last) : -1, moved = 0;
+	struct tz *z = NULL;
+	unsigned sh;
+
+	if (old->kind != SEQ_KIND_STEP || nq->kind != SEQ_KIND_STEP)
+		return 0;
+	if (nq->timezone && tz_load(nq->timezone, &z, &c->err) < 0)
+		return -1;
+	for (sh = 0; sh < STATE_SHARDS; sh++) {
+		struct enr *rows;
+		size_t n, i;
+		int dirty = 0;
+
+		if (state_load_shard(&c->a, c->root, sh, &rows, &n, &c->err) < 0) {
+			if (z)
+				tz_free(z);
+			return -1;
+		}
+		for (i = 0; i < n; i++) {
+			struct enr *e = &rows[i];
+			long k, j;
+
+			if (strcmp(e->sequence, id) != 0)
+				continue;
+			if (!enr_ended(e->status) && seq_step_index(nq, e->step) < 0) {
+				long at = seq_step_index(old, e->step), target = 0;
+
+				for (j = at - 1; j >= 0; j--)
+					if ((k = seq_step_index(nq, old->steps[j].id)) >= 0) {
+						target = k + 1;
+						break;
+					}
+				if ((size_t)target >= nq->nsteps) {
+					e->status = ENR_DONE;
+					e->step = "";
+				} else {
+					e->step = nq->steps[target].id;
+					if (e->status == ENR_WAITING)
+						e->status = ENR_ACTIVE;
+				}
+				e->entered = e->base = c->now;
+				e->task = "";
+				e->hold = STATE_NONE;
+				dirty = 1;
+				moved++;
+			} else if (e->status == ENR_DONE && lastnew >= 0 &&
+				   (size_t)lastnew + 1 < nq->nsteps) {
+				const struct step *st = &nq->steps[lastnew + 1];
+				struct sched_rules r;
+				struct dur day = { 0, 1, 0 }, zero = { 0, 0, 0 };
+				int64_t due;
+
+				memset(&r, 0, sizeof r);
+				r.zone = z ? z : c->cfg.tz;
+				r.default_time = c->cfg.default_time;
+				r.window = nq->has_window ? nq->window : c->cfg.window;
+				r.step_days = st->days;
+				due = sched_due(&r, e->entered, &st->wait, st->at);
+				e->status = ENR_ACTIVE;
+				e->step = st->id;
+				e->base = e->entered;	/* when the old last step fired */
+				e->hold = STATE_NONE;
+				if (due <= c->now)
+					e->hold = st->at >= 0 ? sched_due(&r, c->now, &zero, st->at) :
+						  sched_due(&r, c->now, &day, -1);
+				dirty = 1;
+				moved++;
+			}
+		}
+		if (dirty) {
+			char rel[64];
+
+			state_shard_path(sh, rel, sizeof rel);
+			state_format_shard(rows, n, &bufs[*nch]);
+			ch[*nch].path = arena_strdup(&c->a, rel);
+			ch[*nch].data = bufs[*nch].buf;
+			ch[*nch].len = bufs[*nch].len;
+			ch[*nch].mode = 0;
+			(*nch)++;
+		}
+	}
+	if (z)
+		tz_free(z);
+	return moved;
+}
+
 /*
  * Lint accepts the whole SPEC, but tick runs only what is built.  A
  * sequence that needs more must not be published: its contacts would meet
@@ -658,10 +792,11 @@ cmd_seq_publish(int argc, char **argv, struct cmd_ctx *c)
 	struct pub_content pc;
 	struct loaded ld;
 	struct change *ch;
-	struct sbuf state = SBUF_INIT;
+	struct sbuf state = SBUF_INIT, *bufs;
 	const char **old = NULL, *id, *status;
-	size_t nold = 0, capold = 0, i, j, nch = 0;
-	long r, version = 1;
+	const struct seq *prev;
+	size_t nold = 0, capold = 0, i, j, nch = 0, nbufs = 0;
+	long r, version = 1, moved = 0;
 	int k, rc;
 
 	if ((k = operands(c, argc, argv, none, 1)) < 0)
@@ -714,8 +849,10 @@ cmd_seq_publish(int argc, char **argv, struct cmd_ctx *c)
 	csvio_table_sort(&st, (size_t)csvio_table_col(&st, "id"));
 	csvio_table_format(&st, &state);
 
+	prev = r >= 0 && version > 1 ? published_seq(c, id) : NULL;
 	walk(c, arena_printf(&c->a, "state/published/%s", id), &old, &nold, &capold);
-	ch = arena_alloc(&c->a, (pc.nfiles + nold + 1) * sizeof *ch);
+	ch = arena_alloc(&c->a, (pc.nfiles + nold + 1 + STATE_SHARDS) * sizeof *ch);
+	bufs = arena_alloc(&c->a, (STATE_SHARDS + 1) * sizeof *bufs);
 	for (i = 0; i < pc.nfiles; i++) {
 		ch[nch].path = pub_pinned_path(&c->a, id, pc.files[i].path);
 		ch[nch].data = pc.files[i].data;
@@ -734,12 +871,19 @@ cmd_seq_publish(int argc, char **argv, struct cmd_ctx *c)
 	ch[nch].path = PUB_STATE;
 	ch[nch].data = state.buf;
 	ch[nch++].len = state.len;
+	if (prev && (moved = migrate(c, id, prev, ld.q, ch + nch, &nbufs, bufs)) < 0)
+		return -1;
+	nch += nbufs;
 	rc = ws_apply(c, ch, nch, arena_printf(&c->a, "seq publish %s: version %ld (%zu template%s)",
 						  id, version, pc.nfiles - 1,
 						  pc.nfiles == 2 ? "" : "s"));
 	if (rc == 0 && !c->quiet)
-		printf("published '%s' version %ld (%zu template%s)\n", id, version,
-		       pc.nfiles - 1, pc.nfiles == 2 ? "" : "s");
+		printf("published '%s' version %ld (%zu template%s)%s\n", id, version,
+		       pc.nfiles - 1, pc.nfiles == 2 ? "" : "s",
+		       moved > 0 ? arena_printf(&c->a, "; %ld enrollment%s moved", moved,
+						moved == 1 ? "" : "s") : "");
+	for (i = 0; i < nbufs; i++)
+		sbuf_release(&bufs[i]);
 	if (rc == 0 && ld.d.nwarn)
 		print_findings(&ld.d);
 	sbuf_release(&state);

@@ -202,8 +202,21 @@ cmp_event(const void *pa, const void *pb)
 	return strcmp(a->id, b->id);
 }
 
+/* The slot an event is applied in: the first unprocessed slot at or after
+ * its time (SPEC §4.5).  Events whose slot is still ahead stay in inbox/
+ * for a later tick. */
+static int64_t
+event_slot(const struct cmd_ctx *c, int64_t from, int64_t t)
+{
+	int64_t s = sched_slot_ceil(t, c->cfg.tick);
+
+	if (from != STATE_NONE && s <= from)
+		s = from + c->cfg.tick;
+	return s;
+}
+
 static int
-load_events(struct cmd_ctx *c, struct events *ev)
+load_events(struct cmd_ctx *c, struct events *ev, int64_t from, int64_t to)
 {
 	char *dir = ws_path(c, "inbox");
 	DIR *d = opendir(dir);
@@ -263,7 +276,8 @@ load_events(struct cmd_ctx *c, struct events *ev)
 				       "bad event: a UTC time, a contact id, an event name and an "
 				       "optional sequence id are needed");
 		}
-		ev->n++;
+		if (event_slot(c, from, x->time) <= to)
+			ev->n++;	/* its time has come; the rest wait */
 	}
 	closedir(d);
 	if (ev->n > 1)
@@ -396,7 +410,8 @@ same_enr(const struct enr *a, const struct enr *b)
 	       a->version == b->version && a->status == b->status &&
 	       strcmp(a->step, b->step) == 0 && a->entered == b->entered &&
 	       a->base == b->base && a->enrolled == b->enrolled && a->paused == b->paused &&
-	       strcmp(a->task, b->task) == 0;
+	       strcmp(a->task, b->task) == 0 && a->hold == b->hold &&
+	       strcmp(a->sent_day, b->sent_day) == 0 && a->sent == b->sent;
 }
 
 /* ---- the run ---- */
@@ -583,7 +598,8 @@ auto_enroll(struct run *r, const struct contact *ct, struct enr **rows, size_t *
 			continue;
 		if (e == NULL) {
 			v = arena_alloc(&r->ca, (*n + 1) * sizeof *v);
-			memcpy(v, *rows, *n * sizeof *v);
+			if (*n)
+				memcpy(v, *rows, *n * sizeof *v);
 			/* Keep the rows sorted by sequence id. */
 			for (k = *n; k > 0 && strcmp(v[k - 1].sequence, sd->id) > 0; k--)
 				v[k] = v[k - 1];
@@ -599,6 +615,9 @@ auto_enroll(struct run *r, const struct contact *ct, struct enr **rows, size_t *
 		e->entered = e->base = e->enrolled = at;
 		e->paused = STATE_NONE;
 		e->task = "";
+		e->hold = STATE_NONE;
+		e->sent_day = "";
+		e->sent = 0;
 		fx->enrolled++;
 		{
 			struct log_row row = { at, ct->id, sd->id, "", "", "enroll", "ok", "",
@@ -639,13 +658,8 @@ skip_unknown_events(struct run *r, const char *upto)
 	while (rc == 0 && r->nextev < r->ev.n &&
 	       (upto == NULL || strcmp(r->ev.v[r->nextev].contact, upto) < 0)) {
 		const struct event *ev = &r->ev.v[r->nextev++];
-		int64_t s = sched_slot_ceil(ev->time, r->c->cfg.tick);
 
-		if (r->from != STATE_NONE && s <= r->from)
-			s = r->from + r->c->cfg.tick;
-		if (s > r->to)
-			s = r->to;
-		lr.time = s;
+		lr.time = event_slot(r->c, r->from, ev->time);
 		lr.contact = ev->contact;
 		lr.sequence = ev->sequence;
 		lr.step = lr.automation = "";
@@ -686,6 +700,7 @@ one_contact(struct run *r, const struct contact *ct)
 		rows[n].sequence = arena_strdup(&r->ca, s->peek.sequence);
 		rows[n].step = arena_strdup(&r->ca, s->peek.step);
 		rows[n].task = arena_strdup(&r->ca, s->peek.task);
+		rows[n].sent_day = arena_strdup(&r->ca, s->peek.sent_day);
 		n++;
 		if (shard_advance(c, s) < 0)
 			return -1;
@@ -696,7 +711,8 @@ one_contact(struct run *r, const struct contact *ct)
 	while (r->nextev < r->ev.n && strcmp(r->ev.v[r->nextev].contact, ct->id) == 0)
 		r->nextev++, nev++;
 	orig = arena_alloc(&r->ca, (n + 1) * sizeof *orig);
-	memcpy(orig, rows, n * sizeof *rows);
+	if (n)
+		memcpy(orig, rows, n * sizeof *rows);
 	norig = n;
 	effects_init(&fx, &r->ca);
 	auto_enroll(r, ct, &rows, &n, &fx);
@@ -709,7 +725,8 @@ one_contact(struct run *r, const struct contact *ct)
 		effects_clear(&fx);
 		fx.log = &lr;
 		fx.nlog = 1;
-		memcpy(rows, orig, norig * sizeof *rows);
+		if (norig)
+			memcpy(rows, orig, norig * sizeof *rows);
 		n = norig;
 		r->failed_contacts++;
 		if (emit(r, &fx) < 0)
@@ -1191,7 +1208,7 @@ cmd_tick(int argc, char **argv, struct cmd_ctx *c)
 		r->d.holidays = days;
 		r->d.nholidays = nd;
 	}
-	if (load_events(c, &r->ev) < 0 || load_done_tasks(c, &r->done) < 0)
+	if (load_events(c, &r->ev, r->from, r->to) < 0 || load_done_tasks(c, &r->done) < 0)
 		goto out;
 	if (!r->o.dry) {
 		/* Refuse to overwrite someone else's edits to drip's files. */

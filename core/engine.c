@@ -155,6 +155,8 @@ struct run {
 	int64_t to;
 	int64_t len;		/* slot length */
 	struct drip_err *err;
+	struct enr *enrs;	/* all of this contact's enrollments (the cap counts across them) */
+	size_t n;
 };
 
 static int64_t
@@ -238,6 +240,22 @@ date_next_step(const struct run *r, const struct seqdef *sd, int64_t t, int64_t 
 	return best;
 }
 
+/* A step held back (by the frequency cap, or by SPEC §3.5's resume rule)
+ * fires no earlier than its hold, moved to an allowed moment. */
+static int64_t
+held(const struct run *r, const struct seqdef *sd, const struct step *st,
+     const struct enr *e, int64_t due)
+{
+	struct sched_rules rules;
+	int64_t h;
+
+	if (e->hold == STATE_NONE || due == NEVER || due >= e->hold)
+		return due;
+	rules_for(r, sd, st, &rules);
+	h = sched_allowed(&rules, e->hold);
+	return h > due ? h : due;
+}
+
 /* When enrollment e's current step is due (not quantized), or NEVER. */
 static int64_t
 due_time(const struct run *r, const struct seqdef *sd, const struct enr *e)
@@ -255,14 +273,14 @@ due_time(const struct run *r, const struct seqdef *sd, const struct enr *e)
 		 * enrollment is done, at once. */
 		if (date_next_step(r, sd, e->base, &when) < 0)
 			return e->base;
-		return when;
+		return held(r, sd, NULL, e, when);
 	}
 	i = seq_step_index(sd->q, e->step);
 	if (i < 0)
 		return NEVER;	/* a step this version does not have: frozen until republished */
 	st = &sd->q->steps[i];
 	rules_for(r, sd, st, &rules);
-	return sched_due(&rules, e->base, &st->wait, st->at);
+	return held(r, sd, st, e, sched_due(&rules, e->base, &st->wait, st->at));
 }
 
 /* When a waiting enrollment's task was done, or NEVER. */
@@ -389,7 +407,63 @@ message_id(struct run *r, const char *seq, const char *step, int64_t s, const ch
 	return arena_strdup(r->fx->a, buf);
 }
 
+/* The local day of s for the frequency cap: the workspace's zone, so that
+ * one contact has one "today" across sequences. */
+static const char *
+cap_day(struct run *r, int64_t s)
+{
+	char buf[64];
+
+	dtime_format_local(r->d->cfg->tz, s, 0, buf, sizeof buf);
+	return arena_strndup(r->fx->a, buf, 10);
+}
+
+/*
+ * SPEC §3.3 frequency cap: a message that would be the contact's (N+1)th
+ * email or SMS of the local day is deferred to the next allowed moment of
+ * the next day.  Returns 1 (and holds e) when deferred.
+ */
+static int
+capped(struct run *r, const struct seqdef *sd, const struct step *st, struct enr *e,
+       int64_t s, const char *action)
+{
+	const char *day;
+	struct sched_rules rules;
+	char when[64];
+	size_t i;
+	int count = 0;
+
+	if (sd->per_day <= 0)
+		return 0;
+	day = cap_day(r, s);
+	for (i = 0; i < r->n; i++)
+		if (r->enrs[i].sent_day && strcmp(r->enrs[i].sent_day, day) == 0)
+			count += r->enrs[i].sent;
+	if (count < sd->per_day)
+		return 0;
+	rules_for(r, sd, st, &rules);
+	e->hold = sched_next_day(&rules, s);
+	dtime_format_utc(e->hold, when, sizeof when);
+	log_row(r->fx, s, r->c->id, sd->id, st->id, action, "skipped", "",
+		arena_printf(r->fx->a, "frequency cap: %d messages today; deferred to %s",
+			     count, when));
+	return 1;
+}
+
 static void
+count_sent(struct run *r, struct enr *e, int64_t s)
+{
+	const char *day = cap_day(r, s);
+
+	if (e->sent_day && strcmp(e->sent_day, day) == 0) {
+		e->sent++;
+	} else {
+		e->sent_day = day;
+		e->sent = 1;
+	}
+}
+
+static int
 fire_email(struct run *r, const struct seqdef *sd, const struct step *st,
 	   struct enr *e, int64_t s)
 {
@@ -412,8 +486,10 @@ fire_email(struct run *r, const struct seqdef *sd, const struct step *st,
 	}
 	if ((why = cannot_receive(r->c, "email")) != NULL) {
 		log_row(r->fx, s, r->c->id, sd->id, st->id, "email", "skipped", "", why);
-		return;
+		return 0;
 	}
+	if (capped(r, sd, st, e, s, "email"))
+		return 1;
 	t = find_tmpl(sd, path);
 	to = contact_get(r->c, "email");
 	msgid = message_id(r, sd->id, st->id, s, to);
@@ -439,21 +515,23 @@ fire_email(struct run *r, const struct seqdef *sd, const struct step *st,
 	if (t == NULL) {
 		log_row(r->fx, s, r->c->id, sd->id, st->id, "email", "failed", "",
 			arena_printf(r->fx->a, "template %s is not pinned", path));
-		return;
+		return 0;
 	}
 	if (render_message(t, &rc, &out, &err) < 0) {
 		/* This contact's data breaks the template: log it, go on. */
 		log_row(r->fx, s, r->c->id, sd->id, st->id, "email", "failed", "",
 			arena_strdup(r->fx->a, err.msg));
 		sbuf_release(&out);
-		return;
+		return 0;
 	}
 	queue_msg(r, "email", s, msgid, &out);
+	count_sent(r, e, s);
 	log_row(r->fx, s, r->c->id, sd->id, st->id, "email", "ok", msgid, path);
 	sbuf_release(&out);
+	return 0;
 }
 
-static void
+static int
 fire_sms(struct run *r, const struct seqdef *sd, const struct step *st, struct enr *e,
 	 int64_t s)
 {
@@ -473,8 +551,10 @@ fire_sms(struct run *r, const struct seqdef *sd, const struct step *st, struct e
 	}
 	if ((why = cannot_receive(r->c, "sms")) != NULL) {
 		log_row(r->fx, s, r->c->id, sd->id, st->id, "sms", "skipped", "", why);
-		return;
+		return 0;
 	}
+	if (capped(r, sd, st, e, s, "sms"))
+		return 1;
 	if (text == NULL && path) {
 		const struct tmpl *t = find_tmpl(sd, path);
 
@@ -483,7 +563,7 @@ fire_sms(struct run *r, const struct seqdef *sd, const struct step *st, struct e
 	if (text == NULL) {
 		log_row(r->fx, s, r->c->id, sd->id, st->id, "sms", "failed", "",
 			"no text for this message");
-		return;
+		return 0;
 	}
 	to = contact_get(r->c, "phone");
 	msgid = message_id(r, sd->id, st->id, s, to);
@@ -497,8 +577,10 @@ fire_sms(struct run *r, const struct seqdef *sd, const struct step *st, struct e
 	if (out.len && out.buf[out.len - 1] != '\n')
 		sbuf_addc(&out, '\n');
 	queue_msg(r, "sms", s, msgid, &out);
+	count_sent(r, e, s);
 	log_row(r->fx, s, r->c->id, sd->id, st->id, "sms", "ok", msgid, path ? path : "");
 	sbuf_release(&out);
+	return 0;
 }
 
 static const char *
@@ -657,6 +739,7 @@ cond_holds(struct run *r, const struct seqdef *sd, const struct cond *k, int64_t
 static void
 advance_to(struct run *r, const struct seqdef *sd, struct enr *e, long next, int64_t s)
 {
+	e->hold = STATE_NONE;
 	if (next < 0 || (size_t)next >= sd->q->nsteps) {
 		e->status = ENR_DONE;
 		e->step = "";
@@ -677,6 +760,7 @@ date_advance(struct run *r, const struct seqdef *sd, struct enr *e, int64_t s)
 	int64_t when;
 	long i = date_next_step(r, sd, s + 1, &when);
 
+	e->hold = STATE_NONE;
 	if (i < 0) {
 		advance_to(r, sd, e, -1, s);
 		return;
@@ -730,10 +814,16 @@ fire_chain(struct run *r, const struct seqdef *sd, struct enr *e, int64_t s)
 		r->fx->fired++;
 		switch (st->type) {
 		case STEP_EMAIL:
-			fire_email(r, sd, st, e, s);
+			if (fire_email(r, sd, st, e, s)) {
+				r->fx->fired--;
+				return 0;	/* deferred by the cap: it stays on this step */
+			}
 			break;
 		case STEP_SMS:
-			fire_sms(r, sd, st, e, s);
+			if (fire_sms(r, sd, st, e, s)) {
+				r->fx->fired--;
+				return 0;
+			}
 			break;
 		case STEP_TASK:
 		case STEP_CALL:
@@ -827,6 +917,8 @@ apply_event(struct run *r, struct enr *enrs, size_t n, const struct event *ev, i
 		if (bit && (sd->q->remove_on & bit)) {
 			e->status = ENR_REMOVED;
 			e->step = "";
+			e->task = "";
+			e->hold = STATE_NONE;
 			e->entered = e->base = s;
 			log_row(r->fx, s, r->c->id, e->sequence, "", "removed", "ok", ev->id,
 				arena_printf(r->fx->a, "on %s", ev->name));
@@ -850,7 +942,7 @@ engine_advance(const struct defs *d, const struct contact *c, struct enr *enrs,
 	       size_t n, const struct event *ev, size_t nev, int64_t from, int64_t to,
 	       struct effects *fx, struct drip_err *err)
 {
-	struct run r = { d, c, fx, 0, to, d->cfg->tick, err };
+	struct run r = { d, c, fx, 0, to, d->cfg->tick, err, enrs, n };
 	const char *cstatus = contact_get(c, "status");
 	int inactive = cstatus && strcmp(cstatus, "inactive") == 0;
 	int archived = cstatus && strcmp(cstatus, "archived") == 0;

@@ -85,15 +85,15 @@ state_enr_parse(struct arena *a, const char *const *f, size_t nf, const char *fi
 {
 	static const char *const cols[] = {
 		"contact", "sequence", "version", "status", "step", "entered", "base",
-		"enrolled", "paused", "task",
+		"enrolled", "paused", "task", "hold", "sent_day", "sent",
 	};
 	char *end;
 	size_t i;
 	int k;
 
-	if (nf != 10)
+	if (nf != STATE_ENR_COLS)
 		return err_set(err, DRIP_EDATA, file, (int)line, 0,
-			       "expected 10 fields, found %zu", nf);
+			       "expected %d fields, found %zu", STATE_ENR_COLS, nf);
 	if (!ws_valid_contact_id(f[0]))
 		return err_set(err, DRIP_EDATA, file, (int)line, 0, "invalid contact id \"%s\"", f[0]);
 	if (!ws_valid_id(f[1]))
@@ -124,6 +124,17 @@ state_enr_parse(struct arena *a, const char *const *f, size_t nf, const char *fi
 		return err_set(err, DRIP_EDATA, file, (int)line, 0,
 			       "entered, base and enrolled must be set");
 	e->task = arena_strdup(a, f[9]);
+	if (state_parse_time(f[10], &e->hold) < 0)
+		return err_set(err, DRIP_EDATA, file, (int)line, 0,
+			       "bad time in column %s: \"%s\"", cols[10], f[10]);
+	if (*f[11] && (strlen(f[11]) != 10 || f[11][4] != '-' || f[11][7] != '-'))
+		return err_set(err, DRIP_EDATA, file, (int)line, 0,
+			       "bad day in column sent_day: \"%s\"", f[11]);
+	e->sent_day = arena_strdup(a, f[11]);
+	e->sent = (int)strtol(f[12], &end, 10);
+	if (*end != '\0' || e->sent < 0 || (*f[12] == '\0' && *f[11]))
+		return err_set(err, DRIP_EDATA, file, (int)line, 0,
+			       "bad count in column sent: \"%s\"", f[12]);
 	return 0;
 }
 
@@ -131,13 +142,13 @@ void
 state_enr_format(struct sbuf *out, const struct enr *e)
 {
 	struct sbuf t = SBUF_INIT;
-	const char *f[10];
-	char ver[24], tm[4][32];
+	const char *f[STATE_ENR_COLS];
+	char ver[24], tm[5][32], sent[24] = "";
 	int i;
-	int64_t times[4] = { e->entered, e->base, e->enrolled, e->paused };
+	int64_t times[5] = { e->entered, e->base, e->enrolled, e->paused, e->hold };
 
 	snprintf(ver, sizeof ver, "%ld", e->version);
-	for (i = 0; i < 4; i++) {
+	for (i = 0; i < 5; i++) {
 		sbuf_reset(&t);
 		fmt_time(&t, times[i]);
 		snprintf(tm[i], sizeof tm[i], "%s", sbuf_str(&t));
@@ -151,8 +162,13 @@ state_enr_format(struct sbuf *out, const struct enr *e)
 	f[6] = tm[1];
 	f[7] = tm[2];
 	f[8] = tm[3];
-	f[9] = e->task;
-	csvio_format_row(out, f, 10);
+	f[9] = e->task ? e->task : "";
+	f[10] = tm[4];
+	f[11] = e->sent_day ? e->sent_day : "";
+	if (f[11][0])
+		snprintf(sent, sizeof sent, "%d", e->sent);
+	f[12] = sent;
+	csvio_format_row(out, f, STATE_ENR_COLS);
 	sbuf_release(&t);
 }
 
@@ -192,7 +208,7 @@ state_load_shard(struct arena *a, const char *root, unsigned shard, struct enr *
 	free(path);
 	if (rc < 0)
 		return -1;
-	if (csvio_ncols(r) != 10 || strcmp(csvio_colname(r, 0), "contact") != 0) {
+	if (csvio_ncols(r) != STATE_ENR_COLS || strcmp(csvio_colname(r, 0), "contact") != 0) {
 		csvio_close(r);
 		return err_set(err, DRIP_EDATA, rel, 1, 0,
 			       "header must be %.*s", (int)strlen(STATE_ENR_HEADER) - 1,

@@ -25,7 +25,9 @@ struct sbuf;
 #define STATE_SHARDS 64
 #define STATE_NONE INT64_MIN		/* an absent instant */
 #define STATE_CLOCK "state/clock.csv"
-#define STATE_ENR_HEADER "contact,sequence,version,status,step,entered,base,enrolled,paused,task\n"
+#define STATE_ENR_HEADER \
+	"contact,sequence,version,status,step,entered,base,enrolled,paused,task,hold,sent_day,sent\n"
+#define STATE_ENR_COLS 13
 
 enum enr_status {
 	ENR_ACTIVE,
@@ -52,6 +54,14 @@ struct enr {
 	int64_t enrolled;		/* when it enrolled */
 	int64_t paused;			/* when paused (ENR_PAUSED), else STATE_NONE */
 	const char *task;		/* the blocking task it waits on, or "" */
+	/* The current step fires no earlier than this (a frequency-cap
+	 * deferral, or SPEC §3.5's resume rule), or STATE_NONE. */
+	int64_t hold;
+	/* Messages this enrollment sent on the local day sent_day
+	 * (YYYY-MM-DD, the workspace zone), for the per-day cap; "" and 0
+	 * when none. */
+	const char *sent_day;
+	int sent;
 };
 
 /* Is the status one that has ended the enrollment? */

@@ -43,7 +43,7 @@ steps:
 	drip -C ws --now 2026-11-23T08:05:00Z enroll s1 ada dee >out &&
 	test_grep "enrolled 2 contacts in .s1." out &&
 	cat ws/state/enrollments/*.csv | grep -v ^contact | sort >rows &&
-	test_grep "^ada,s1,1,active,hello,2026-11-23T08:05:00Z,2026-11-23T08:05:00Z,2026-11-23T08:05:00Z,,$" rows &&
+	test_grep "^ada,s1,1,active,hello,2026-11-23T08:05:00Z,2026-11-23T08:05:00Z,2026-11-23T08:05:00Z,,,,,$" rows &&
 	test_grep "^2026-11-23T08:05:00Z,ada,s1,,,enroll,ok,," ws/log/2026-11.csv &&
 	git -C ws log -1 --format=%s >s && echo "enroll s1: 2 contacts" >expect && test_cmp expect s
 '
@@ -238,6 +238,16 @@ steps:
 	test_grep "^2026-11-25T09:40:00Z,ada,,,,event,ok,e1,reply$" ws/log/2026-11.csv &&
 	test_grep "^2026-11-25T09:40:00Z,ada,s7,,,removed,ok,e1,on reply$" ws/log/2026-11.csv &&
 	test ! -e ws/inbox/e1.csv
+'
+
+test_expect_success 'an event whose slot has not come stays in the inbox for a later tick' '
+	printf "time,contact,name,sequence,data\n2026-11-25T10:05:00Z,dee,open,,\n" >ws/inbox/e2.csv &&
+	drip -C ws --now 2026-11-25T10:10:00Z tick &&
+	test -e ws/inbox/e2.csv &&
+	! grep ",e2," ws/log/2026-11.csv &&
+	drip -C ws --now 2026-11-25T10:25:00Z tick &&
+	test ! -e ws/inbox/e2.csv &&
+	test_grep "^2026-11-25T10:20:00Z,dee,,,,event,ok,e2,open$" ws/log/2026-11.csv
 '
 
 test_expect_success 'dry-run prints what would fire, as a table or JSON, and changes nothing' '
