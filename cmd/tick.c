@@ -287,6 +287,17 @@ load_events(struct cmd_ctx *c, struct events *ev, int64_t from, int64_t to)
 
 /* ---- output files ---- */
 
+/* mkdir -p of a directory of the workspace. */
+static int
+mkdirs_in(struct cmd_ctx *c, const char *rel)
+{
+	char *full = ws_path(c, rel);
+	int rc = fsio_mkdirs(full, 0755, &c->err);
+
+	free(full);
+	return rc;
+}
+
 /* Appending rows to log months during the pass. */
 struct logs {
 	char paths[8][64];
@@ -311,7 +322,7 @@ log_file(struct cmd_ctx *c, struct logs *l, int64_t t)
 		return NULL;
 	full = ws_path(c, rel);
 	exists = fsio_exists(full);
-	if (!exists && fsio_mkdirs(ws_path(c, "log"), 0755, &c->err) < 0) {
+	if (!exists && mkdirs_in(c, "log") < 0) {
 		free(full);
 		return NULL;
 	}
@@ -383,7 +394,7 @@ shard_write(struct cmd_ctx *c, struct shard_io *s, const struct enr *e)
 		char *full = ws_path(c, s->tmp);
 		int fd;
 
-		if (fsio_mkdirs(ws_path(c, "state/enrollments"), 0755, &c->err) < 0) {
+		if (mkdirs_in(c, "state/enrollments") < 0) {
 			free(full);
 			return -1;
 		}
