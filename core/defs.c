@@ -20,38 +20,14 @@
 #include "tz.h"
 #include "ydoc.h"
 
-struct tpl_collect {
-	struct arena *a;
-	const char **paths;
-	size_t n, cap;
-};
-
-static void
-collect(void *ctx, const char *path, const struct ynode *at)
-{
-	struct tpl_collect *c = ctx;
-	size_t i;
-
-	(void)at;
-	for (i = 0; i < c->n; i++)
-		if (strcmp(c->paths[i], path) == 0)
-			return;
-	if (c->n == c->cap) {
-		size_t cap = c->cap ? c->cap * 2 : 8;
-
-		c->paths = arena_grow(c->a, c->paths, c->n, cap, sizeof *c->paths);
-		c->cap = cap;
-	}
-	c->paths[c->n++] = path;
-}
-
 static int
 load_one(struct arena *a, const char *root, const struct config *cfg, const char *id,
 	 long version, const char *status, struct seqdef *sd, struct drip_err *err)
 {
 	const char *rel = pub_pinned_path(a, id, "sequences/x.yaml");
 	char *full = fsio_join(root, rel);
-	struct tpl_collect tc = { a, NULL, 0, 0 };
+	const char **paths;
+	size_t np;
 	struct diags dg;
 	struct schema s;
 	struct ydoc doc;
@@ -92,10 +68,10 @@ load_one(struct arena *a, const char *root, const struct config *cfg, const char
 	sd->window = sd->q->has_window ? sd->q->window : cfg->window;
 	sd->per_day = sd->q->per_contact_per_day ? sd->q->per_contact_per_day :
 		      cfg->per_contact_per_day;
-	seq_templates(sd->q, collect, &tc);
-	tmpls = arena_alloc(a, (tc.n + 1) * sizeof *tmpls);
-	for (i = 0; i < tc.n; i++) {
-		const char *pin = pub_pinned_path(a, id, tc.paths[i]);
+	paths = pub_templates(a, sd->q, &np);
+	tmpls = arena_alloc(a, (np + 1) * sizeof *tmpls);
+	for (i = 0; i < np; i++) {
+		const char *pin = pub_pinned_path(a, id, paths[i]);
 		struct tmpl *t;
 
 		full = fsio_join(root, pin);
@@ -110,9 +86,9 @@ load_one(struct arena *a, const char *root, const struct config *cfg, const char
 		}
 		tmpls[i] = t;
 	}
-	sd->tmpl_paths = tc.paths;
+	sd->tmpl_paths = paths;
 	sd->tmpls = tmpls;
-	sd->ntmpls = tc.n;
+	sd->ntmpls = np;
 	return 0;
 }
 

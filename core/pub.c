@@ -73,25 +73,34 @@ read_one(struct arena *a, const char *root, const char *rel, struct pub_file *f,
 	return 0;
 }
 
-int
-pub_read_draft(struct arena *a, const char *root, const struct seq *q,
-	       struct pub_content *out, struct drip_err *err)
+const char **
+pub_templates(struct arena *a, const struct seq *q, size_t *n)
 {
 	struct collect c = { a, NULL, 0, 0 };
-	crypto_generichash_state st;
-	unsigned char h[32];
-	size_t i;
-	const char *seqpath = arena_printf(a, "sequences/%s.yaml", q->id);
 
 	seq_templates(q, add_path, &c);
 	if (c.n)
 		qsort(c.paths, c.n, sizeof *c.paths, cmp_path);
-	out->files = arena_alloc(a, (c.n + 1) * sizeof *out->files);
-	out->nfiles = c.n + 1;
+	*n = c.n;
+	return c.paths;
+}
+
+int
+pub_read_draft(struct arena *a, const char *root, const struct seq *q,
+	       struct pub_content *out, struct drip_err *err)
+{
+	crypto_generichash_state st;
+	unsigned char h[32];
+	size_t i, n;
+	const char *seqpath = arena_printf(a, "sequences/%s.yaml", q->id);
+	const char **paths = pub_templates(a, q, &n);
+
+	out->files = arena_alloc(a, (n + 1) * sizeof *out->files);
+	out->nfiles = n + 1;
 	if (read_one(a, root, seqpath, &out->files[0], err) < 0)
 		return -1;
-	for (i = 0; i < c.n; i++)
-		if (read_one(a, root, c.paths[i], &out->files[i + 1], err) < 0)
+	for (i = 0; i < n; i++)
+		if (read_one(a, root, paths[i], &out->files[i + 1], err) < 0)
 			return -1;
 	/* Name and content of each file, NUL-separated, so that moving bytes
 	 * between files changes the digest. */

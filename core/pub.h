@@ -45,6 +45,9 @@ struct pub_content {
 int pub_read_draft(struct arena *a, const char *root, const struct seq *q,
 		   struct pub_content *out, struct drip_err *err);
 
+/* The templates q uses, each once, sorted (arena-owned). */
+const char **pub_templates(struct arena *a, const struct seq *q, size_t *n);
+
 /* The pinned path of a draft file for sequence id. */
 const char *pub_pinned_path(struct arena *a, const char *id, const char *draft_path);
 
