@@ -1,0 +1,164 @@
+#!/bin/sh
+# run.sh - the measurements of `make bench` (SPEC §13).  A measurement, not
+# a test: it prints PASS or MISS for each target and exits 0 either way
+# (non-zero only when something could not be run at all).
+#
+#   sh testdata/bench/run.sh        (after `make`, from the top directory)
+#
+# Environment:
+#   BENCH_SIZE        contacts in the tick workspace (default 1000000)
+#   BENCH_LINT_FILES  sequence files for the lint timing (default 1000)
+#   BENCH_RUNS        timed runs of each, from fresh copies; the best wall
+#                     time is reported (default 1)
+#   BENCH_DIR         where the workspaces go (default build/bench/work);
+#                     emptied first, removed at the end unless BENCH_KEEP=1
+#   DRIP, B           the drip binary and the build directory with
+#                     libdrip.a (defaults: ./drip and build)
+#   CC, BENCH_CFLAGS, BENCH_LIBS   how gen and floor are compiled (the
+#                     Makefile passes its own)
+#
+# It builds gen and floor, makes the workspace once, then for each run
+# copies it twice and runs `drip tick --now NOW --no-deliver` on one copy
+# and floor on the other, each under /usr/bin/time; it checks that both
+# left the same state, log and messages, prints wall time, peak memory and
+# CPU time side by side, and times `drip seq lint` on a workspace of
+# BENCH_LINT_FILES sequences.
+set -eu
+
+TOP=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$TOP"
+SIZE=${BENCH_SIZE:-1000000}
+LINT_FILES=${BENCH_LINT_FILES:-1000}
+RUNS=${BENCH_RUNS:-1}
+DRIP=${DRIP:-$TOP/drip}
+B=${B:-build}
+WORK=${BENCH_DIR:-$B/bench/work}
+NOW=2026-03-02T10:00:00Z	# gen.c's BENCH_NOW
+CC=${CC:-cc}
+BENCH_CFLAGS=${BENCH_CFLAGS:-"-std=c17 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+-Wmissing-prototypes -Wno-missing-field-initializers -D_POSIX_C_SOURCE=200809L \
+-D_DEFAULT_SOURCE -I. -Iformats -Icore $(pkg-config --cflags yaml-0.1 libgit2 libsodium) -O2 -g"}
+BENCH_LIBS=${BENCH_LIBS:-"$(pkg-config --libs yaml-0.1 libgit2 libsodium) -lcsv"}
+
+export LC_ALL=C TZ=UTC GIT_CONFIG_NOSYSTEM=1
+
+die() { echo "bench: $*" >&2; exit 1; }
+
+# /usr/bin/time (the Debian package "time"), not the shell's keyword.
+sh testdata/deps.sh time
+[ -x /usr/bin/time ] || die "/usr/bin/time is missing"
+[ -x "$DRIP" ] && [ -f "$B/libdrip.a" ] || die "build drip first: make"
+
+mkdir -p "$B/bench"
+for p in gen floor; do
+	# shellcheck disable=SC2086 # the flags are word lists
+	$CC $BENCH_CFLAGS -o "$B/bench/$p" "testdata/bench/$p.c" "$B/libdrip.a" $BENCH_LIBS ||
+		die "cannot build $p"
+done
+
+rm -rf "$WORK"
+mkdir -p "$WORK/times"
+WORK=$(cd "$WORK" && pwd)
+
+# timed OUT CMD...: run CMD under /usr/bin/time; OUT gets
+# "wall-seconds peak-KiB user-seconds sys-seconds", OUT.out and OUT.err
+# its output.
+timed() {
+	out=$1
+	shift
+	sync
+	/usr/bin/time -f '%e %M %U %S' -o "$out" "$@" >"$out.out" 2>"$out.err" || {
+		cat "$out.err" >&2
+		die "'$*' failed"
+	}
+}
+
+# The names and bytes of a folder's files, in name order.
+digest() { (cd "$1" && ls | xargs cat | cksum); }
+
+echo "bench: generating $SIZE contacts in $WORK/base"
+start=$(date +%s)
+"$B/bench/gen" -d "$DRIP" "$WORK/base" "$SIZE"
+[ -z "$(git -C "$WORK/base" status --porcelain)" ] || die "the generated workspace is not clean"
+echo "bench: generated in $(($(date +%s) - start)) s ($(du -sh "$WORK/base" | cut -f1))"
+
+# Each run starts from fresh copies; odd runs time tick first, even runs
+# the floor first, so neither always meets the other's disk write-back.
+r=1
+while [ "$r" -le "$RUNS" ]; do
+	rm -rf "$WORK/tick" "$WORK/floor"
+	cp -a "$WORK/base" "$WORK/tick"
+	cp -a "$WORK/base" "$WORK/floor"
+	if [ $((r % 2)) = 1 ]; then
+		timed "$WORK/times/tick.$r" "$DRIP" -C "$WORK/tick" -v --now "$NOW" tick --no-deliver
+		timed "$WORK/times/floor.$r" "$B/bench/floor" "$WORK/floor" "$NOW"
+	else
+		timed "$WORK/times/floor.$r" "$B/bench/floor" "$WORK/floor" "$NOW"
+		timed "$WORK/times/tick.$r" "$DRIP" -C "$WORK/tick" -v --now "$NOW" tick --no-deliver
+	fi
+	echo "bench: run $r: tick $(cat "$WORK/times/tick.$r"), floor $(cat "$WORK/times/floor.$r")" \
+		"(wall s, peak KiB, user s, sys s)"
+	r=$((r + 1))
+done
+
+# The floor must have done drip's work, not less: the same state, clock,
+# log and message files (names and bytes).
+due=$(((SIZE + 19) / 20))
+same=yes
+for f in state/clock.csv log/2026-03.csv $(cd "$WORK/tick" && ls state/enrollments/*.csv); do
+	cmp -s "$WORK/tick/$f" "$WORK/floor/$f" || { same=no; echo "bench: $f differs" >&2; }
+done
+[ "$(digest "$WORK/tick/outbox/new")" = "$(digest "$WORK/floor/outbox/new")" ] ||
+	{ same=no; echo "bench: the messages differ" >&2; }
+msgs=$(ls "$WORK/tick/outbox/new" | wc -l)
+[ "$msgs" -eq "$due" ] || { same=no; echo "bench: tick queued $msgs messages, not $due" >&2; }
+size() { find "$1" -type f -printf '%s\n' | awk '{ s += $1; n++ } END { printf "%.0f", n ? s / n : 0 }'; }
+[ -z "$(git -C "$WORK/tick" status --porcelain)" ] || { same=no; echo "bench: tick left the tree unclean" >&2; }
+
+echo "bench: lint workspace of $LINT_FILES sequences in $WORK/lint"
+"$B/bench/gen" -d "$DRIP" -l "$WORK/lint" "$LINT_FILES"
+sync
+/usr/bin/time -f '%e %M %U %S' -o "$WORK/lint.time" "$DRIP" -C "$WORK/lint" seq lint \
+	>"$WORK/lint.out" 2>&1 && lintrc=0 || lintrc=$?
+
+# The run with the least wall time of each (/usr/bin/time puts "Command
+# exited with non-zero status N" first when a command fails: the figures
+# are on the last line).
+best() { for f in "$@"; do tail -n 1 "$f"; done | sort -n | head -n 1; }
+figures() { tail -n 1 "$1"; }
+read -r tw tk tu ts <<END
+$(best "$WORK"/times/tick.*[0-9])
+END
+read -r fw fk fu fs <<END
+$(best "$WORK"/times/floor.*[0-9])
+END
+read -r lw lk _ _ <<END
+$(figures "$WORK/lint.time")
+END
+echo
+echo "drip tick: $(head -n 1 "$WORK/times/tick.1.out")"
+cat "$WORK/times/floor.1.out"
+echo "messages: $msgs (mean $(size "$WORK/tick/outbox/new") bytes from tick," \
+	"$(size "$WORK/floor/outbox/new") from floor); same output: $same"
+echo
+awk -v n="$SIZE" -v tw="$tw" -v tk="$tk" -v fw="$fw" -v fk="$fk" \
+    -v tc0="$tu" -v tc1="$ts" -v fc0="$fu" -v fc1="$fs" \
+    -v lw="$lw" -v lk="$lk" -v runs="$RUNS" -v lf="$LINT_FILES" -v lrc="$lintrc" 'BEGIN {
+	tm = tk / 1024; fm = fk / 1024; tc = tc0 + tc1; fc = fc0 + fc1
+	printf "%-26s %10s %10s %8s\n", "contacts: " n " (best of " runs ")", "drip tick", "floor", "ratio"
+	printf "%-26s %10.2f %10.2f %8.2f\n", "wall seconds", tw, fw, (fw > 0 ? tw / fw : 0)
+	printf "%-26s %10.1f %10.1f %8.2f\n", "peak MiB", tm, fm, (fm > 0 ? tm / fm : 0)
+	printf "%-26s %10.2f %10.2f %8.2f\n", "CPU seconds (user+sys)", tc, fc, (fc > 0 ? tc / fc : 0)
+	printf "\n"
+	printf "%-44s %s\n", "tick wall <= 2x floor (" sprintf("%.2f", 2 * fw) " s)", (tw <= 2 * fw ? "PASS" : "MISS")
+	printf "%-44s %s\n", "tick peak <= 64 MiB", (tm <= 64 ? "PASS" : "MISS")
+	printf "%-44s %s\n", "seq lint of " lf " files < 1 s (" lw " s, " sprintf("%.1f", lk / 1024) " MiB)", (lw < 1 && lrc == 0 ? "PASS" : "MISS")
+}'
+[ "$lintrc" -eq 0 ] || { echo "bench: seq lint exited $lintrc:" >&2; head -n 5 "$WORK/lint.out" >&2; }
+[ "$same" = yes ] || echo "bench: tick and floor did not produce the same files; see above" >&2
+if [ "${BENCH_KEEP:-0}" = 1 ]; then
+	echo "bench: workspaces kept in $WORK"
+else
+	rm -rf "$WORK"
+fi
+exit 0
