@@ -441,6 +441,8 @@ struct run {
 	char *stage_dir[2];
 	struct log_row *rows;		/* this tick's log rows, in pass order */
 	size_t nrows, caprows;
+	int stream_log;			/* one slot: rows go straight to the log */
+	int tty;			/* stderr is a terminal: show progress */
 	struct out_task *tasks;
 	size_t ntasks, captasks;
 	struct out_list *lists;
@@ -505,6 +507,20 @@ emit(struct run *r, struct effects *fx)
 	for (i = 0; i < fx->nlog; i++) {
 		const struct log_row *l = &fx->log[i];
 		struct log_row *d;
+
+		if (r->stream_log) {
+			/* One slot: every row has its time, so pass order is
+			 * the sorted order; no need to hold them. */
+			struct sbuf sb = SBUF_INIT;
+			FILE *f = log_file(c, &r->logs, l->time);
+
+			if (f == NULL)
+				return err_sys(&c->err, DRIP_EFAIL, "log", "cannot append to the log");
+			actlog_format(&sb, l);
+			fwrite(sb.buf, 1, sb.len, f);
+			sbuf_release(&sb);
+			continue;
+		}
 
 		if (r->nrows == r->caprows) {
 			size_t nc = r->caprows ? r->caprows * 2 : 64;
@@ -579,13 +595,17 @@ emit(struct run *r, struct effects *fx)
 	return 0;
 }
 
-/* enroll_when (SPEC §3.5a): enroll at the first unprocessed slot when the
- * condition holds and the sequence's reenroll rule allows it. */
+/*
+ * enroll_when (SPEC §3.5a): enroll when the condition holds and the
+ * sequence's reenroll rule allows it, at the first unprocessed slot - but
+ * never before the slot the sequence was published in, which is also the
+ * time on a workspace's first tick.  Both are fixed by the files, not by
+ * --now, so a missed cron run changes nothing (SPEC §9.2).
+ */
 static void
 auto_enroll(struct run *r, const struct contact *ct, struct enr **rows, size_t *n,
 	    struct effects *fx)
 {
-	int64_t at = r->from == STATE_NONE ? r->to : r->from + r->c->cfg.tick;
 	size_t i, k;
 
 	for (i = 0; i < r->d.nseqs; i++) {
@@ -593,7 +613,12 @@ auto_enroll(struct run *r, const struct contact *ct, struct enr **rows, size_t *
 		struct expr_env env;
 		struct expr_err ee;
 		struct enr *e = NULL, *v;
+		int64_t at = sched_slot_ceil(sd->published_at, r->c->cfg.tick);
 
+		if (r->from != STATE_NONE && at < r->from + r->c->cfg.tick)
+			at = r->from + r->c->cfg.tick;
+		if (at > r->to)
+			continue;	/* published after this tick's slots */
 		if (!sd->accepting || sd->q->enroll_when.expr == NULL || sd->q->nsteps == 0)
 			continue;
 		for (k = 0; k < *n; k++)
@@ -1201,6 +1226,8 @@ cmd_tick(int argc, char **argv, struct cmd_ctx *c)
 			       "'drip tick --catch-up' processes the backlog", now_utc(c) ?
 			       show_time(c, r->from) : "", lagd);
 	}
+	r->stream_log = !r->o.dry && r->from != STATE_NONE && r->to - r->from == c->cfg.tick;
+	r->tty = isatty(STDERR_FILENO) && !c->quiet;
 	if (defs_load(&c->a, c->root, &c->cfg, &r->d, &c->err) < 0)
 		return -1;
 	r->d.zone = zone_of;
@@ -1306,14 +1333,14 @@ cmd_tick(int argc, char **argv, struct cmd_ctx *c)
 		}
 		if (one_contact(r, &ct) < 0)
 			goto out;
-		if (isatty(STDERR_FILENO) && !c->quiet && r->contacts % 50000 == 0)
+		if (r->tty && r->contacts % 50000 == 0)
 			fprintf(stderr, "\r%zu contacts", r->contacts);
 	}
 	if (k < 0) {
 		snprintf(c->err.file, sizeof c->err.file, "contacts.csv");
 		goto out;
 	}
-	if (isatty(STDERR_FILENO) && !c->quiet && r->contacts >= 50000)
+	if (r->tty && r->contacts >= 50000)
 		fprintf(stderr, "\r%zu contacts\n", r->contacts);
 	for (i = 0; i < STATE_SHARDS; i++)
 		if (flush_orphans(r, &r->sh[i], NULL) < 0)

@@ -16,13 +16,15 @@
 #include "pub.h"
 #include "schema.h"
 #include "seq.h"
+#include "state.h"
 #include "tmpl.h"
 #include "tz.h"
 #include "ydoc.h"
 
 static int
 load_one(struct arena *a, const char *root, const struct config *cfg, const char *id,
-	 long version, const char *status, struct seqdef *sd, struct drip_err *err)
+	 long version, const char *status, int64_t published_at, struct seqdef *sd,
+	 struct drip_err *err)
 {
 	const char *rel = pub_pinned_path(a, id, "sequences/x.yaml");
 	char *full = fsio_join(root, rel);
@@ -53,6 +55,7 @@ load_one(struct arena *a, const char *root, const struct config *cfg, const char
 	}
 	sd->id = arena_strdup(a, id);
 	sd->version = version;
+	sd->published_at = published_at;
 	sd->accepting = strcmp(status, "active") == 0;
 	sd->running = sd->accepting || strcmp(status, "stopping") == 0;
 	sd->zone = cfg->tz;
@@ -98,7 +101,8 @@ defs_load(struct arena *a, const char *root, const struct config *cfg, struct de
 {
 	struct csvio_table t;
 	struct seqdef *v;
-	long cid, cstatus, cversion;
+	long cid, cstatus, cversion, cpub;
+	int64_t pub;
 	size_t i, n = 0;
 
 	memset(d, 0, sizeof *d);
@@ -111,6 +115,7 @@ defs_load(struct arena *a, const char *root, const struct config *cfg, struct de
 	cid = csvio_table_col(&t, "id");
 	cstatus = csvio_table_col(&t, "status");
 	cversion = csvio_table_col(&t, "version");
+	cpub = csvio_table_col(&t, "published_at");
 	csvio_table_sort(&t, (size_t)cid);
 	v = arena_alloc(a, (t.nrows + 1) * sizeof *v);
 	for (i = 0; i < t.nrows; i++) {
@@ -119,8 +124,16 @@ defs_load(struct arena *a, const char *root, const struct config *cfg, struct de
 		if (strcmp(status, "active") != 0 && strcmp(status, "paused") != 0 &&
 		    strcmp(status, "stopping") != 0)
 			continue;
+		if (state_parse_time(t.rows[i][cpub], &pub) < 0 || pub == STATE_NONE) {
+			err_set(err, DRIP_EDATA, PUB_STATE, (int)t.lines[i], 0,
+				"bad published_at \"%s\"", t.rows[i][cpub]);
+			d->seqs = v;
+			d->nseqs = n;
+			defs_release(d);
+			return -1;
+		}
 		if (load_one(a, root, cfg, t.rows[i][cid], atol(t.rows[i][cversion]), status,
-			     &v[n], err) < 0) {
+			     pub, &v[n], err) < 0) {
 			d->seqs = v;
 			d->nseqs = n;
 			defs_release(d);

@@ -30,6 +30,7 @@ struct seqdef {
 	const char *id;
 	const struct seq *q;		/* the pinned content */
 	long version;
+	int64_t published_at;		/* when this version was published */
 	int accepting;			/* active: new enrollments allowed */
 	int running;			/* active or stopping: steps fire */
 	const struct tz *zone;		/* the sequence's zone, or the workspace's */
