@@ -750,38 +750,43 @@ migrate(struct cmd_ctx *c, const char *id, const struct seq *old, const struct s
 	return moved;
 }
 
+/* The first `run` action in a list, or NULL. */
+static const struct action *
+find_run(const struct action *a, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (a[i].kind == ACT_RUN)
+			return &a[i];
+	return NULL;
+}
+
 /*
- * Lint accepts the whole SPEC, but tick runs only what is built.  A
- * sequence that needs more must not be published: its contacts would meet
- * steps that silently do nothing.
+ * Lint accepts the whole SPEC, but tick runs only what is built: a
+ * sequence that needs more must not be published, or its contacts would
+ * meet actions that silently do nothing.  What is missing now is the run
+ * action (commands through the outbox).
  */
 static int
 unsupported(struct cmd_ctx *c, const struct seq *q)
 {
 	const char *rel = arena_printf(&c->a, "sequences/%s.yaml", q->id);
-	size_t i;
+	const struct action *a = find_run(q->on_remove, q->non_remove);
+	size_t i, k;
 
-	for (i = 0; i < q->nsteps; i++) {
+	for (i = 0; a == NULL && i < q->nsteps; i++) {
 		const struct step *st = &q->steps[i];
 
-		if (st->type == STEP_RULE || st->type == STEP_WAIT_UNTIL)
-			return err_set(&c->err, DRIP_EDATA, rel, st->node->line, st->node->col,
-				       "cannot publish '%s': step '%s' is a %s step, which this "
-				       "drip cannot run yet", q->id, st->id, step_type_names[st->type]);
-		if (st->nautos)
-			return err_set(&c->err, DRIP_EDATA, rel, st->autos[0].node->line,
-				       st->autos[0].node->col,
-				       "cannot publish '%s': step '%s' has automations, which this "
-				       "drip cannot run yet", q->id, st->id);
+		if ((a = find_run(st->then_actions, st->nthen)) ||
+		    (a = find_run(st->else_actions, st->nelse)))
+			break;
+		for (k = 0; a == NULL && k < st->nautos; k++)
+			a = find_run(st->autos[k].actions, st->autos[k].nactions);
 	}
-	if (q->non_remove)
-		return err_set(&c->err, DRIP_EDATA, rel, q->on_remove[0].node->line,
-			       q->on_remove[0].node->col,
-			       "cannot publish '%s': on_remove actions cannot run yet", q->id);
-	if (q->notify_ended)
-		return err_set(&c->err, DRIP_EDATA, rel, 0, 0,
-			       "cannot publish '%s': notify.ended_by_engagement cannot run yet",
-			       q->id);
+	if (a)
+		return err_set(&c->err, DRIP_EDATA, rel, a->node->line, a->node->col,
+			       "cannot publish '%s': the run action cannot run yet", q->id);
 	return 0;
 }
 

@@ -442,6 +442,11 @@ struct run {
 	struct log_row *rows;		/* this tick's log rows, in pass order */
 	size_t nrows, caprows;
 	int stream_log;			/* one slot: rows go straight to the log */
+	struct edited { const char *id; const char **vals; size_t n; } *edited;
+	size_t nedited, capedited;	/* contacts changed by actions, in id order */
+	struct out_note *notes;
+	size_t nnotes, capnotes;
+	size_t automations;
 	int tty;			/* stderr is a terminal: show progress */
 	struct out_task *tasks;
 	size_t ntasks, captasks;
@@ -566,6 +571,23 @@ emit(struct run *r, struct effects *fx)
 		r->tasks[r->ntasks].assignee = arena_strdup(&c->a, fx->tasks[i].assignee);
 		r->tasks[r->ntasks].subject = arena_strdup(&c->a, fx->tasks[i].subject);
 		r->ntasks++;
+	}
+	for (i = 0; i < fx->nnotes; i++) {
+		struct out_note *nt;
+
+		if (r->nnotes == r->capnotes) {
+			size_t nc = r->capnotes ? r->capnotes * 2 : 16;
+
+			r->notes = arena_grow(&c->a, r->notes, r->nnotes, nc, sizeof *r->notes);
+			r->capnotes = nc;
+		}
+		nt = &r->notes[r->nnotes++];
+		*nt = fx->notes[i];
+		nt->contact = arena_strdup(&c->a, nt->contact);
+		nt->sequence = arena_strdup(&c->a, nt->sequence);
+		nt->step = arena_strdup(&c->a, nt->step);
+		nt->automation = arena_strdup(&c->a, nt->automation);
+		nt->text = arena_strdup(&c->a, nt->text);
 	}
 	for (i = 0; i < fx->nlists; i++) {
 		struct out_list *l;
@@ -712,7 +734,7 @@ skip_unknown_events(struct run *r, const char *upto)
 }
 
 static int
-one_contact(struct run *r, const struct contact *ct)
+one_contact(struct run *r, struct contact *ct)
 {
 	struct cmd_ctx *c = r->c;
 	unsigned si = state_shard(ct->id);
@@ -752,7 +774,7 @@ one_contact(struct run *r, const struct contact *ct)
 	norig = n;
 	effects_init(&fx, &r->ca);
 	auto_enroll(r, ct, &rows, &n, &fx);
-	if (engine_advance(&r->d, ct, rows, n, r->ev.v + firstev, nev, r->from, r->to, &fx,
+	if (engine_advance(&r->d, ct, &rows, &n, r->ev.v + firstev, nev, r->from, r->to, &fx,
 			   &e) < 0) {
 		/* This contact is left as it was; the others go on. */
 		struct log_row lr = { r->to, ct->id, "", "", "", "tick", "failed", "", "" };
@@ -773,6 +795,26 @@ one_contact(struct run *r, const struct contact *ct)
 	r->fired += fx.fired;
 	r->completed += fx.completed;
 	r->enrolled += fx.enrolled;
+	r->automations += fx.automations;
+	if (ct->changed && !r->o.dry) {
+		/* Actions edited this contact: keep its new row for the
+		 * rewrite of contacts.csv after the pass. */
+		struct edited *x;
+		size_t j;
+
+		if (r->nedited == r->capedited) {
+			size_t nc = r->capedited ? r->capedited * 2 : 16;
+
+			r->edited = arena_grow(&c->a, r->edited, r->nedited, nc, sizeof *r->edited);
+			r->capedited = nc;
+		}
+		x = &r->edited[r->nedited++];
+		x->id = arena_strdup(&c->a, ct->id);
+		x->vals = arena_alloc(&c->a, (ct->n + 1) * sizeof *x->vals);
+		for (j = 0; j < ct->n; j++)
+			x->vals[j] = arena_strdup(&c->a, ct->vals[j]);
+		x->n = ct->n;
+	}
 	if (!r->o.dry) {
 		/* Rows keep their order; any that differs makes the shard's
 		 * file part of the commit. */
@@ -841,6 +883,129 @@ write_rows(struct run *r)
 		fwrite(sb.buf, 1, sb.len, f);
 		sbuf_release(&sb);
 	}
+	return 0;
+}
+
+/*
+ * Contacts edited by actions: contacts.csv is streamed once more and
+ * written beside itself with those rows replaced (columns and order kept),
+ * to be renamed into place with the other files.  Rare, so the usual tick
+ * never rewrites contacts.csv.
+ */
+static int
+rewrite_contacts(struct run *r, char **tmp_out)
+{
+	struct cmd_ctx *c = r->c;
+	struct csvio_reader *cr = NULL;
+	struct csvio_row row;
+	const char *paths[1] = { "contacts.csv" };
+	char *src = ws_path(c, "contacts.csv"), *tmp;
+	struct sbuf sb = SBUF_INIT;
+	const char **hdr;
+	size_t k = 0, j;
+	FILE *f = NULL;
+	long idcol;
+	int rc = -1, fd;
+
+	*tmp_out = NULL;
+	if (store_check_clean(c->store, paths, 1, &c->err) < 0) {
+		free(src);
+		return -1;
+	}
+	tmp = ws_path(c, arena_printf(&c->a, ".contacts.csv.tmp-%ld", (long)getpid()));
+	if (csvio_open(src, &cr, &c->err) < 0)
+		goto out;
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+	if (fd < 0 || (f = fdopen(fd, "w")) == NULL) {
+		err_sys(&c->err, DRIP_EFAIL, "contacts.csv", "cannot write beside");
+		goto out;
+	}
+	hdr = arena_alloc(&c->a, (csvio_ncols(cr) + 1) * sizeof *hdr);
+	for (j = 0; j < csvio_ncols(cr); j++)
+		hdr[j] = csvio_colname(cr, j);
+	csvio_format_row(&sb, hdr, csvio_ncols(cr));
+	idcol = csvio_col(cr, "id");
+	while ((rc = csvio_next(cr, &row, &c->err)) == 1) {
+		if (k < r->nedited && strcmp(row.f[idcol], r->edited[k].id) == 0)
+			csvio_format_row(&sb, r->edited[k++].vals, row.n);
+		else
+			csvio_format_row(&sb, row.f, row.n);
+		if (sb.len > 65536) {
+			fwrite(sb.buf, 1, sb.len, f);
+			sbuf_reset(&sb);
+		}
+	}
+	if (rc < 0)
+		goto out;
+	fwrite(sb.buf ? sb.buf : "", 1, sb.len, f);
+	if (fflush(f) != 0 || fsync(fileno(f)) != 0) {
+		err_sys(&c->err, DRIP_EFAIL, "contacts.csv", "cannot write beside");
+		rc = -1;
+		goto out;
+	}
+	*tmp_out = tmp;
+	tmp = NULL;
+	rc = 0;
+out:
+	if (f)
+		fclose(f);
+	if (cr)
+		csvio_close(cr);
+	if (tmp) {
+		unlink(tmp);
+		free(tmp);
+	}
+	free(src);
+	sbuf_release(&sb);
+	return rc;
+}
+
+/* Append the notes of the note action to notes.csv, by time. */
+static int
+write_notes(struct run *r, const char ***paths, size_t *npaths)
+{
+	struct cmd_ctx *c = r->c;
+	struct sbuf sb = SBUF_INIT;
+	char *full;
+	size_t i, j;
+	int fd;
+
+	if (r->nnotes == 0)
+		return 0;
+	for (i = 1; i < r->nnotes; i++) {
+		struct out_note x = r->notes[i];
+
+		for (j = i; j > 0 && r->notes[j - 1].time > x.time; j--)
+			r->notes[j] = r->notes[j - 1];
+		r->notes[j] = x;
+	}
+	full = ws_path(c, "notes.csv");
+	if (!fsio_exists(full))
+		sbuf_adds(&sb, "time,contact,sequence,step,automation,text\n");
+	for (i = 0; i < r->nnotes; i++) {
+		char stamp[32];
+		const char *f[6];
+
+		dtime_format_utc(r->notes[i].time, stamp, sizeof stamp);
+		f[0] = stamp;
+		f[1] = r->notes[i].contact;
+		f[2] = r->notes[i].sequence;
+		f[3] = r->notes[i].step;
+		f[4] = r->notes[i].automation;
+		f[5] = r->notes[i].text;
+		csvio_format_row(&sb, f, 6);
+	}
+	fd = open(full, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+	free(full);
+	if (fd < 0 || write(fd, sb.buf, sb.len) != (ssize_t)sb.len || fsync(fd) != 0) {
+		if (fd >= 0)
+			close(fd);
+		sbuf_release(&sb);
+		return err_sys(&c->err, DRIP_EFAIL, "notes.csv", "cannot append");
+	}
+	close(fd);
+	sbuf_release(&sb);
+	(*paths)[(*npaths)++] = "notes.csv";
 	return 0;
 }
 
@@ -1180,7 +1345,7 @@ cmd_tick(int argc, char **argv, struct cmd_ctx *c)
 	struct csvio_reader *cr = NULL;
 	struct csvio_row row;
 	const char **paths = NULL;
-	char *full, prev[256] = "", stamp[32];
+	char *full, prev[256] = "", stamp[32], *contacts_tmp = NULL;
 	int64_t last;
 	size_t i, npaths = 0;
 	long idcol;
@@ -1250,7 +1415,7 @@ cmd_tick(int argc, char **argv, struct cmd_ctx *c)
 		goto out;
 	if (!r->o.dry) {
 		/* Refuse to overwrite someone else's edits to drip's files. */
-		paths = arena_alloc(&c->a, (STATE_SHARDS + 32) * sizeof *paths);
+		paths = arena_alloc(&c->a, (STATE_SHARDS + 40) * sizeof *paths);
 		for (i = 0; i < STATE_SHARDS; i++) {
 			char rel[64];
 
@@ -1321,8 +1486,21 @@ cmd_tick(int argc, char **argv, struct cmd_ctx *c)
 			goto out;
 		}
 		snprintf(prev, sizeof prev, "%s", ct.id);
+		if (row.n > 1024) {
+			err_set(&c->err, DRIP_EDATA, "contacts.csv", 1, 0,
+				"more than 1024 columns");
+			goto out;
+		}
 		ct.n = row.n;
-		ct.vals = row.f;
+		ct.changed = 0;
+		{
+			static const char *vals[1024];
+			size_t j;
+
+			for (j = 0; j < row.n && j < 1024; j++)
+				vals[j] = row.f[j];
+			ct.vals = vals;
+		}
 		{
 			static const char *cols[1024];
 			size_t j;
@@ -1360,6 +1538,8 @@ cmd_tick(int argc, char **argv, struct cmd_ctx *c)
 		rc = 0;
 		goto out;
 	}
+	if (r->nedited && rewrite_contacts(r, &contacts_tmp) < 0)
+		goto out;
 	/* The pass succeeded.  From here on a crash is recovered by the next
 	 * run (the marker), and messages are queued before any state moves
 	 * (SPEC §9.3). */
@@ -1402,8 +1582,21 @@ cmd_tick(int argc, char **argv, struct cmd_ctx *c)
 	}
 	for (i = 0; i < r->logs.n; i++)
 		paths[npaths++] = r->logs.paths[i];
-	if (write_tasks(r, &paths, &npaths) < 0 || write_lists(r, &paths, &npaths, STATE_SHARDS + 30) < 0)
+	if (write_tasks(r, &paths, &npaths) < 0 || write_notes(r, &paths, &npaths) < 0 ||
+	    write_lists(r, &paths, &npaths, STATE_SHARDS + 30) < 0)
 		goto out;
+	if (contacts_tmp) {
+		full = ws_path(c, "contacts.csv");
+		k = rename(contacts_tmp, full);
+		free(full);
+		if (k != 0) {
+			err_sys(&c->err, DRIP_EFAIL, "contacts.csv", "cannot replace");
+			goto out;
+		}
+		free(contacts_tmp);
+		contacts_tmp = NULL;
+		paths[npaths++] = "contacts.csv";
+	}
 	{
 		struct sbuf sb = SBUF_INIT;
 
@@ -1420,8 +1613,9 @@ cmd_tick(int argc, char **argv, struct cmd_ctx *c)
 		struct sbuf msg = SBUF_INIT;
 
 		dtime_format_utc(r->to, stamp, sizeof stamp);
-		sbuf_printf(&msg, "tick %.10s %.5sZ: %zu step%s fired, 0 automations, %zu completed",
-			    stamp, stamp + 11, r->fired, r->fired == 1 ? "" : "s", r->completed);
+		sbuf_printf(&msg, "tick %.10s %.5sZ: %zu step%s fired, %zu automation%s, %zu completed",
+			    stamp, stamp + 11, r->fired, r->fired == 1 ? "" : "s", r->automations,
+			    r->automations == 1 ? "" : "s", r->completed);
 		if (r->enrolled)
 			sbuf_printf(&msg, ", %zu enrolled", r->enrolled);
 		if (r->failed_contacts)
@@ -1449,6 +1643,10 @@ cmd_tick(int argc, char **argv, struct cmd_ctx *c)
 	if (!r->o.no_deliver)
 		rc = deliver(r);
 out:
+	if (contacts_tmp) {
+		unlink(contacts_tmp);
+		free(contacts_tmp);
+	}
 	if (cr)
 		csvio_close(cr);
 	for (i = 0; i < STATE_SHARDS; i++) {

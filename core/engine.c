@@ -17,6 +17,7 @@
 #include <sodium.h>
 
 #include "arena.h"
+#include "csvio.h"
 #include "dtime.h"
 #include "err.h"
 #include "expr.h"
@@ -149,15 +150,21 @@ engine_variant(const char *contact, const char *sequence, const char *step,
 
 struct run {
 	const struct defs *d;
-	const struct contact *c;
+	struct contact *c;
 	struct effects *fx;
 	int64_t first;		/* the first unprocessed slot; INT64_MIN before the first tick */
 	int64_t to;
 	int64_t len;		/* slot length */
 	struct drip_err *err;
-	struct enr *enrs;	/* all of this contact's enrollments (the cap counts across them) */
-	size_t n;
+	struct enr **enrs;	/* all of this contact's enrollments (the cap counts across them) */
+	size_t *n;
+	/* Automations fired in this run: (enrollment, step, automation, slot),
+	 * so one reached two ways in a slot fires once. */
+	struct fired { size_t e; const char *step, *id; int64_t s; } *fired;
+	size_t nfired, capfired;
 };
+
+#define ENR(r, i) (&(*(r)->enrs)[i])
 
 static int64_t
 slot_of(const struct run *r, int64_t t)
@@ -279,6 +286,27 @@ due_time(const struct run *r, const struct seqdef *sd, const struct enr *e)
 	if (i < 0)
 		return NEVER;	/* a step this version does not have: frozen until republished */
 	st = &sd->q->steps[i];
+	rules_for(r, sd, st, &rules);
+	if (st->type == STEP_WAIT_UNTIL) {
+		int64_t reached = held(r, sd, st, e, sched_due(&rules, e->base, &st->wait, st->at));
+
+		/* A condition is looked at in every slot from the moment the
+		 * step is reached; an event alone needs only its timeout (the
+		 * event itself arrives through apply_event). */
+		if (st->until.expr)
+			return reached;
+		return st->has_timeout ? dur_add(rules.zone, reached, &st->timeout) : NEVER;
+	}
+	return held(r, sd, st, e, sched_due(&rules, e->base, &st->wait, st->at));
+}
+
+/* When a wait_until step was reached (its wait done). */
+static int64_t
+wu_reached(const struct run *r, const struct seqdef *sd, const struct step *st,
+	   const struct enr *e)
+{
+	struct sched_rules rules;
+
 	rules_for(r, sd, st, &rules);
 	return held(r, sd, st, e, sched_due(&rules, e->base, &st->wait, st->at));
 }
@@ -436,9 +464,9 @@ capped(struct run *r, const struct seqdef *sd, const struct step *st, struct enr
 	if (sd->per_day <= 0)
 		return 0;
 	day = cap_day(r, s);
-	for (i = 0; i < r->n; i++)
-		if (r->enrs[i].sent_day && strcmp(r->enrs[i].sent_day, day) == 0)
-			count += r->enrs[i].sent;
+	for (i = 0; i < *r->n; i++)
+		if (ENR(r, i)->sent_day && strcmp(ENR(r, i)->sent_day, day) == 0)
+			count += ENR(r, i)->sent;
 	if (count < sd->per_day)
 		return 0;
 	rules_for(r, sd, st, &rules);
@@ -770,22 +798,591 @@ date_advance(struct run *r, const struct seqdef *sd, struct enr *e, int64_t s)
 	e->base = s + 1;
 }
 
+/* ---- step automations and actions (SPEC §3.6, §5) ---- */
+
+static int leave_step(struct run *r, size_t ei, int64_t s, long next);
+static int fire_due_autos(struct run *r, size_t ei, int64_t s);
+
+/* Nesting of actions that move enrollments (complete_step on entering a
+ * step, ...) is bounded, so a definition that would recurse forever is a
+ * reported error, not a crash. */
+#define DEPTH_LIMIT 64
+
+static void
+act_row(struct run *r, int64_t s, const char *seq, const char *step, const char *auto_id,
+	const char *action, const char *result, const char *ref, const char *detail)
+{
+	log_row(r->fx, s, r->c->id, seq, step, action, result, ref, detail);
+	r->fx->log[r->fx->nlog - 1].automation = auto_id ? auto_id : "";
+}
+
+static long
+enr_index(const struct run *r, const char *seq)
+{
+	size_t i;
+
+	for (i = 0; i < *r->n; i++)
+		if (strcmp(ENR(r, i)->sequence, seq) == 0)
+			return (long)i;
+	return -1;
+}
+
+static int
+set_field(struct run *r, const char *col, const char *val)
+{
+	size_t i;
+
+	for (i = 0; i < r->c->n; i++)
+		if (strcmp(r->c->cols[i], col) == 0) {
+			if (strcmp(r->c->vals[i], val) != 0) {
+				r->c->vals[i] = arena_strdup(r->fx->a, val);
+				r->c->changed = 1;
+			}
+			return 0;
+		}
+	return -1;
+}
+
+/* A list column (tags, sites, opportunities) with items added and removed,
+ * keeping the order of those that stay. */
+static const char *
+list_edit(struct run *r, const char *cur, const char *const *add, size_t nadd,
+	  const char *const *rm, size_t nrm)
+{
+	struct sbuf sb = SBUF_INIT;
+	const char **items, **out;
+	size_t n, k = 0, i, j;
+	const char *res;
+
+	csvio_split_list(r->fx->a, cur ? cur : "", &items, &n);
+	out = arena_alloc(r->fx->a, (n + nadd + 1) * sizeof *out);
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < nrm && strcmp(items[i], rm[j]) != 0; j++)
+			;
+		if (j == nrm)
+			out[k++] = items[i];
+	}
+	for (i = 0; i < nadd; i++) {
+		for (j = 0; j < k && strcmp(out[j], add[i]) != 0; j++)
+			;
+		if (j == k)
+			out[k++] = add[i];
+	}
+	csvio_join_list(&sb, out, k);
+	res = arena_strndup(r->fx->a, sbuf_str(&sb), sb.len);
+	sbuf_release(&sb);
+	return res;
+}
+
+/* A short note to a coordinator or watcher that an automation ran for this
+ * contact: who and what, never the contact's own message. */
+static void
+summary(struct run *r, const struct seqdef *sd, const struct step *st, const char *auto_id,
+	const char *to, int64_t s)
+{
+	struct sbuf out = SBUF_INIT, body = SBUF_INIT;
+	const char *msgid;
+	char why[128], date[64], stamp[32];
+
+	if (to == NULL || strchr(to, '@') == NULL || r->d->cfg->from == NULL)
+		return;
+	msgid = message_id(r, sd->id, auto_id, s, to);
+	if (mail_address_header(&out, "From", r->d->cfg->from, why, sizeof why) < 0 ||
+	    mail_address_header(&out, "To", to, why, sizeof why) < 0)
+		goto out;
+	mail_header(&out, "Subject", arena_printf(r->fx->a, "%s ran for %s", auto_id, r->c->id));
+	mail_date(s, date, sizeof date);
+	mail_header(&out, "Date", date);
+	mail_header(&out, "Message-ID", msgid);
+	mail_header(&out, "MIME-Version", "1.0");
+	mail_header(&out, "Content-Type", "text/plain; charset=utf-8");
+	dtime_format_utc(s, stamp, sizeof stamp);
+	sbuf_printf(&body, "Automation %s of sequence %s (step %s) ran for contact %s at %s.\n",
+		    auto_id, sd->id, st ? st->id : "-", r->c->id, stamp);
+	mail_header(&out, "Content-Transfer-Encoding",
+		    mail_body_needs_qp(body.buf, body.len) ? "quoted-printable" : "7bit");
+	sbuf_addc(&out, '\n');
+	mail_body(&out, body.buf, body.len);
+	queue_msg(r, "email", s, msgid, &out);
+	act_row(r, s, sd->id, st ? st->id : "", auto_id, "notify", "ok", msgid,
+		arena_printf(r->fx->a, "summary to %s", to));
+out:
+	sbuf_release(&out);
+	sbuf_release(&body);
+}
+
+static void
+act_notify(struct run *r, const struct seqdef *sd, const struct step *st, struct enr *e,
+	   const char *auto_id, const struct action *a, int64_t s)
+{
+	struct getter g = { r, sd, st, e };
+	const struct tmpl *t = find_tmpl(sd, a->template);
+	const char *to, *msgid, *why, *key = auto_id && *auto_id ? auto_id : st ? st->id : "";
+	struct render_ctx rc;
+	struct sbuf out = SBUF_INIT;
+	struct drip_err err;
+	struct tmpl tt;
+	size_t i;
+
+	if (a->to == NULL) {
+		if ((why = cannot_receive(r->c, "email")) != NULL) {
+			act_row(r, s, sd->id, st ? st->id : "", auto_id, "notify", "skipped", "", why);
+			goto others;
+		}
+		to = contact_get(r->c, "email");
+	} else {
+		to = strchr(a->to, '@') ? a->to : contact_get(r->c, a->to);
+		if (to == NULL || *to == '\0') {
+			act_row(r, s, sd->id, st ? st->id : "", auto_id, "notify", "skipped", "",
+				arena_printf(r->fx->a, "no address in \"%s\"", a->to));
+			goto others;
+		}
+	}
+	if (t == NULL) {
+		act_row(r, s, sd->id, st ? st->id : "", auto_id, "notify", "failed", "",
+			arena_printf(r->fx->a, "template %s is not pinned", a->template));
+		goto others;
+	}
+	if (a->still_interested && r->d->link == NULL) {
+		act_row(r, s, sd->id, st ? st->id : "", auto_id, "notify", "failed", "",
+			"still_interested needs links.base_url and the signing key");
+		goto others;
+	}
+	tt = *t;
+	if (a->still_interested && e) {
+		/* The two signed answers, after the template's own text. */
+		const char *yes = get_field(&g, "link.yes"), *no = get_field(&g, "link.no");
+
+		tt.body = arena_printf(r->fx->a, "%s\nYes, I'm still interested: %s\nNot interested: %s\n",
+				       t->body, yes ? yes : "", no ? no : "");
+	}
+	msgid = message_id(r, sd->id, key, s, to);
+	memset(&rc, 0, sizeof rc);
+	rc.get = get_field;
+	rc.ctx = &g;
+	rc.from = r->d->cfg->from;
+	rc.reply_to = r->d->cfg->reply_to;
+	rc.to = to;
+	rc.message_id = msgid;
+	rc.date = s;
+	if (render_message(&tt, &rc, &out, &err) < 0) {
+		act_row(r, s, sd->id, st ? st->id : "", auto_id, "notify", "failed", "",
+			arena_strdup(r->fx->a, err.msg));
+	} else {
+		queue_msg(r, "email", s, msgid, &out);
+		act_row(r, s, sd->id, st ? st->id : "", auto_id, "notify", "ok", msgid, a->template);
+	}
+	sbuf_release(&out);
+others:
+	if (a->coordinator)
+		summary(r, sd, st, key, sd->q->coordinator, s);
+	if (a->watchers)
+		for (i = 0; i < sd->q->nwatchers; i++)
+			summary(r, sd, st, key, sd->q->watchers[i], s);
+}
+
+/* End enrollment index k with status st, logging why. */
+static void
+end_enr(struct run *r, size_t k, enum enr_status status, int64_t s, const char *ref,
+	const char *detail)
+{
+	struct enr *e = ENR(r, k);
+
+	if (enr_ended(e->status))
+		return;
+	e->status = status;
+	e->step = "";
+	e->task = "";
+	e->hold = STATE_NONE;
+	e->paused = STATE_NONE;
+	e->entered = e->base = s;
+	log_row(r->fx, s, r->c->id, e->sequence, "", enr_status_names[status], "ok", ref, detail);
+}
+
+static void
+act_enroll(struct run *r, const char *seq, const char *auto_id, const char *from_seq,
+	   const char *from_step, int64_t s)
+{
+	const struct seqdef *sd = engine_seq(r->d, seq);
+	long k = enr_index(r, seq);
+	struct enr *v, *e;
+	size_t i;
+
+	if (sd == NULL || !sd->accepting || sd->q->nsteps == 0) {
+		act_row(r, s, from_seq, from_step, auto_id, "enroll", "skipped", "",
+			arena_printf(r->fx->a, "sequence %s takes no enrollments", seq));
+		return;
+	}
+	if (k >= 0 && (!enr_ended(ENR(r, k)->status) ? sd->q->reenroll != REENROLL_ALWAYS :
+		       sd->q->reenroll == REENROLL_NEVER)) {
+		act_row(r, s, from_seq, from_step, auto_id, "enroll", "skipped", "",
+			arena_printf(r->fx->a, "already enrolled in %s", seq));
+		return;
+	}
+	if (k < 0) {
+		v = arena_alloc(r->fx->a, (*r->n + 1) * sizeof *v);
+		for (i = 0; i < *r->n && strcmp(ENR(r, i)->sequence, seq) < 0; i++)
+			v[i] = *ENR(r, i);
+		k = (long)i;
+		for (; i < *r->n; i++)
+			v[i + 1] = *ENR(r, i);
+		*r->enrs = v;
+		(*r->n)++;
+	}
+	e = ENR(r, k);
+	e->contact = r->c->id;
+	e->sequence = sd->id;
+	e->version = sd->version;
+	e->status = ENR_ACTIVE;
+	e->step = sd->q->steps[0].id;
+	e->entered = e->base = e->enrolled = s;
+	e->paused = e->hold = STATE_NONE;
+	e->task = "";
+	e->sent_day = "";
+	e->sent = 0;
+	r->fx->enrolled++;
+	act_row(r, s, from_seq, from_step, auto_id, "enroll", "ok", "", seq);
+}
+
 /*
- * Fire the current step of e at slot s, and the zero-delay chain after it.
- * Returns 0, or -1 on a loop.
+ * Run actions (of a step automation, a rule step or on_remove) for the
+ * enrollment of sequence seq.  Returns 0, or -1 on a runaway recursion.
  */
 static int
-fire_chain(struct run *r, const struct seqdef *sd, struct enr *e, int64_t s)
+run_actions(struct run *r, const char *seq, const struct step *st, const char *auto_id,
+	    const struct action *acts, size_t n, int64_t s, int depth)
 {
+	const struct seqdef *sd = engine_seq(r->d, seq);
+	const char *stepid = st ? st->id : "";
+	size_t i;
+
+	if (depth > DEPTH_LIMIT)
+		return err_set(r->err, DRIP_EFAIL, NULL, 0, 0,
+			       "contact '%s': actions of sequence '%s' keep moving the contact "
+			       "within one slot; a loop?", r->c->id, seq);
+	for (i = 0; i < n; i++) {
+		const struct action *a = &acts[i];
+		const char *name = action_names[a->kind];
+		long k = enr_index(r, seq);
+		struct enr *e = k >= 0 ? ENR(r, k) : NULL;
+		struct getter g = { r, sd, st, e };
+
+		switch (a->kind) {
+		case ACT_NOTIFY:
+			act_notify(r, sd, st, e, auto_id, a, s);
+			break;
+		case ACT_TAG:
+		case ACT_SITE:
+		case ACT_OPPORTUNITY: {
+			const char *col = a->kind == ACT_TAG ? "tags" :
+					  a->kind == ACT_SITE ? "sites" : "opportunities";
+			const char *v = list_edit(r, contact_get(r->c, col), a->add, a->nadd,
+						  a->remove, a->nremove);
+
+			if (set_field(r, col, v) < 0)
+				act_row(r, s, seq, stepid, auto_id, name, "failed", "",
+					arena_printf(r->fx->a, "contacts.csv has no column %s", col));
+			else
+				act_row(r, s, seq, stepid, auto_id, name, "ok", "", v);
+			break;
+		}
+		case ACT_SET: {
+			size_t j;
+
+			for (j = 0; j < a->nset; j++) {
+				const char *v = expand(r->fx->a, a->set[j].value, &g);
+
+				if (set_field(r, a->set[j].key, v) < 0)
+					act_row(r, s, seq, stepid, auto_id, name, "failed", "",
+						arena_printf(r->fx->a, "contacts.csv has no column %s",
+							     a->set[j].key));
+				else
+					act_row(r, s, seq, stepid, auto_id, name, "ok", "",
+						arena_printf(r->fx->a, "%s=%s", a->set[j].key, v));
+			}
+			break;
+		}
+		case ACT_NOTE: {
+			struct out_note *nt = PUSH(r->fx, notes, nnotes, capnotes);
+
+			nt->time = s;
+			nt->contact = r->c->id;
+			nt->sequence = seq;
+			nt->step = stepid;
+			nt->automation = auto_id ? auto_id : "";
+			nt->text = expand(r->fx->a, a->text, &g);
+			act_row(r, s, seq, stepid, auto_id, name, "ok", "", "");
+			break;
+		}
+		case ACT_MARK_INACTIVE:
+			set_field(r, "status", "inactive");
+			act_row(r, s, seq, stepid, auto_id, name, "ok", "", "");
+			break;
+		case ACT_UNSUBSCRIBE:
+			if (set_field(r, "unsubscribed", "true") < 0)
+				act_row(r, s, seq, stepid, auto_id, name, "failed", "",
+					"contacts.csv has no column unsubscribed");
+			else
+				act_row(r, s, seq, stepid, auto_id, name, "ok", "", "");
+			break;
+		case ACT_ARCHIVE: {
+			size_t j;
+
+			set_field(r, "status", "archived");
+			act_row(r, s, seq, stepid, auto_id, name, "ok", "", "");
+			for (j = 0; j < *r->n; j++)
+				end_enr(r, j, ENR_STOPPED, s, "", "contact archived");
+			break;
+		}
+		case ACT_REMOVE_FROM_SEQUENCE:
+		case ACT_UNENROLL: {
+			const char *target = a->text ? a->text : seq;
+			long t = enr_index(r, target);
+
+			if (t < 0 || enr_ended(ENR(r, t)->status)) {
+				act_row(r, s, seq, stepid, auto_id, name, "skipped", "",
+					arena_printf(r->fx->a, "not enrolled in %s", target));
+				break;
+			}
+			act_row(r, s, seq, stepid, auto_id, name, "ok", "", target);
+			end_enr(r, (size_t)t, ENR_REMOVED, s, "", arena_printf(r->fx->a, "by %s",
+				auto_id && *auto_id ? auto_id : stepid));
+			break;
+		}
+		case ACT_ADD_TO_LIST: {
+			struct out_list *l = PUSH(r->fx, lists, nlists, caplists);
+
+			l->list = a->text;
+			l->time = s;
+			l->contact = r->c->id;
+			l->sequence = seq;
+			l->step = stepid;
+			l->fields = r->c->cols;
+			l->values = (const char *const *)r->c->vals;
+			l->n = r->c->n;
+			act_row(r, s, seq, stepid, auto_id, name, "ok", a->text, "");
+			break;
+		}
+		case ACT_ENROLL:
+			act_enroll(r, a->text, auto_id, seq, stepid, s);
+			break;
+		case ACT_COMPLETE_STEP:
+			if (e == NULL || st == NULL || strcmp(e->step, st->id) != 0 ||
+			    (e->status != ENR_ACTIVE && e->status != ENR_WAITING)) {
+				act_row(r, s, seq, stepid, auto_id, name, "skipped", "",
+					"the contact is no longer on this step");
+				break;
+			}
+			act_row(r, s, seq, stepid, auto_id, name, "ok", "", "");
+			e->status = ENR_ACTIVE;
+			e->task = "";
+			if (leave_step(r, (size_t)k, s, seq_step_index(sd->q, st->id) + 1) < 0)
+				return -1;
+			break;
+		case ACT_TASK: {
+			struct out_task *t = PUSH(r->fx, tasks, ntasks, captasks);
+
+			t->id = task_id(r->fx->a, r->c->id, seq, auto_id && *auto_id ? auto_id : stepid, s);
+			t->created = s;
+			t->due = a->has_due ? dur_add(r->d->cfg->tz, s, &a->due) : s;
+			t->kind = a->task_kind ? a->task_kind : "task";
+			t->contact = r->c->id;
+			t->sequence = seq;
+			t->step = stepid;
+			t->assignee = a->assignee ? expand(r->fx->a, a->assignee, &g) :
+				      sd->q->coordinator ? sd->q->coordinator : "";
+			t->subject = expand(r->fx->a, a->subject ? a->subject : name, &g);
+			act_row(r, s, seq, stepid, auto_id, name, "ok", t->id, t->subject);
+			break;
+		}
+		default:
+			act_row(r, s, seq, stepid, auto_id, name, "failed", "",
+				"this action is not supported yet");
+			break;
+		}
+	}
+	(void)depth;
+	return 0;
+}
+
+/* The occurrence of automation a (of a step entered at `entered`) in the
+ * first slot at or after `from`, or NEVER.  Times: entered plus after
+ * (calendar arithmetic), then plus every for each repeat; no windows, no
+ * default_time (SPEC §3.6). */
+static int64_t
+auto_slot(const struct run *r, const struct seqdef *sd, const struct step_auto *a,
+	  int64_t entered, int64_t from)
+{
+	struct sched_rules rules;
+	int64_t t, sl;
+	int k, max;
+
+	if (a->on == TRIG_COMPLETE || a->id == NULL)
+		return NEVER;
+	rules_for(r, sd, NULL, &rules);
+	t = dur_add(rules.zone, entered, &a->after);
+	max = a->on == TRIG_PENDING && a->has_repeat ? a->times : 0;
+	for (k = 0;; k++) {
+		sl = sched_slot_ceil(t, r->len);
+		if (sl >= from)
+			return sl;
+		if (k >= max)
+			return NEVER;
+		t = dur_add(rules.zone, t, &a->every);
+	}
+}
+
+/* Is enrollment ei on a step whose automations may fire now? */
+static const struct step *
+auto_step(const struct run *r, size_t ei, const struct seqdef **sdp)
+{
+	const struct enr *e = ENR(r, ei);
+	const struct seqdef *sd = engine_seq(r->d, e->sequence);
+	long i;
+
+	*sdp = sd;
+	if (sd == NULL || !sd->running || (e->status != ENR_ACTIVE && e->status != ENR_WAITING))
+		return NULL;
+	if ((i = seq_step_index(sd->q, e->step)) < 0)
+		return NULL;
+	return &sd->q->steps[i];
+}
+
+static int
+already_fired(struct run *r, size_t ei, const char *step, const char *id, int64_t s)
+{
+	size_t i;
+
+	for (i = 0; i < r->nfired; i++)
+		if (r->fired[i].e == ei && r->fired[i].s == s && strcmp(r->fired[i].id, id) == 0 &&
+		    strcmp(r->fired[i].step, step) == 0)
+			return 1;
+	if (r->nfired == r->capfired) {
+		size_t nc = r->capfired ? r->capfired * 2 : 8;
+
+		r->fired = arena_grow(r->fx->a, r->fired, r->nfired, nc, sizeof *r->fired);
+		r->capfired = nc;
+	}
+	r->fired[r->nfired].e = ei;
+	r->fired[r->nfired].step = step;
+	r->fired[r->nfired].id = id;
+	r->fired[r->nfired++].s = s;
+	return 0;
+}
+
+/* Fire the enter and pending automations of enrollment ei's step that are
+ * due in slot s. */
+static int
+fire_due_autos(struct run *r, size_t ei, int64_t s)
+{
+	const struct seqdef *sd;
+	const struct step *st = auto_step(r, ei, &sd);
+	const char *seq;
+	size_t k;
+
+	if (st == NULL)
+		return 0;
+	seq = sd->id;
+	for (k = 0; k < st->nautos; k++) {
+		const struct step_auto *a = &st->autos[k];
+		long j = enr_index(r, seq);
+
+		/* An earlier automation may have moved the contact on. */
+		if (j < 0 || strcmp(ENR(r, j)->step, st->id) != 0 ||
+		    (ENR(r, j)->status != ENR_ACTIVE && ENR(r, j)->status != ENR_WAITING))
+			return 0;
+		if (auto_slot(r, sd, a, ENR(r, j)->entered, s) != s ||
+		    already_fired(r, (size_t)j, st->id, a->id, s))
+			continue;
+		r->fx->automations++;
+		if (run_actions(r, seq, st, a->id, a->actions, a->nactions, s, 1) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* The earliest slot at or after `from` at which an automation of
+ * enrollment ei's step fires, or NEVER. */
+static int64_t
+next_auto(const struct run *r, size_t ei, int64_t from)
+{
+	const struct seqdef *sd;
+	const struct step *st = auto_step(r, ei, &sd);
+	int64_t best = NEVER;
+	size_t k;
+
+	if (st == NULL)
+		return NEVER;
+	for (k = 0; k < st->nautos; k++) {
+		int64_t t = auto_slot(r, sd, &st->autos[k], ENR(r, ei)->entered, from);
+
+		if (t < best)
+			best = t;
+	}
+	return best;
+}
+
+/* Step completed in slot s: its complete automations run, then the
+ * enrollment moves to step index next (or ends). */
+static int
+leave_step(struct run *r, size_t ei, int64_t s, long next)
+{
+	const struct seqdef *sd = engine_seq(r->d, ENR(r, ei)->sequence);
+	long i = sd ? seq_step_index(sd->q, ENR(r, ei)->step) : -1;
+	const char *seq;
+	size_t k;
+	long j;
+
+	if (sd == NULL)
+		return 0;
+	seq = sd->id;
+	if (i >= 0) {
+		const struct step *st = &sd->q->steps[i];
+
+		for (k = 0; k < st->nautos; k++) {
+			if (st->autos[k].on != TRIG_COMPLETE || st->autos[k].id == NULL)
+				continue;
+			r->fx->automations++;
+			if (run_actions(r, seq, st, st->autos[k].id, st->autos[k].actions,
+					st->autos[k].nactions, s, 1) < 0)
+				return -1;
+		}
+	}
+	j = enr_index(r, seq);
+	if (j < 0 || enr_ended(ENR(r, j)->status))
+		return 0;
+	if (sd->q->kind == SEQ_KIND_DATE)
+		date_advance(r, sd, ENR(r, j), s);
+	else
+		advance_to(r, sd, ENR(r, j), next, s);
+	/* Entering a step: its enter automations with no delay fire in this
+	 * very slot (SPEC §3.6: "0 means in the same slot"). */
+	j = enr_index(r, seq);
+	return j >= 0 ? fire_due_autos(r, (size_t)j, s) : 0;
+}
+
+/*
+ * Fire the current step of enrollment ei at slot s, and the zero-delay
+ * chain after it.  Returns 0, or -1 on a loop.
+ */
+static int
+fire_chain(struct run *r, const struct seqdef *sd, size_t ei, int64_t s)
+{
+	const char *seq = sd->id;
 	int n;
 
 	for (n = 0; n < CHAIN_LIMIT; n++) {
-		long i, next;
+		struct enr *e;
+		long i, next, j;
 		const struct step *st;
 		const char *why = NULL;
 		int64_t when;
 		int h;
 
+		if ((j = enr_index(r, seq)) < 0)
+			return 0;
+		ei = (size_t)j;
+		e = ENR(r, ei);
 		if (e->status != ENR_ACTIVE)
 			return 0;
 		if (due_time(r, sd, e) == NEVER || slot_of(r, due_time(r, sd, e)) != s)
@@ -805,7 +1402,8 @@ fire_chain(struct run *r, const struct seqdef *sd, struct enr *e, int64_t s)
 		st = &sd->q->steps[i];
 		e->version = sd->version;
 		next = i + 1;
-		if (st->when.expr && (h = cond_holds(r, sd, &st->when, s, &why)) != 1) {
+		if (st->type != STEP_WAIT_UNTIL && st->when.expr &&
+		    (h = cond_holds(r, sd, &st->when, s, &why)) != 1) {
 			log_row(r->fx, s, r->c->id, sd->id, st->id, step_type_names[st->type],
 				"skipped", "", h < 0 ? why :
 				arena_printf(r->fx->a, "when: %s does not hold", st->when.src));
@@ -840,6 +1438,43 @@ fire_chain(struct run *r, const struct seqdef *sd, struct enr *e, int64_t s)
 		case STEP_DELAY:
 			log_row(r->fx, s, r->c->id, sd->id, st->id, "delay", "ok", "", "");
 			break;
+		case STEP_RULE:
+			h = cond_holds(r, sd, &st->if_, s, &why);
+			if (h < 0) {
+				log_row(r->fx, s, r->c->id, sd->id, st->id, "rule", "failed", "", why);
+				break;
+			}
+			log_row(r->fx, s, r->c->id, sd->id, st->id, "rule", "ok", "", h ? "then" : "else");
+			if (run_actions(r, seq, st, "", h ? st->then_actions : st->else_actions,
+					h ? st->nthen : st->nelse, s, 1) < 0)
+				return -1;
+			/* An action may have moved or ended the enrollment. */
+			if ((j = enr_index(r, seq)) < 0 || ENR(r, j)->status != ENR_ACTIVE ||
+			    strcmp(ENR(r, j)->step, st->id) != 0)
+				return 0;
+			ei = (size_t)j;
+			break;
+		case STEP_WAIT_UNTIL: {
+			struct sched_rules rules;
+			int64_t reached = wu_reached(r, sd, st, e);
+
+			if (st->until.expr && (h = cond_holds(r, sd, &st->until, s, &why)) == 1) {
+				log_row(r->fx, s, r->c->id, sd->id, st->id, "wait_until", "ok", "",
+					arena_printf(r->fx->a, "until: %s holds", st->until.src));
+				break;
+			}
+			rules_for(r, sd, st, &rules);
+			if (st->has_timeout &&
+			    s >= slot_of(r, dur_add(rules.zone, reached, &st->timeout))) {
+				log_row(r->fx, s, r->c->id, sd->id, st->id, "wait_until", "ok", "",
+					"timed out");
+				if (st->on_timeout)
+					next = seq_step_index(sd->q, st->on_timeout);
+				break;
+			}
+			r->fx->fired--;
+			return 0;	/* still waiting */
+		}
 		case STEP_BRANCH:
 			h = cond_holds(r, sd, &st->if_, s, &why);
 			if (h < 0) {
@@ -862,23 +1497,14 @@ fire_chain(struct run *r, const struct seqdef *sd, struct enr *e, int64_t s)
 			break;
 		case STEP_EXIT:
 			log_row(r->fx, s, r->c->id, sd->id, st->id, "exit", "ok", "", "");
-			e->status = ENR_EXITED;
-			e->step = "";
-			e->entered = e->base = s;
-			log_row(r->fx, s, r->c->id, sd->id, "", "exited", "ok", "", "");
+			end_enr(r, ei, ENR_EXITED, s, "", "");
 			return 0;
 		default:
-			/* rule and wait_until arrive with automations; publish
-			 * refuses sequences that use them until then. */
-			log_row(r->fx, s, r->c->id, sd->id, st->id, step_type_names[st->type],
-				"failed", "", "this step type is not supported yet");
 			break;
 		}
 moved:
-		if (sd->q->kind == SEQ_KIND_DATE)
-			date_advance(r, sd, e, s);
-		else
-			advance_to(r, sd, e, next, s);
+		if (leave_step(r, ei, s, next) < 0)
+			return -1;
 	}
 	return err_set(r->err, DRIP_EFAIL, NULL, 0, 0,
 		       "contact '%s': sequence '%s' fired %d zero-delay steps in one slot; "
@@ -899,58 +1525,115 @@ removal_bit(const char *name)
 	return 0;
 }
 
-static void
-apply_event(struct run *r, struct enr *enrs, size_t n, const struct event *ev, int64_t s)
+static int
+apply_event(struct run *r, const struct event *ev, int64_t s)
 {
 	unsigned bit = removal_bit(ev->name);
 	size_t i;
 
 	log_row(r->fx, s, r->c->id, ev->sequence, "", "event", "ok", ev->id, ev->name);
-	for (i = 0; i < n; i++) {
-		struct enr *e = &enrs[i];
+	for (i = 0; i < *r->n; i++) {
+		struct enr *e = ENR(r, i);
 		const struct seqdef *sd = engine_seq(r->d, e->sequence);
+		const char *seq;
+		long k;
 
 		if (enr_ended(e->status) || sd == NULL)
 			continue;
 		if (*ev->sequence && strcmp(ev->sequence, e->sequence) != 0)
 			continue;
+		seq = sd->id;
+		k = seq_step_index(sd->q, e->step);
 		if (bit && (sd->q->remove_on & bit)) {
-			e->status = ENR_REMOVED;
-			e->step = "";
-			e->task = "";
-			e->hold = STATE_NONE;
-			e->entered = e->base = s;
-			log_row(r->fx, s, r->c->id, e->sequence, "", "removed", "ok", ev->id,
-				arena_printf(r->fx->a, "on %s", ev->name));
+			end_enr(r, i, ENR_REMOVED, s, ev->id, arena_printf(r->fx->a, "on %s", ev->name));
+			if (sd->q->non_remove &&
+			    run_actions(r, seq, NULL, "", sd->q->on_remove, sd->q->non_remove, s, 1) < 0)
+				return -1;
+			if (sd->q->notify_ended) {
+				/* Tell the person looking after this contact. */
+				const char *who = sd->q->notify_field ?
+						  contact_get(r->c, sd->q->notify_field) : NULL;
+
+				summary(r, sd, NULL, arena_printf(r->fx->a, "removed-on-%s", ev->name),
+					who && *who ? who : sd->q->coordinator, s);
+			}
 		} else if (strcmp(ev->name, "task_done") == 0 && e->status == ENR_WAITING) {
 			/* The blocking step completes now, as `drip task done` would. */
 			e->status = ENR_ACTIVE;
-			log_row(r->fx, s, r->c->id, e->sequence, e->step, "complete", "ok", e->task, "");
+			log_row(r->fx, s, r->c->id, seq, e->step, "complete", "ok", e->task, "");
 			e->task = "";
-			if (sd->q->kind == SEQ_KIND_DATE)
-				date_advance(r, sd, e, s);
-			else
-				advance_to(r, sd, e, seq_step_index(sd->q, e->step) + 1, s);
+			if (leave_step(r, i, s, k + 1) < 0)
+				return -1;
+		} else if (k >= 0 && sd->q->steps[k].type == STEP_WAIT_UNTIL &&
+			   sd->q->steps[k].event && strcmp(sd->q->steps[k].event, ev->name) == 0 &&
+			   e->status == ENR_ACTIVE &&
+			   slot_of(r, wu_reached(r, sd, &sd->q->steps[k], e)) <= s) {
+			log_row(r->fx, s, r->c->id, seq, e->step, "wait_until", "ok", ev->id,
+				arena_printf(r->fx->a, "event %s", ev->name));
+			r->fx->fired++;
+			if (leave_step(r, i, s, k + 1) < 0)
+				return -1;
 		}
 	}
+	return 0;
 }
 
 /* ---- the loop ---- */
 
+/* One slot's due work for every enrollment, by sequence id: the step (with
+ * the automations due with it, just before it), then the other
+ * automations.  Returns 0, or -1 on a loop. */
+static int
+process_slot(struct run *r, int64_t s, int inactive, int archived)
+{
+	size_t i;
+
+	for (i = 0; i < *r->n; i++) {
+		struct enr *e = ENR(r, i);
+		const struct seqdef *sd = engine_seq(r->d, e->sequence);
+
+		if (sd == NULL || inactive)
+			continue;
+		if (e->status == ENR_WAITING && slot_of(r, done_time(r, e)) == s) {
+			e->status = ENR_ACTIVE;
+			log_row(r->fx, s, r->c->id, e->sequence, e->step, "complete", "ok", e->task, "");
+			e->task = "";
+			if (leave_step(r, i, s, seq_step_index(sd->q, e->step) + 1) < 0)
+				return -1;
+			e = ENR(r, i);
+		}
+		if (e->status != ENR_ACTIVE || slot_of(r, due_time(r, sd, e)) != s)
+			continue;
+		if (archived) {
+			end_enr(r, i, ENR_STOPPED, s, "", "contact archived");
+			continue;
+		}
+		if (fire_due_autos(r, i, s) < 0 || fire_chain(r, sd, i, s) < 0)
+			return -1;
+	}
+	if (inactive || archived)
+		return 0;
+	for (i = 0; i < *r->n; i++)
+		if (fire_due_autos(r, i, s) < 0)
+			return -1;
+	return 0;
+}
+
 int
-engine_advance(const struct defs *d, const struct contact *c, struct enr *enrs,
-	       size_t n, const struct event *ev, size_t nev, int64_t from, int64_t to,
+engine_advance(const struct defs *d, struct contact *c, struct enr **enrs, size_t *n,
+	       const struct event *ev, size_t nev, int64_t from, int64_t to,
 	       struct effects *fx, struct drip_err *err)
 {
-	struct run r = { d, c, fx, 0, to, d->cfg->tick, err, enrs, n };
-	const char *cstatus = contact_get(c, "status");
-	int inactive = cstatus && strcmp(cstatus, "inactive") == 0;
-	int archived = cstatus && strcmp(cstatus, "archived") == 0;
+	struct run r = { d, c, fx, 0, to, d->cfg->tick, err, enrs, n, NULL, 0, 0 };
 	size_t nextev = 0, i, loops = 0;
 
 	r.first = from == STATE_NONE ? INT64_MIN : from + r.len;
 	for (;;) {
+		const char *cstatus = contact_get(c, "status");
+		int inactive = cstatus && strcmp(cstatus, "inactive") == 0;
+		int archived = cstatus && strcmp(cstatus, "archived") == 0;
 		int64_t s = NEVER;
+		int pass;
 
 		if (++loops > SLOT_LIMIT)
 			return err_set(err, DRIP_EFAIL, NULL, 0, 0,
@@ -959,50 +1642,41 @@ engine_advance(const struct defs *d, const struct contact *c, struct enr *enrs,
 		/* The earliest slot at which anything happens. */
 		if (nextev < nev)
 			s = slot_of(&r, ev[nextev].time);
-		for (i = 0; i < n; i++) {
-			const struct seqdef *sd = engine_seq(d, enrs[i].sequence);
-			int64_t t = enrs[i].status == ENR_WAITING ? done_time(&r, &enrs[i]) :
-				    due_time(&r, sd, &enrs[i]);
+		for (i = 0; i < *n; i++) {
+			const struct enr *e = ENR(&r, i);
+			const struct seqdef *sd = engine_seq(d, e->sequence);
+			int64_t t = e->status == ENR_WAITING ? done_time(&r, e) : due_time(&r, sd, e);
 			int64_t ts = slot_of(&r, t);
 
-			if (inactive && ts != NEVER)
+			if (inactive)
 				continue;	/* nothing fires until set active */
 			if (ts < s)
+				s = ts;
+			if (!archived && (ts = next_auto(&r, i, r.first)) < s)
 				s = ts;
 		}
 		if (s == NEVER || s > to)
 			return 0;
 		/* Events first, in time order. */
 		while (nextev < nev && slot_of(&r, ev[nextev].time) == s)
-			apply_event(&r, enrs, n, &ev[nextev++], s);
-		/* Then due work, by sequence id (enrs are sorted by it). */
-		for (i = 0; i < n; i++) {
-			struct enr *e = &enrs[i];
-			const struct seqdef *sd = engine_seq(d, e->sequence);
-
-			if (sd == NULL || inactive)
-				continue;
-			if (e->status == ENR_WAITING && slot_of(&r, done_time(&r, e)) == s) {
-				e->status = ENR_ACTIVE;
-				log_row(fx, s, c->id, e->sequence, e->step, "complete", "ok", e->task, "");
-				e->task = "";
-				if (sd->q->kind == SEQ_KIND_DATE)
-					date_advance(&r, sd, e, s);
-				else
-					advance_to(&r, sd, e, seq_step_index(sd->q, e->step) + 1, s);
-			}
-			if (e->status != ENR_ACTIVE || slot_of(&r, due_time(&r, sd, e)) != s)
-				continue;
-			if (archived) {
-				e->status = ENR_STOPPED;
-				e->step = "";
-				e->entered = e->base = s;
-				log_row(fx, s, c->id, e->sequence, "", "stopped", "ok", "",
-					"contact archived");
-				continue;
-			}
-			if (fire_chain(&r, sd, e, s) < 0)
+			if (apply_event(&r, &ev[nextev++], s) < 0)
 				return -1;
+		/* Then due steps and automations, again while zero-delay work
+		 * (an action completing a step, enrolling elsewhere) remains. */
+		for (pass = 0;; pass++) {
+			size_t before = fx->nlog;
+
+			if (pass == CHAIN_LIMIT)
+				return err_set(err, DRIP_EFAIL, NULL, 0, 0,
+					       "contact '%s': work keeps coming due in one slot; a loop?",
+					       c->id);
+			cstatus = contact_get(c, "status");
+			inactive = cstatus && strcmp(cstatus, "inactive") == 0;
+			archived = cstatus && strcmp(cstatus, "archived") == 0;
+			if (process_slot(&r, s, inactive, archived) < 0)
+				return -1;
+			if (fx->nlog == before)
+				break;
 		}
 		/* Nothing may happen twice in a slot: move past it. */
 		r.first = s + r.len;

@@ -64,12 +64,14 @@ struct defs {
 	void *task_ctx;
 };
 
-/* A contact: the header of contacts.csv and this row's values. */
+/* A contact: the header of contacts.csv and this row's values.  Actions
+ * (tag, set, unsubscribe...) replace values; changed says so. */
 struct contact {
 	const char *id;
 	const char *const *cols;
-	const char *const *vals;
+	const char **vals;
 	size_t n;
+	int changed;
 };
 
 /* An event from inbox/ (SPEC §4.5). */
@@ -103,6 +105,12 @@ struct out_task {
 	const char *kind, *contact, *sequence, *step, *assignee, *subject;
 };
 
+/* A row for notes.csv (the note action). */
+struct out_note {
+	int64_t time;
+	const char *contact, *sequence, *step, *automation, *text;
+};
+
 /* A row for lists/LIST.csv. */
 struct out_list {
 	const char *list;
@@ -123,8 +131,10 @@ struct effects {
 	size_t ntasks, captasks;
 	struct out_list *lists;
 	size_t nlists, caplists;
+	struct out_note *notes;
+	size_t nnotes, capnotes;
 	/* counts for the summary line */
-	size_t fired, completed, enrolled;
+	size_t fired, completed, enrolled, automations;
 };
 
 void effects_init(struct effects *fx, struct arena *a);
@@ -134,16 +144,17 @@ void effects_clear(struct effects *fx);
 /*
  * Advance one contact over the slots (from, to]: from is the last slot
  * already processed (STATE_NONE before the first tick), to the slot
- * containing --now.  enrs (n of them, this contact's rows sorted by
- * sequence) are updated in place; ev are this contact's events sorted by
- * time.  Things due at or before from (an enrollment back-dated with --at,
+ * containing --now.  *enrs (*n of them, this contact's rows sorted by
+ * sequence) are updated in place; an enroll action may add one, so the
+ * array is reallocated in fx's arena.  ev are this contact's events sorted
+ * by time.  Things due at or before from (an enrollment back-dated with --at,
  * an event that arrived late) happen in the first unprocessed slot.
  * Returns 0, or -1 when the contact cannot be advanced (a zero-delay loop):
  * then err says why, and the caller logs it and leaves the contact as it
  * was.
  */
-int engine_advance(const struct defs *d, const struct contact *c,
-		   struct enr *enrs, size_t n, const struct event *ev, size_t nev,
+int engine_advance(const struct defs *d, struct contact *c,
+		   struct enr **enrs, size_t *n, const struct event *ev, size_t nev,
 		   int64_t from, int64_t to, struct effects *fx, struct drip_err *err);
 
 /* The definition of sequence id, or NULL. */

@@ -93,16 +93,16 @@ setup(struct world *w)
 /* Run (from, to] in steps through the given cut points; the outcome as
  * text: the final row and every log row and message name. */
 static void
-run(struct world *w, const struct contact *c, int64_t enrolled, const int64_t *cuts,
+run(struct world *w, struct contact *c, int64_t enrolled, const int64_t *cuts,
     size_t ncuts, struct sbuf *out)
 {
 	struct arena fa = ARENA_INIT;
 	struct sbuf msgs = SBUF_INIT;
 	struct effects fx;
 	struct drip_err err;
-	struct enr e;
+	struct enr e, *ep = &e;
 	int64_t from = STATE_NONE;
-	size_t i, k;
+	size_t i, k, n = 1;
 
 	memset(&e, 0, sizeof e);
 	e.contact = c->id;
@@ -116,7 +116,7 @@ run(struct world *w, const struct contact *c, int64_t enrolled, const int64_t *c
 	e.sent_day = "";
 	for (i = 0; i < ncuts; i++) {
 		effects_init(&fx, &fa);
-		if (engine_advance(&w->d, c, &e, 1, NULL, 0, from, cuts[i], &fx, &err) < 0) {
+		if (engine_advance(&w->d, c, &ep, &n, NULL, 0, from, cuts[i], &fx, &err) < 0) {
 			sbuf_printf(out, "error: %s\n", err.msg);
 			break;
 		}
@@ -144,8 +144,8 @@ main(void)
 	static const char *cols[] = { "id", "email", "first_name", "plan" };
 	static const char *v1[] = { "c1", "c1@example.com", "Ann", "pro" };
 	static const char *v2[] = { "c2", "c2@example.com", "Bo", "free" };
-	struct contact c1 = { "c1", cols, v1, 4 }, c2 = { "c2", cols, v2, 4 };
-	const struct contact *cs[2] = { &c1, &c2 };
+	struct contact c1 = { "c1", cols, v1, 4, 0 }, c2 = { "c2", cols, v2, 4, 0 };
+	struct contact *cs[2] = { &c1, &c2 };
 	struct world w;
 	int64_t start, end, slot = 20 * 60, cuts[2];
 	char why[128];
