@@ -38,6 +38,7 @@
 #include "seq.h"
 #include "state.h"
 #include "store.h"
+#include "token.h"
 #include "tz.h"
 #include "ws.h"
 
@@ -1272,6 +1273,73 @@ check_key(struct cmd_ctx *c)
 	return rc;
 }
 
+/* Signed links (SPEC §8): what the engine's link callback needs. */
+struct linker {
+	struct token_key *key;
+	const char *base_url;
+	const struct config *cfg;
+};
+
+static const char *
+make_link(void *ctx, struct arena *a, const char *contact, const char *sequence,
+	  const char *step, int64_t entered, const char *answer, int64_t slot)
+{
+	struct linker *l = ctx;
+	struct token t;
+	struct drip_err e;
+	const char *out;
+
+	memset(&t, 0, sizeof t);
+	t.version = TOKEN_VERSION;
+	snprintf(t.contact, sizeof t.contact, "%s", contact);
+	snprintf(t.sequence, sizeof t.sequence, "%s", sequence);
+	snprintf(t.step, sizeof t.step, "%s", step);
+	t.entered = entered;
+	t.answer = token_answer_parse(answer);
+	if (t.answer == 0)
+		return "";
+	/* Unsubscribe links never expire; answers do, links.expire after the
+	 * message that carries them. */
+	t.expires = t.answer == TOKEN_UNSUBSCRIBE ? 0 :
+		    dur_add(l->cfg->tz, slot, &l->cfg->link_expire);
+	if (token_link(a, l->base_url, &t, l->key, &out, &e) < 0)
+		return "";
+	return out;
+}
+
+/* Links are made when drip.yaml names links.base_url: then the secret key
+ * must be there, private, and match links.public_key. */
+static int
+setup_links(struct run *r, struct linker *l)
+{
+	struct cmd_ctx *c = r->c;
+	unsigned char pk[32], have[32];
+	char *path;
+
+	if (c->cfg.base_url == NULL)
+		return 0;
+	path = ws_path(c, ".drip/signing.key");
+	if (token_key_load(path, &l->key, &c->err) < 0) {
+		free(path);
+		snprintf(c->err.file, sizeof c->err.file, ".drip/signing.key");
+		return -1;
+	}
+	free(path);
+	if (c->cfg.public_key == NULL || token_pubkey_parse(c->cfg.public_key, pk, &c->err) < 0)
+		return err_set(&c->err, DRIP_ECONFIG, "drip.yaml", 0, 0,
+			       "links.base_url is set, so links.public_key must hold the "
+			       "public key of .drip/signing.key");
+	token_key_public(l->key, have);
+	if (memcmp(pk, have, 32) != 0)
+		return err_set(&c->err, DRIP_ECONFIG, "drip.yaml", 0, 0,
+			       "links.public_key does not match .drip/signing.key");
+	l->base_url = c->cfg.base_url;
+	l->cfg = &c->cfg;
+	r->d.link = make_link;
+	r->d.link_ctx = l;
+	return 0;
+}
+
 static void
 on_deliver(void *ctx, const struct outbox_event *ev)
 {
@@ -1346,6 +1414,7 @@ cmd_tick(int argc, char **argv, struct cmd_ctx *c)
 	struct csvio_row row;
 	const char **paths = NULL;
 	char *full, prev[256] = "", stamp[32], *contacts_tmp = NULL;
+	struct linker links = { NULL, NULL, NULL };
 	int64_t last;
 	size_t i, npaths = 0;
 	long idcol;
@@ -1399,6 +1468,8 @@ cmd_tick(int argc, char **argv, struct cmd_ctx *c)
 	r->d.zone_ctx = &r->zones;
 	r->d.task_done = task_done;
 	r->d.task_ctx = &r->done;
+	if (setup_links(r, &links) < 0)
+		goto out;
 	if (c->cfg.holidays) {
 		int64_t *days;
 		size_t nd;
@@ -1666,6 +1737,7 @@ out:
 	}
 	arena_release(&r->ca);
 	zone_cache_free(&r->zones);
+	token_key_free(links.key);
 	defs_release(&r->d);
 	sbuf_release(&r->dry);
 	return rc;

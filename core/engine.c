@@ -162,6 +162,7 @@ struct run {
 	 * so one reached two ways in a slot fires once. */
 	struct fired { size_t e; const char *step, *id; int64_t s; } *fired;
 	size_t nfired, capfired;
+	int64_t slot;		/* the slot being processed */
 };
 
 #define ENR(r, i) (&(*(r)->enrs)[i])
@@ -341,12 +342,14 @@ get_field(void *ctx, const char *name)
 	if (strcmp(name, "sequence.name") == 0)
 		return g->sd->q->name ? g->sd->q->name : g->sd->id;
 	if (strcmp(name, "step.name") == 0)
-		return g->st->name ? g->st->name : g->st->id;
+		return g->st == NULL ? "" : g->st->name ? g->st->name : g->st->id;
 	if (strncmp(name, "link.", 5) == 0) {
-		if (g->r->d->link == NULL)
+		/* A link answers for a contact on a step: none without one
+		 * (on_remove), nor when links are not configured. */
+		if (g->r->d->link == NULL || g->st == NULL || g->e == NULL)
 			return "";
 		return g->r->d->link(g->r->d->link_ctx, g->r->fx->a, g->r->c->id, g->sd->id,
-				     g->st->id, g->e->entered, name + 5);
+				     g->st->id, g->e->entered, name + 5, g->r->slot);
 	}
 	return contact_get(g->r->c, name);
 }
@@ -522,7 +525,7 @@ fire_email(struct run *r, const struct seqdef *sd, const struct step *st,
 	to = contact_get(r->c, "email");
 	msgid = message_id(r, sd->id, st->id, s, to);
 	unsub = r->d->link ? r->d->link(r->d->link_ctx, r->fx->a, r->c->id, sd->id, st->id,
-					e->entered, "unsubscribe") : NULL;
+					e->entered, "unsubscribe", s) : NULL;
 	extra[0] = "X-Drip-Contact";
 	extra[1] = r->c->id;
 	extra[2] = "X-Drip-Sequence";
@@ -1624,7 +1627,7 @@ engine_advance(const struct defs *d, struct contact *c, struct enr **enrs, size_
 	       const struct event *ev, size_t nev, int64_t from, int64_t to,
 	       struct effects *fx, struct drip_err *err)
 {
-	struct run r = { d, c, fx, 0, to, d->cfg->tick, err, enrs, n, NULL, 0, 0 };
+	struct run r = { d, c, fx, 0, to, d->cfg->tick, err, enrs, n, NULL, 0, 0, 0 };
 	size_t nextev = 0, i, loops = 0;
 
 	r.first = from == STATE_NONE ? INT64_MIN : from + r.len;
@@ -1657,6 +1660,7 @@ engine_advance(const struct defs *d, struct contact *c, struct enr **enrs, size_
 		}
 		if (s == NEVER || s > to)
 			return 0;
+		r.slot = s;
 		/* Events first, in time order. */
 		while (nextev < nev && slot_of(&r, ev[nextev].time) == s)
 			if (apply_event(&r, &ev[nextev++], s) < 0)

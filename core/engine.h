@@ -53,11 +53,12 @@ struct defs {
 	 * is not a zone.  Deterministic for a name: a cache is fine. */
 	const struct tz *(*zone)(void *ctx, const char *name);
 	void *zone_ctx;
-	/* The signed link for (contact, sequence, step, entered, answer), or
-	 * NULL when links are not configured. */
+	/* The signed link for (contact, sequence, step, entered, answer) in a
+	 * message of slot `slot` (expiry counts from it), or NULL when links
+	 * are not configured. */
 	const char *(*link)(void *ctx, struct arena *a, const char *contact,
 			    const char *sequence, const char *step, int64_t entered,
-			    const char *answer);
+			    const char *answer, int64_t slot);
 	void *link_ctx;
 	/* When a task was done: 1 and *at, or 0 while it is open. */
 	int (*task_done)(void *ctx, const char *task_id, int64_t *at);
