@@ -1196,6 +1196,56 @@ restore_from_head(struct cmd_ctx *c)
 	return 0;
 }
 
+/*
+ * Temporary files a killed run left behind: drip's atomic writes
+ * (".NAME.tmp-PID" beside their target, the shards' and contacts.csv's
+ * ".NAME.tmp-PID") and staged messages in outbox tmp/ directories.  We hold
+ * the lock, so none of them belongs to a live drip command; a rerun makes
+ * again whatever it still needs.
+ */
+static int
+sweep_temps(struct cmd_ctx *c)
+{
+	static const char *const dirs[] = {
+		".", "state", "state/enrollments", "log", "lists", "outbox/tmp",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof dirs / sizeof *dirs; i++) {
+		char *dir = ws_path(c, dirs[i]);
+		DIR *d = opendir(dir);
+		struct dirent *e;
+		int staged = strcmp(dirs[i], "outbox/tmp") == 0;
+
+		if (d == NULL) {
+			free(dir);
+			continue;
+		}
+		while ((e = readdir(d)) != NULL) {
+			const char *n = e->d_name;
+
+			if (strcmp(n, ".") == 0 || strcmp(n, "..") == 0)
+				continue;
+			if (staged || (n[0] == '.' && strstr(n, ".tmp-") != NULL)) {
+				char *f = fsio_join(dir, n);
+
+				if (unlink(f) != 0 && errno != ENOENT) {
+					err_sys(&c->err, DRIP_EFAIL, NULL, "cannot remove '%s/%s'",
+						dirs[i], n);
+					free(f);
+					closedir(d);
+					free(dir);
+					return -1;
+				}
+				free(f);
+			}
+		}
+		closedir(d);
+		free(dir);
+	}
+	return 0;
+}
+
 /* The marker of a run in progress: the commit it started from, then the
  * inbox files it applies. */
 static int
@@ -1437,7 +1487,7 @@ cmd_tick(int argc, char **argv, struct cmd_ctx *c)
 			return -1;
 		if (store_open(c->root, &c->store, &c->err) < 0)
 			return -1;
-		if (check_key(c) < 0 || recover(c) < 0)
+		if (check_key(c) < 0 || sweep_temps(c) < 0 || recover(c) < 0)
 			return -1;
 	}
 	have_clock = state_read_clock(c->root, &last, &c->err);
