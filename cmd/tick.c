@@ -302,55 +302,93 @@ mkdirs_in(struct cmd_ctx *c, const char *rel)
 /* Appending rows to log months during the pass. */
 struct logs {
 	char paths[8][64];
+	char *tmps[8];
 	FILE *f[8];
 	size_t n;
 	int failed;
 };
 
+/*
+ * Log rows go first into a temporary beside their month's file
+ * ("log/.2026-11.csv.tmp-PID"), and are appended to it only in the commit
+ * phase, under the crash marker: a run killed in its pass leaves the log as
+ * it was (and the temporary for the next run to sweep).
+ */
 static FILE *
 log_file(struct cmd_ctx *c, struct logs *l, int64_t t)
 {
-	char rel[64], *full;
+	char rel[64], *tmp;
 	size_t i;
-	int exists;
 	FILE *f;
+	int fd;
 
 	actlog_path(t, rel, sizeof rel);
 	for (i = 0; i < l->n; i++)
 		if (strcmp(l->paths[i], rel) == 0)
 			return l->f[i];
-	if (l->n == 8)
+	if (l->n == 8 || mkdirs_in(c, "log") < 0)
 		return NULL;
-	full = ws_path(c, rel);
-	exists = fsio_exists(full);
-	if (!exists && mkdirs_in(c, "log") < 0) {
-		free(full);
+	tmp = ws_path(c, arena_printf(&c->a, "log/.%s.tmp-%ld", rel + 4, (long)getpid()));
+	fd = open(tmp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+	if (fd < 0 || (f = fdopen(fd, "w+")) == NULL) {
+		if (fd >= 0)
+			close(fd);
+		free(tmp);
 		return NULL;
 	}
-	f = fopen(full, "ae");
-	free(full);
-	if (f == NULL)
-		return NULL;
-	if (!exists)
-		fputs(ACTLOG_HEADER, f);
 	snprintf(l->paths[l->n], sizeof l->paths[l->n], "%s", rel);
+	l->tmps[l->n] = tmp;
 	l->f[l->n++] = f;
 	return f;
 }
 
+/* Append each month's temporary to its log file (with the header for a new
+ * month), sync it, and remove the temporary.  Only in the commit phase. */
 static int
-logs_close(struct logs *l)
+logs_close(struct cmd_ctx *c, struct logs *l)
 {
-	size_t i;
+	char buf[65536];
+	size_t i, k;
 	int rc = 0;
 
 	for (i = 0; i < l->n; i++) {
-		if (fflush(l->f[i]) != 0 || fsync(fileno(l->f[i])) != 0)
+		char *full = ws_path(c, l->paths[i]);
+		int exists = fsio_exists(full);
+		int fd = open(full, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+
+		free(full);
+		if (fd < 0 || fflush(l->f[i]) != 0 || fseek(l->f[i], 0, SEEK_SET) != 0)
 			rc = -1;
-		if (fclose(l->f[i]) != 0)
+		if (rc == 0 && !exists &&
+		    write(fd, ACTLOG_HEADER, strlen(ACTLOG_HEADER)) != (ssize_t)strlen(ACTLOG_HEADER))
 			rc = -1;
+		while (rc == 0 && (k = fread(buf, 1, sizeof buf, l->f[i])) > 0)
+			if (write(fd, buf, k) != (ssize_t)k)
+				rc = -1;
+		if (rc == 0 && (ferror(l->f[i]) || fsync(fd) != 0))
+			rc = -1;
+		if (fd >= 0)
+			close(fd);
+		fclose(l->f[i]);
+		unlink(l->tmps[i]);
+		free(l->tmps[i]);
 	}
+	l->n = 0;
 	return rc;
+}
+
+/* Drop the temporaries of a run that stopped before its commit phase. */
+static void
+logs_discard(struct logs *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++) {
+		fclose(l->f[i]);
+		unlink(l->tmps[i]);
+		free(l->tmps[i]);
+	}
+	l->n = 0;
 }
 
 struct shard_io {
@@ -1207,7 +1245,7 @@ static int
 sweep_temps(struct cmd_ctx *c)
 {
 	static const char *const dirs[] = {
-		".", "state", "state/enrollments", "log", "lists", "outbox/tmp",
+		".", ".drip", "state", "state/enrollments", "log", "lists", "outbox/tmp",
 	};
 	size_t i;
 
@@ -1246,6 +1284,62 @@ sweep_temps(struct cmd_ctx *c)
 	return 0;
 }
 
+/*
+ * After a run that committed but died before updating the index: commit
+ * drip's files again.  Their tree is HEAD's already, so nothing is
+ * committed; store_commit brings the index in line on the way.  Only files
+ * that exist are named (a missing one would mean "delete").
+ */
+static int
+refresh_index(struct cmd_ctx *c)
+{
+	static const char *const dirs[] = { "state/enrollments", "log", "lists" };
+	static const char *const files[] = {
+		STATE_CLOCK, "state/sequences.csv", "tasks.csv", "notes.csv", "contacts.csv",
+	};
+	const char **paths = NULL;
+	size_t n = 0, cap = 0, i;
+	int committed;
+
+	for (i = 0; i < sizeof dirs / sizeof *dirs + sizeof files / sizeof *files; i++) {
+		const char *rels[256];
+		size_t nrels = 0, k;
+
+		if (i < sizeof dirs / sizeof *dirs) {
+			char *dir = ws_path(c, dirs[i]);
+			DIR *d = opendir(dir);
+			struct dirent *e;
+
+			free(dir);
+			if (d == NULL)
+				continue;
+			while ((e = readdir(d)) != NULL && nrels < 256)
+				if (e->d_name[0] != '.')
+					rels[nrels++] = arena_printf(&c->a, "%s/%s", dirs[i], e->d_name);
+			closedir(d);
+		} else {
+			char *f = ws_path(c, files[i - sizeof dirs / sizeof *dirs]);
+
+			if (fsio_exists(f))
+				rels[nrels++] = files[i - sizeof dirs / sizeof *dirs];
+			free(f);
+		}
+		for (k = 0; k < nrels; k++) {
+			if (n == cap) {
+				size_t nc = cap ? cap * 2 : 64;
+
+				paths = arena_grow(&c->a, paths, n, nc, sizeof *paths);
+				cap = nc;
+			}
+			paths[n++] = rels[k];
+		}
+	}
+	if (n == 0)
+		return 0;
+	return store_commit(c->store, paths, n, "tick: recovery\n", c->has_now ? c->now : -1,
+			    &committed, NULL, &c->err);
+}
+
 /* The marker of a run in progress: the commit it started from, then the
  * inbox files it applies. */
 static int
@@ -1266,7 +1360,13 @@ recover(struct cmd_ctx *c)
 	}
 	line = strtok_r(sb.buf ? sb.buf : (char *)"", "\n", &save);
 	if (line && strcmp(line, head[0] ? head : "none") != 0) {
-		/* The crashed run committed: only its clean-up was lost. */
+		/* The crashed run committed: only its clean-up was lost - the
+		 * index may lag the commit, and inbox files remain. */
+		if (refresh_index(c) < 0) {
+			free(full);
+			sbuf_release(&sb);
+			return -1;
+		}
 		while ((line = strtok_r(NULL, "\n", &save)) != NULL) {
 			char *ev = ws_path(c, arena_printf(&c->a, "inbox/%s.csv", line));
 
@@ -1437,13 +1537,13 @@ deliver(struct run *r)
 			return -1;
 		failures += st.failed + st.gave_up;
 	}
-	if (logs_close(&r->logs) < 0)
+	paths = arena_alloc(&c->a, 9 * sizeof *paths);
+	for (k = 0; k < r->logs.n; k++)
+		paths[npaths++] = arena_strdup(&c->a, r->logs.paths[k]);
+	if (logs_close(c, &r->logs) < 0)
 		return err_sys(&c->err, DRIP_EFAIL, "log", "cannot write the log");
 	if (failures == 0)
 		return 0;
-	paths = arena_alloc(&c->a, 9 * sizeof *paths);
-	for (k = 0; k < r->logs.n; k++)
-		paths[npaths++] = r->logs.paths[k];
 	{
 		char msg[256], stamp[32];
 
@@ -1697,12 +1797,12 @@ cmd_tick(int argc, char **argv, struct cmd_ctx *c)
 		free(tmp);
 		free(dst);
 	}
-	if (logs_close(&r->logs) < 0) {
+	for (i = 0; i < r->logs.n; i++)
+		paths[npaths++] = arena_strdup(&c->a, r->logs.paths[i]);
+	if (logs_close(c, &r->logs) < 0) {
 		err_sys(&c->err, DRIP_EFAIL, "log", "cannot write the log");
 		goto out;
 	}
-	for (i = 0; i < r->logs.n; i++)
-		paths[npaths++] = r->logs.paths[i];
 	if (write_tasks(r, &paths, &npaths) < 0 || write_notes(r, &paths, &npaths) < 0 ||
 	    write_lists(r, &paths, &npaths, STATE_SHARDS + 30) < 0)
 		goto out;
@@ -1764,6 +1864,7 @@ cmd_tick(int argc, char **argv, struct cmd_ctx *c)
 	if (!r->o.no_deliver)
 		rc = deliver(r);
 out:
+	logs_discard(&r->logs);
 	if (contacts_tmp) {
 		unlink(contacts_tmp);
 		free(contacts_tmp);

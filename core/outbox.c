@@ -1131,13 +1131,22 @@ outbox_stage_commit(struct outbox_stage *st, struct drip_err *err)
 	size_t i;
 
 	for (i = 0; i < st->n; i++) {
+		int rc = 0;
+
 		if (forget_attempts(st->dfd, st->names[i]) < 0)
-			return err_sys(err, DRIP_EFAIL, NULL, "cannot remove '%s/attempts/%s'",
-				       st->dir, st->names[i]);
-		if (renameat(st->fds[DIR_TMP], st->names[i], st->fds[DIR_NEW], st->names[i]) < 0 &&
-		    errno != ENOENT)
-			return err_sys(err, DRIP_EFAIL, NULL, "cannot move '%s/tmp/%s' into new/",
-				       st->dir, st->names[i]);
+			rc = err_sys(err, DRIP_EFAIL, NULL, "cannot remove '%s/attempts/%s'",
+				     st->dir, st->names[i]);
+		else if (renameat(st->fds[DIR_TMP], st->names[i], st->fds[DIR_NEW],
+				  st->names[i]) < 0 && errno != ENOENT)
+			rc = err_sys(err, DRIP_EFAIL, NULL, "cannot move '%s/tmp/%s' into new/",
+				     st->dir, st->names[i]);
+		if (rc < 0) {
+			/* Those moved are gone from the list; the rest stay
+			 * staged, for outbox_stage_free to remove. */
+			memmove(st->names, st->names + i, (st->n - i) * sizeof *st->names);
+			st->n -= i;
+			return -1;
+		}
 		free(st->names[i]);
 	}
 	st->n = 0;
