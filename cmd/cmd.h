@@ -156,6 +156,10 @@ int cmd_contact_tag(int argc, char **argv, struct cmd_ctx *c);
 int cmd_contact_archive(int argc, char **argv, struct cmd_ctx *c);
 int cmd_contact_show(int argc, char **argv, struct cmd_ctx *c);
 int cmd_contact_list(int argc, char **argv, struct cmd_ctx *c);
+int cmd_automate_add(int argc, char **argv, struct cmd_ctx *c);
+int cmd_automate_list(int argc, char **argv, struct cmd_ctx *c);
+int cmd_automate_show(int argc, char **argv, struct cmd_ctx *c);
+int cmd_automate_rm(int argc, char **argv, struct cmd_ctx *c);
 
 int cmd_enroll(int argc, char **argv, struct cmd_ctx *c);
 int cmd_tick(int argc, char **argv, struct cmd_ctx *c);

@@ -24,6 +24,7 @@
 
 extern const struct subcmd seq_subcmds[];
 extern const struct subcmd contact_subcmds[];
+extern const struct subcmd automate_subcmds[];
 extern const struct optspec init_opts[];
 extern const struct optspec enroll_opts[];
 extern const struct optspec tick_opts[];
@@ -52,6 +53,9 @@ const struct cmd drip_cmds[] = {
 	  init_opts, NULL, "@dir" },
 	{ "seq", NULL, 0, "SUBCOMMAND ...",
 	  "write, lint, publish and inspect sequences", no_opts, seq_subcmds, NULL },
+	{ "automate", NULL, 0, "SUBCOMMAND ...",
+	  "add, list, show, remove and lint the automations of steps", no_opts,
+	  automate_subcmds, NULL },
 	{ "contact", NULL, 0, "SUBCOMMAND ...",
 	  "import, add, change and list contacts", no_opts, contact_subcmds, NULL },
 	{ "enroll", cmd_enroll, NEED_WS | NEED_LOCK | NEED_STORE,
