@@ -1007,30 +1007,6 @@ check_spliced(struct cmd_ctx *c, const struct where *w, const struct sbuf *text,
 	return 0;
 }
 
-/* Lint setup as `drip seq lint` does it in the workspace. */
-static void
-lint_init(struct cmd_ctx *c, struct lint_ctx *l, struct diags *d)
-{
-	static const char *const empty[1] = { NULL };
-	struct csvio_table t;
-	struct drip_err e;
-	char *path = ws_path(c, "contacts.csv");
-
-	memset(l, 0, sizeof *l);
-	diag_init(d, &c->a);
-	l->a = &c->a;
-	l->d = d;
-	l->root = c->root;
-	if (fsio_exists(path) && csvio_table_load(&c->a, path, &t, &e) == 0) {
-		l->fields = (const char *const *)t.cols;
-		l->nfields = t.ncols;
-	}
-	free(path);
-	l->seqs = seq_ids(c, &l->nseqs);
-	if (l->seqs == NULL)
-		l->seqs = empty;
-}
-
 static int
 write_file(struct cmd_ctx *c, const char *path, const struct sbuf *text)
 {
@@ -1068,7 +1044,8 @@ lint_result(struct cmd_ctx *c, const struct where *w, const struct sbuf *text,
 	path = fsio_join(dir, arena_printf(&c->a, "%s.yaml", w->seq));
 	if (write_file(c, path, text) < 0)
 		goto out;
-	lint_init(c, &l, &d);
+	diag_init(&d, &c->a);
+	lint_setup(c, &l, &d, c->root);
 	lint_file(&l, path, w->rel);
 	diag_sort(&d);
 	rc = 0;

@@ -136,6 +136,13 @@ int contacts_load(struct cmd_ctx *c, struct csvio_table *t);
 /* The sequences in sequences/ (ids, sorted), read from the directory. */
 const char **seq_ids(struct cmd_ctx *c, size_t *n);
 
+/* A lint context for the workspace at root (NULL: outside one): its
+ * contacts.csv header and sequence ids, so lint checks fields and
+ * references.  d receives the findings. */
+struct diags;
+struct lint_ctx;
+void lint_setup(struct cmd_ctx *c, struct lint_ctx *l, struct diags *d, const char *root);
+
 /* The --now instant as "2026-11-24T10:20:00Z" (or the wall clock). */
 const char *now_utc(struct cmd_ctx *c);
 

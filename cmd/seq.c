@@ -90,39 +90,6 @@ check_seq_id(struct cmd_ctx *c, const char *id)
 
 /* ---- lint ---- */
 
-static void
-lint_setup(struct cmd_ctx *c, struct lint_ctx *l, struct diags *d, const char *root)
-{
-	struct csvio_table t;
-	struct drip_err e;
-	char *path;
-
-	memset(l, 0, sizeof *l);
-	l->a = &c->a;
-	l->d = d;
-	l->root = root ? root : ".";
-	if (root == NULL)
-		return;
-	path = fsio_join(root, "contacts.csv");
-	if (fsio_exists(path) && csvio_table_load(&c->a, path, &t, &e) == 0) {
-		l->fields = (const char *const *)t.cols;
-		l->nfields = t.ncols;
-	}
-	free(path);
-	{
-		char *saved = c->root;
-
-		c->root = (char *)root;
-		l->seqs = seq_ids(c, &l->nseqs);
-		c->root = saved;
-		if (l->seqs == NULL) {
-			static const char *const empty[1] = { NULL };
-
-			l->seqs = empty;
-		}
-	}
-}
-
 /* Files of a directory of the workspace, sorted: DIR/NAME.yaml. */
 static size_t
 yaml_files(struct cmd_ctx *c, const char *root, const char *dir, const char ***out)

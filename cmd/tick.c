@@ -925,6 +925,28 @@ write_rows(struct run *r)
 	return 0;
 }
 
+/* Append text to the workspace file rel (with header first when the file
+ * is new), synced; rel joins the commit's paths. */
+static int
+append_rows(struct cmd_ctx *c, const char *rel, const char *header, const struct sbuf *rows,
+	    const char ***paths, size_t *npaths)
+{
+	char *full = ws_path(c, rel);
+	int exists = fsio_exists(full), fd, ok;
+
+	fd = open(full, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+	free(full);
+	ok = fd >= 0 &&
+	     (exists || write(fd, header, strlen(header)) == (ssize_t)strlen(header)) &&
+	     write(fd, rows->buf, rows->len) == (ssize_t)rows->len && fsync(fd) == 0;
+	if (fd >= 0)
+		close(fd);
+	if (!ok)
+		return err_sys(&c->err, DRIP_EFAIL, rel, "cannot append");
+	(*paths)[(*npaths)++] = rel;
+	return 0;
+}
+
 /*
  * Contacts edited by actions: contacts.csv is streamed once more and
  * written beside itself with those rows replaced (columns and order kept),
@@ -1005,9 +1027,8 @@ write_notes(struct run *r, const char ***paths, size_t *npaths)
 {
 	struct cmd_ctx *c = r->c;
 	struct sbuf sb = SBUF_INIT;
-	char *full;
 	size_t i, j;
-	int fd;
+	int rc;
 
 	if (r->nnotes == 0)
 		return 0;
@@ -1018,9 +1039,7 @@ write_notes(struct run *r, const char ***paths, size_t *npaths)
 			r->notes[j] = r->notes[j - 1];
 		r->notes[j] = x;
 	}
-	full = ws_path(c, "notes.csv");
-	if (!fsio_exists(full))
-		sbuf_adds(&sb, "time,contact,sequence,step,automation,text\n");
+
 	for (i = 0; i < r->nnotes; i++) {
 		char stamp[32];
 		const char *f[6];
@@ -1034,18 +1053,10 @@ write_notes(struct run *r, const char ***paths, size_t *npaths)
 		f[5] = r->notes[i].text;
 		csvio_format_row(&sb, f, 6);
 	}
-	fd = open(full, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
-	free(full);
-	if (fd < 0 || write(fd, sb.buf, sb.len) != (ssize_t)sb.len || fsync(fd) != 0) {
-		if (fd >= 0)
-			close(fd);
-		sbuf_release(&sb);
-		return err_sys(&c->err, DRIP_EFAIL, "notes.csv", "cannot append");
-	}
-	close(fd);
+	rc = append_rows(c, "notes.csv", "time,contact,sequence,step,automation,text\n", &sb,
+			 paths, npaths);
 	sbuf_release(&sb);
-	(*paths)[(*npaths)++] = "notes.csv";
-	return 0;
+	return rc;
 }
 
 static int
@@ -1061,17 +1072,12 @@ write_tasks(struct run *r, const char ***paths, size_t *npaths)
 {
 	struct cmd_ctx *c = r->c;
 	struct sbuf sb = SBUF_INIT;
-	char *full = ws_path(c, "tasks.csv");
 	size_t i;
-	int fd, exists = fsio_exists(full);
+	int rc;
 
-	if (r->ntasks == 0) {
-		free(full);
+	if (r->ntasks == 0)
 		return 0;
-	}
 	qsort(r->tasks, r->ntasks, sizeof *r->tasks, cmp_task);
-	if (!exists)
-		sbuf_adds(&sb, TASKS_HEADER);
 	for (i = 0; i < r->ntasks; i++) {
 		const struct out_task *t = &r->tasks[i];
 		char created[32], due[32];
@@ -1092,18 +1098,9 @@ write_tasks(struct run *r, const char ***paths, size_t *npaths)
 		f[10] = "";
 		csvio_format_row(&sb, f, 11);
 	}
-	fd = open(full, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
-	free(full);
-	if (fd < 0 || write(fd, sb.buf, sb.len) != (ssize_t)sb.len || fsync(fd) != 0) {
-		if (fd >= 0)
-			close(fd);
-		sbuf_release(&sb);
-		return err_sys(&c->err, DRIP_EFAIL, "tasks.csv", "cannot append");
-	}
-	close(fd);
+	rc = append_rows(c, "tasks.csv", TASKS_HEADER, &sb, paths, npaths);
 	sbuf_release(&sb);
-	(*paths)[(*npaths)++] = "tasks.csv";
-	return 0;
+	return rc;
 }
 
 /* Add the list rows: lists/LIST.csv with time,contact,sequence,step and the

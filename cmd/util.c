@@ -17,6 +17,7 @@
 #include "dtime.h"
 #include "fsio.h"
 #include "json.h"
+#include "lint.h"
 #include "sbuf.h"
 #include "store.h"
 #include "ws.h"
@@ -297,4 +298,32 @@ seq_ids(struct cmd_ctx *c, size_t *n)
 	if (*n)
 		qsort(v, *n, sizeof *v, cmp_str);
 	return v;
+}
+
+void
+lint_setup(struct cmd_ctx *c, struct lint_ctx *l, struct diags *d, const char *root)
+{
+	static const char *const empty[1] = { NULL };
+	struct csvio_table t;
+	struct drip_err e;
+	char *path, *saved;
+
+	memset(l, 0, sizeof *l);
+	l->a = &c->a;
+	l->d = d;
+	l->root = root ? root : ".";
+	if (root == NULL)
+		return;
+	path = fsio_join(root, "contacts.csv");
+	if (fsio_exists(path) && csvio_table_load(&c->a, path, &t, &e) == 0) {
+		l->fields = (const char *const *)t.cols;
+		l->nfields = t.ncols;
+	}
+	free(path);
+	saved = c->root;
+	c->root = (char *)root;
+	l->seqs = seq_ids(c, &l->nseqs);
+	c->root = saved;
+	if (l->seqs == NULL)
+		l->seqs = empty;
 }
