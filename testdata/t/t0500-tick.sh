@@ -328,6 +328,17 @@ test_expect_success 'bad input stops tick before it changes anything' '
 	git -C ws revert --no-edit HEAD >/dev/null
 '
 
+test_expect_success 'a malformed pinned template stops tick with its place (65)' '
+	f=ws/state/published/s1/templates/a.eml && cp "$f" saved.eml &&
+	printf "Subject: Hello {{first_name\n\nbroken\n" >"$f" &&
+	git -C ws commit -qam "break a pinned template" &&
+	snapshot ws >before &&
+	test_expect_code 65 drip -C ws --now 2026-11-25T13:00:00Z tick 2>err &&
+	test_grep "^drip: state/published/s1/templates/a.eml:1:[0-9]*: " err &&
+	test_unchanged ws before &&
+	cp saved.eml "$f" && git -C ws commit -qam "fix it"
+'
+
 test_expect_success 'an unsorted contacts.csv is reported with its line' '
 	cp ws/contacts.csv saved.csv &&
 	{ head -1 saved.csv; tail -n +2 saved.csv | sort -r; } >ws/contacts.csv &&
