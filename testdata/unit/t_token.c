@@ -25,19 +25,9 @@
 
 static char base[] = "/tmp/drip-t-token-XXXXXX";
 
-/* A path under the test directory, in one of a few rotating buffers. */
-static const char *
-at(const char *rel)
-{
-	static char bufs[8][1024];
-	static int next;
-	char *b = bufs[next++ % 8];
-	int n = snprintf(b, sizeof bufs[0], "%s/%s", base, rel);
+#include "tmpdir.h"
 
-	if (n < 0 || (size_t)n >= sizeof bufs[0])
-		abort();
-	return b;
-}
+/* A path under the test directory, in one of a few rotating buffers. */
 
 static void
 write_file(const char *path, const void *buf, size_t len, mode_t mode)
@@ -62,33 +52,6 @@ write_key(const char *path, const unsigned char *sk, size_t n, mode_t mode)
 	sodium_bin2base64(b64, sizeof b64 - 1, sk, n, sodium_base64_VARIANT_ORIGINAL);
 	strcat(b64, "\n");
 	write_file(path, b64, strlen(b64), mode);
-}
-
-static void
-rm_rf(const char *path)
-{
-	struct stat st;
-	struct dirent *de;
-	DIR *d;
-
-	if (lstat(path, &st) < 0)
-		return;
-	if (S_ISDIR(st.st_mode)) {
-		d = opendir(path);
-		while (d && (de = readdir(d)) != NULL) {
-			char sub[2048];
-
-			if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-				continue;
-			if (snprintf(sub, sizeof sub, "%s/%s", path, de->d_name) < (int)sizeof sub)
-				rm_rf(sub);
-		}
-		if (d)
-			closedir(d);
-		rmdir(path);
-	} else {
-		unlink(path);
-	}
 }
 
 static void

@@ -20,45 +20,7 @@
 
 static char base[] = "/tmp/drip-t-ws-XXXXXX";
 
-static const char *
-at(const char *rel)
-{
-	static char bufs[8][1024];
-	static int next;
-	char *b = bufs[next++ % 8];
-	int n = snprintf(b, sizeof bufs[0], "%s/%s", base, rel);
-
-	if (n < 0 || (size_t)n >= sizeof bufs[0])
-		abort();
-	return b;
-}
-
-static void
-rm_rf(const char *path)
-{
-	struct stat st;
-	struct dirent *de;
-	DIR *d;
-
-	if (lstat(path, &st) < 0)
-		return;
-	if (S_ISDIR(st.st_mode)) {
-		d = opendir(path);
-		while (d && (de = readdir(d)) != NULL) {
-			char sub[2048];
-
-			if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-				continue;
-			if (snprintf(sub, sizeof sub, "%s/%s", path, de->d_name) < (int)sizeof sub)
-				rm_rf(sub);
-		}
-		if (d)
-			closedir(d);
-		rmdir(path);
-	} else {
-		unlink(path);
-	}
-}
+#include "tmpdir.h"
 
 static void
 touch(const char *path)
