@@ -61,16 +61,6 @@ const struct subcmd automate_subcmds[] = {
 static const char *const trigger_names[] = { "enter", "complete", "pending" };
 
 static int
-no_opt(struct cmd_ctx *c, void *ud, const char *name, const char *arg)
-{
-	(void)c;
-	(void)ud;
-	(void)name;
-	(void)arg;
-	return 0;
-}
-
-static int
 check_id(struct cmd_ctx *c, const char *what, const char *id)
 {
 	if (ws_valid_id(id))
@@ -1228,7 +1218,7 @@ cmd_automate_rm(int argc, char **argv, struct cmd_ctx *c)
 	char msg[512];
 
 	memset(&w, 0, sizeof w);
-	if ((k = opts_parse(c, argc, argv, none, no_opt, NULL)) < 0)
+	if ((k = opts_parse(c, argc, argv, none, NULL, NULL)) < 0)
 		return DRIP_EUSAGE;
 	if (three_ids(c, argc, argv, k, 1, ids) < 0)
 		return DRIP_EUSAGE;
@@ -1498,7 +1488,7 @@ cmd_automate_list(int argc, char **argv, struct cmd_ctx *c)
 	size_t n, i, j, m, nrows = 1, ncols = 6;
 	int k, f;
 
-	if ((k = opts_parse(c, argc, argv, none, no_opt, NULL)) < 0)
+	if ((k = opts_parse(c, argc, argv, none, NULL, NULL)) < 0)
 		return DRIP_EUSAGE;
 	if (argc - k > 1)
 		return usage_error(c, "too many arguments");
@@ -1590,7 +1580,7 @@ cmd_automate_show(int argc, char **argv, struct cmd_ctx *c)
 	size_t i;
 	int k, f;
 
-	if ((k = opts_parse(c, argc, argv, none, no_opt, NULL)) < 0)
+	if ((k = opts_parse(c, argc, argv, none, NULL, NULL)) < 0)
 		return DRIP_EUSAGE;
 	if (three_ids(c, argc, argv, k, 1, ids) < 0)
 		return DRIP_EUSAGE;

@@ -96,8 +96,9 @@ int usage_error(struct cmd_ctx *c, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
 /* Parse the command's options with getopt_long from its optspec table.
- * For each option calls fn(ctx, name, arg); returns the index of the first
- * operand, or -1 after reporting a usage error. */
+ * For each option calls fn(ctx, name, arg) (fn may be NULL for a command
+ * with no options of its own); returns the index of the first operand, or
+ * -1 after reporting a usage error. */
 int opts_parse(struct cmd_ctx *c, int argc, char **argv, const struct optspec *opts,
 	       int (*fn)(struct cmd_ctx *c, void *ud, const char *name, const char *arg),
 	       void *ud);

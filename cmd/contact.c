@@ -51,16 +51,6 @@ const struct subcmd contact_subcmds[] = {
 	{ NULL, NULL, 0, NULL, NULL, NULL, NULL }
 };
 
-static int
-no_opt(struct cmd_ctx *c, void *ud, const char *name, const char *arg)
-{
-	(void)c;
-	(void)ud;
-	(void)name;
-	(void)arg;
-	return 0;
-}
-
 /*
  * Is value acceptable in column col?  Returns NULL, or why not.  Columns
  * drip gives meaning to are checked for that meaning; every value must be
@@ -365,7 +355,7 @@ cmd_contact_archive(int argc, char **argv, struct cmd_ctx *c)
 	long r;
 	int k, i;
 
-	if ((k = opts_parse(c, argc, argv, none, no_opt, NULL)) < 0)
+	if ((k = opts_parse(c, argc, argv, none, NULL, NULL)) < 0)
 		return DRIP_EUSAGE;
 	if (argc - k < 1)
 		return usage_error(c, "missing contact id");
@@ -403,7 +393,7 @@ cmd_contact_import(int argc, char **argv, struct cmd_ctx *c)
 	long idcol, r;
 	int k;
 
-	if ((k = opts_parse(c, argc, argv, none, no_opt, NULL)) < 0)
+	if ((k = opts_parse(c, argc, argv, none, NULL, NULL)) < 0)
 		return DRIP_EUSAGE;
 	if (argc - k != 1)
 		return usage_error(c, argc - k < 1 ? "missing FILE" : "too many arguments");
@@ -483,7 +473,7 @@ cmd_contact_show(int argc, char **argv, struct cmd_ctx *c)
 	long r;
 	int k, f;
 
-	if ((k = opts_parse(c, argc, argv, none, no_opt, NULL)) < 0)
+	if ((k = opts_parse(c, argc, argv, none, NULL, NULL)) < 0)
 		return DRIP_EUSAGE;
 	if (argc - k != 1)
 		return usage_error(c, argc - k < 1 ? "missing contact id" : "too many arguments");

@@ -52,22 +52,12 @@ const struct subcmd seq_subcmds[] = {
 	{ NULL, NULL, 0, NULL, NULL, NULL, NULL }
 };
 
-static int
-no_opt(struct cmd_ctx *c, void *ud, const char *name, const char *arg)
-{
-	(void)c;
-	(void)ud;
-	(void)name;
-	(void)arg;
-	return 0;
-}
-
 /* Parse options that a subcommand does not have beyond the globals, and
  * require exactly want operands (-1: any number). */
 static int
 operands(struct cmd_ctx *c, int argc, char **argv, const struct optspec *o, int want)
 {
-	int k = opts_parse(c, argc, argv, o, no_opt, NULL);
+	int k = opts_parse(c, argc, argv, o, NULL, NULL);
 
 	if (k < 0)
 		return -1;

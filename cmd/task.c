@@ -55,16 +55,6 @@ struct tasks {
 	size_t col[C_COUNT];		/* where each known column is in t */
 };
 
-static int
-no_opt(struct cmd_ctx *c, void *ud, const char *name, const char *arg)
-{
-	(void)c;
-	(void)ud;
-	(void)name;
-	(void)arg;
-	return 0;
-}
-
 /* Load tasks.csv (a workspace without one has no tasks) and find its
  * columns. */
 static int
@@ -210,7 +200,7 @@ cmd_task_done(int argc, char **argv, struct cmd_ctx *c)
 	size_t changed = 0;
 	int k, a, rc = -1;
 
-	if ((k = opts_parse(c, argc, argv, none, no_opt, NULL)) < 0)
+	if ((k = opts_parse(c, argc, argv, none, NULL, NULL)) < 0)
 		return DRIP_EUSAGE;
 	if (argc - k < 1)
 		return usage_error(c, "missing task id");

@@ -86,7 +86,7 @@ opts_parse(struct cmd_ctx *c, int argc, char **argv, const struct optspec *opts,
 				if (opts[i].shortc == ch)
 					break;
 		}
-		if (i >= n || fn(c, ud, opts[i].name, optarg) != 0)
+		if (i >= n || (fn && fn(c, ud, opts[i].name, optarg) != 0))
 			return -1;
 	}
 	return optind;
