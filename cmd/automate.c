@@ -139,13 +139,7 @@ put_scalar(struct sbuf *out, const char *s)
 		sbuf_adds(out, s);
 		return;
 	}
-	sbuf_addc(out, '"');
-	for (; *s; s++) {
-		if (*s == '"' || *s == '\\')
-			sbuf_addc(out, '\\');
-		sbuf_addc(out, *s);
-	}
-	sbuf_addc(out, '"');
+	ydoc_quote(out, s);
 }
 
 /* ---- the compact action grammar of --action ---- */

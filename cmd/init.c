@@ -18,6 +18,7 @@
 #include "sbuf.h"
 #include "store.h"
 #include "tz.h"
+#include "ydoc.h"
 
 const struct optspec init_opts[] = {
 	{ "name", 0, "NAME", "the workspace's name (default: the directory's name)", NULL },
@@ -43,25 +44,12 @@ on_opt(struct cmd_ctx *c, void *ud, const char *name, const char *arg)
 	return 0;
 }
 
-/* A YAML double-quoted scalar. */
-static void
-yaml_quote(struct sbuf *sb, const char *s)
-{
-	sbuf_addc(sb, '"');
-	for (; *s; s++) {
-		if (*s == '"' || *s == '\\')
-			sbuf_addc(sb, '\\');
-		sbuf_addc(sb, *s);
-	}
-	sbuf_addc(sb, '"');
-}
-
 static void
 settings(struct sbuf *sb, const char *name, const char *zone, const char *pk64)
 {
 	sbuf_adds(sb, "# drip workspace settings; drip-files(5) describes every key.\n");
 	sbuf_adds(sb, "name: ");
-	yaml_quote(sb, name);
+	ydoc_quote(sb, name);
 	sbuf_printf(sb, "\n# IANA time zone; every local time below is in it.\n"
 		    "timezone: %s\n", zone);
 	sbuf_adds(sb,

@@ -289,18 +289,6 @@ on_new_opt(struct cmd_ctx *c, void *ud, const char *name, const char *arg)
 	return 0;
 }
 
-static void
-yq(struct sbuf *sb, const char *s)
-{
-	sbuf_addc(sb, '"');
-	for (; *s; s++) {
-		if (*s == '"' || *s == '\\')
-			sbuf_addc(sb, '\\');
-		sbuf_addc(sb, *s);
-	}
-	sbuf_addc(sb, '"');
-}
-
 int
 cmd_seq_new(int argc, char **argv, struct cmd_ctx *c)
 {
@@ -329,7 +317,7 @@ cmd_seq_new(int argc, char **argv, struct cmd_ctx *c)
 	sbuf_printf(&y, "# A draft: edit it, check it with `drip seq lint`, and start it with\n"
 		    "# `drip seq publish %s`.  drip-files(5) describes every key.\n", id);
 	sbuf_printf(&y, "id: %s\nname: ", id);
-	yq(&y, o.name ? o.name : id);
+	ydoc_quote(&y, o.name ? o.name : id);
 	sbuf_printf(&y, "\nkind: %s\n", o.kind);
 	sbuf_adds(&y, "description: \"\"\n# owners: [you@example.com]\n"
 		  "# send_window: {days: [mon, tue, wed, thu, fri], from: \"09:00\", to: \"17:00\"}\n"

@@ -7,6 +7,7 @@
  * stops at the 65th, before anything large exists in memory.
  */
 #include "ydoc.h"
+#include "sbuf.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -752,4 +753,33 @@ ydoc_kind_name(const struct ynode *n)
 	default:
 		return "a string";
 	}
+}
+
+void
+ydoc_quote(struct sbuf *out, const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+
+	sbuf_addc(out, '"');
+	for (; *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+
+		if (ch == '"' || ch == '\\') {
+			sbuf_addc(out, '\\');
+			sbuf_addc(out, ch);
+		} else if (ch == '\n') {
+			sbuf_adds(out, "\\n");
+		} else if (ch == '\t') {
+			sbuf_adds(out, "\\t");
+		} else if (ch == '\r') {
+			sbuf_adds(out, "\\r");
+		} else if (ch < 0x20 || ch == 0x7f) {
+			sbuf_adds(out, "\\x");
+			sbuf_addc(out, hex[ch >> 4]);
+			sbuf_addc(out, hex[ch & 15]);
+		} else {
+			sbuf_addc(out, ch);
+		}
+	}
+	sbuf_addc(out, '"');
 }

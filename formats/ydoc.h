@@ -50,6 +50,7 @@
 
 struct arena;
 struct drip_err;
+struct sbuf;
 
 #define YDOC_MAX_SIZE (1024 * 1024)	/* bytes per file, SPEC §12 */
 #define YDOC_MAX_DEPTH 64		/* nested collections, SPEC §12 */
@@ -132,5 +133,10 @@ size_t ydoc_check_keys(const struct ynode *map, const char *const *allowed,
 /* A short name of the node's kind for messages: "a mapping", "a list",
  * "a string", or "nothing" for a null (see ydoc_is_null), absent or not. */
 const char *ydoc_kind_name(const struct ynode *n);
+
+/* Append s as a YAML double-quoted scalar: '"' and '\\' escaped, and
+ * every control character too (\n, \t, \r by name, the rest as \xHH), so
+ * the text reads back byte for byte and never breaks a line. */
+void ydoc_quote(struct sbuf *out, const char *s);
 
 #endif

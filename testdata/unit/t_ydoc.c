@@ -11,6 +11,7 @@
 #include "arena.h"
 #include "err.h"
 #include "ydoc.h"
+#include "sbuf.h"
 #include "tap.h"
 
 /* Generous bounds: the rejections under test take microseconds, and only a
@@ -652,6 +653,39 @@ test_check_keys(void)
 	arena_release(&a);
 }
 
+/* ydoc_quote's text reads back as the same bytes, on one line. */
+static void
+test_quote(void)
+{
+	static const char *const cases[] = {
+		"plain", "", "say \"hi\"", "back\\slash", "two\nlines", "tab\there",
+		"cr\rhere", "bell\a and \x1f and \x7f", "Gr\xc3\xbc\xc3\x9f" "e", "- not a list",
+		"#not a comment", "yes",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof cases / sizeof *cases; i++) {
+		struct arena a = ARENA_INIT;
+		struct sbuf sb = SBUF_INIT;
+		struct drip_err e;
+		struct ydoc doc;
+		const struct ynode *v;
+
+		sbuf_adds(&sb, "k: ");
+		ydoc_quote(&sb, cases[i]);
+		ok(strchr(sbuf_str(&sb), '\n') == NULL, "quote %zu stays on one line", i);
+		sbuf_addc(&sb, '\n');
+		if (!ok(ydoc_load(&a, "q.yaml", sb.buf, sb.len, &doc, &e) == 0, "quote %zu parses", i))
+			printf("#   %s\n", e.msg);
+		else {
+			v = ydoc_get(doc.root, "k");
+			is_str(v ? v->str : NULL, cases[i], "quote %zu reads back the same bytes", i);
+		}
+		sbuf_release(&sb);
+		arena_release(&a);
+	}
+}
+
 int
 main(void)
 {
@@ -666,5 +700,6 @@ main(void)
 	test_empty();
 	test_scalars();
 	test_check_keys();
+	test_quote();
 	return tap_done();
 }
