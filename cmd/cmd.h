@@ -144,6 +144,12 @@ struct diags;
 struct lint_ctx;
 void lint_setup(struct cmd_ctx *c, struct lint_ctx *l, struct diags *d, const char *root);
 
+/* --where EXPR over a table of contacts: an array with 1 for each row for
+ * whom EXPR holds (at --now, in the workspace zone), or NULL after a usage
+ * error naming the place in EXPR (an unknown column, a bad expression). */
+unsigned char *where_select(struct cmd_ctx *c, const char *src,
+			    const struct csvio_table *t);
+
 /* The --now instant as "2026-11-24T10:20:00Z" (or the wall clock). */
 const char *now_utc(struct cmd_ctx *c);
 

@@ -508,20 +508,6 @@ cmd_contact_show(int argc, char **argv, struct cmd_ctx *c)
 	return 0;
 }
 
-struct row_env {
-	const struct csvio_table *t;
-	size_t row;
-};
-
-static const char *
-row_get(void *ctx, const char *field)
-{
-	struct row_env *e = ctx;
-	long col = csvio_table_col(e->t, field);
-
-	return col < 0 ? NULL : e->t->rows[e->row][col];
-}
-
 static int
 on_list_opt(struct cmd_ctx *c, void *ud, const char *name, const char *arg)
 {
@@ -539,8 +525,7 @@ cmd_contact_list(int argc, char **argv, struct cmd_ctx *c)
 	};
 	struct csvio_table t;
 	const char *where = NULL, **cells;
-	struct expr *e = NULL;
-	struct expr_err ee;
+	unsigned char *take = NULL;
 	size_t cols[64], ncols = 0, n = 0, i, j;
 	int k, f;
 
@@ -552,11 +537,10 @@ cmd_contact_list(int argc, char **argv, struct cmd_ctx *c)
 		return DRIP_EUSAGE;
 	if (contacts_load(c, &t) < 0)
 		return -1;
-	if (where) {
-		if (expr_parse(&c->a, where, &e, &ee) < 0 ||
-		    expr_check_fields(e, (const char *const *)t.cols, t.ncols, &ee) < 0)
-			return usage_error(c, "--where: %d:%d: %s", ee.line, ee.col, ee.msg);
-	}
+	/* Sorted first, so the selection lines up with the rows printed. */
+	csvio_table_sort(&t, (size_t)csvio_table_col(&t, "id"));
+	if (where && (take = where_select(c, where, &t)) == NULL)
+		return DRIP_EUSAGE;
 	/* A table shows the columns people scan; csv and json give all. */
 	if (f == FMT_TABLE) {
 		for (j = 0; j < sizeof brief / sizeof *brief; j++) {
@@ -572,18 +556,9 @@ cmd_contact_list(int argc, char **argv, struct cmd_ctx *c)
 	cells = arena_alloc(&c->a, (t.nrows + 1) * ncols * sizeof *cells);
 	for (j = 0; j < ncols; j++)
 		cells[j] = t.cols[cols[j]];
-	csvio_table_sort(&t, (size_t)csvio_table_col(&t, "id"));
 	for (i = 0; i < t.nrows; i++) {
-		if (e) {
-			struct row_env re = { &t, i };
-			struct expr_env env = { row_get, &re, c->now, c->cfg.tz };
-			int v = expr_eval(e, &env, &ee);
-
-			if (v < 0)
-				return usage_error(c, "--where: %d:%d: %s", ee.line, ee.col, ee.msg);
-			if (v == 0)
-				continue;
-		}
+		if (take && !take[i])
+			continue;
 		n++;
 		for (j = 0; j < ncols; j++)
 			cells[n * ncols + j] = t.rows[i][cols[j]];

@@ -63,20 +63,6 @@ on_opt(struct cmd_ctx *c, void *ud, const char *name, const char *arg)
 	return 0;
 }
 
-struct row_env {
-	const struct csvio_table *t;
-	size_t row;
-};
-
-static const char *
-row_get(void *ctx, const char *field)
-{
-	struct row_env *e = ctx;
-	long col = csvio_table_col(e->t, field);
-
-	return col < 0 ? NULL : e->t->rows[e->row][col];
-}
-
 /* The contacts to act on, as row indexes into t, in id order, each once. */
 static int
 pick(struct cmd_ctx *c, const struct enroll_opts *o, const struct csvio_table *t,
@@ -119,26 +105,12 @@ pick(struct cmd_ctx *c, const struct enroll_opts *o, const struct csvio_table *t
 		}
 	}
 	if (o->where) {
-		struct expr *e;
-		struct expr_err ee;
+		unsigned char *w = where_select(c, o->where, t);
 
-		if (expr_parse(&c->a, o->where, &e, &ee) < 0 ||
-		    expr_check_fields(e, (const char *const *)t->cols, t->ncols, &ee) < 0) {
-			usage_error(c, "--where: %d:%d: %s", ee.line, ee.col, ee.msg);
+		if (w == NULL)
 			return -1;
-		}
-		for (i = 0; i < t->nrows; i++) {
-			struct row_env re = { t, i };
-			struct expr_env env = { row_get, &re, c->now, c->cfg.tz };
-			int v = expr_eval(e, &env, &ee);
-
-			if (v < 0) {
-				usage_error(c, "--where: %d:%d: %s", ee.line, ee.col, ee.msg);
-				return -1;
-			}
-			if (v)
-				take[i] = 1;
-		}
+		for (i = 0; i < t->nrows; i++)
+			take[i] |= w[i];
 	}
 	*rows = arena_alloc(&c->a, (t->nrows + 1) * sizeof **rows);
 	*n = 0;

@@ -16,6 +16,7 @@
 #include "csvio.h"
 #include "dtime.h"
 #include "fsio.h"
+#include "expr.h"
 #include "json.h"
 #include "lint.h"
 #include "sbuf.h"
@@ -326,4 +327,44 @@ lint_setup(struct cmd_ctx *c, struct lint_ctx *l, struct diags *d, const char *r
 	c->root = saved;
 	if (l->seqs == NULL)
 		l->seqs = empty;
+}
+
+struct row_env {
+	const struct csvio_table *t;
+	size_t row;
+};
+
+static const char *
+row_get(void *ctx, const char *field)
+{
+	struct row_env *e = ctx;
+	long col = csvio_table_col(e->t, field);
+
+	return col < 0 ? NULL : e->t->rows[e->row][col];
+}
+
+unsigned char *
+where_select(struct cmd_ctx *c, const char *src, const struct csvio_table *t)
+{
+	unsigned char *take = arena_alloc(&c->a, t->nrows + 1);
+	struct expr *e;
+	struct expr_err ee;
+	size_t i;
+
+	if (expr_parse(&c->a, src, &e, &ee) < 0 ||
+	    expr_check_fields(e, (const char *const *)t->cols, t->ncols, &ee) < 0)
+		goto bad;
+	for (i = 0; i < t->nrows; i++) {
+		struct row_env re = { t, i };
+		struct expr_env env = { row_get, &re, c->now, c->cfg.tz };
+		int v = expr_eval(e, &env, &ee);
+
+		if (v < 0)
+			goto bad;
+		take[i] = (unsigned char)v;
+	}
+	return take;
+bad:
+	usage_error(c, "--where: %d:%d: %s", ee.line, ee.col, ee.msg);
+	return NULL;
 }
