@@ -494,6 +494,20 @@ count_sent(struct run *r, struct enr *e, int64_t s)
 	}
 }
 
+/* The step's variant for this contact (SPEC §3.2), or NULL without any. */
+static const struct variant *
+pick_variant(const struct run *r, const struct seqdef *sd, const struct step *st)
+{
+	int w[64];
+	size_t i;
+
+	if (st->nvariants == 0)
+		return NULL;
+	for (i = 0; i < st->nvariants && i < 64; i++)
+		w[i] = st->variants[i].weight;
+	return &st->variants[engine_variant(r->c->id, sd->id, st->id, w, i)];
+}
+
 static int
 fire_email(struct run *r, const struct seqdef *sd, const struct step *st,
 	   struct enr *e, int64_t s)
@@ -505,16 +519,10 @@ fire_email(struct run *r, const struct seqdef *sd, const struct step *st,
 	struct sbuf out = SBUF_INIT;
 	struct drip_err err;
 	const char *extra[7];
+	const struct variant *v;
 
-	if (st->nvariants) {
-		int w[64];
-		size_t i, k;
-
-		for (i = 0; i < st->nvariants && i < 64; i++)
-			w[i] = st->variants[i].weight;
-		k = engine_variant(r->c->id, sd->id, st->id, w, i);
-		path = st->variants[k].template;
-	}
+	if ((v = pick_variant(r, sd, st)) != NULL)
+		path = v->template;
 	if ((why = cannot_receive(r->c, "email")) != NULL) {
 		log_row(r->fx, s, r->c->id, sd->id, st->id, "email", "skipped", "", why);
 		return 0;
@@ -568,17 +576,12 @@ fire_sms(struct run *r, const struct seqdef *sd, const struct step *st, struct e
 {
 	struct getter g = { r, sd, st, e };
 	const char *text = st->text, *path = st->template, *why, *to, *msgid;
+	const struct variant *v;
 	struct sbuf out = SBUF_INIT;
 
-	if (st->nvariants) {
-		int w[64];
-		size_t i, k;
-
-		for (i = 0; i < st->nvariants && i < 64; i++)
-			w[i] = st->variants[i].weight;
-		k = engine_variant(r->c->id, sd->id, st->id, w, i);
-		text = st->variants[k].text;
-		path = st->variants[k].template;
+	if ((v = pick_variant(r, sd, st)) != NULL) {
+		text = v->text;
+		path = v->template;
 	}
 	if ((why = cannot_receive(r->c, "sms")) != NULL) {
 		log_row(r->fx, s, r->c->id, sd->id, st->id, "sms", "skipped", "", why);
