@@ -566,13 +566,7 @@ emit(struct run *r, struct effects *fx)
 			continue;
 		}
 
-		if (r->nrows == r->caprows) {
-			size_t nc = r->caprows ? r->caprows * 2 : 64;
-
-			r->rows = arena_grow(&c->a, r->rows, r->nrows, nc, sizeof *r->rows);
-			r->caprows = nc;
-		}
-		d = &r->rows[r->nrows++];
+		d = ARENA_PUSH(&c->a, r->rows, r->nrows, r->caprows);
 		d->time = l->time;
 		d->contact = arena_strdup(&c->a, l->contact);
 		d->sequence = arena_strdup(&c->a, l->sequence);
@@ -596,31 +590,20 @@ emit(struct run *r, struct effects *fx)
 	/* Tasks and list rows are few: they are written after the pass,
 	 * sorted by their keys. */
 	for (i = 0; i < fx->ntasks; i++) {
-		if (r->ntasks == r->captasks) {
-			size_t nc = r->captasks ? r->captasks * 2 : 16;
+		struct out_task *t = ARENA_PUSH(&c->a, r->tasks, r->ntasks, r->captasks);
 
-			r->tasks = arena_grow(&c->a, r->tasks, r->ntasks, nc, sizeof *r->tasks);
-			r->captasks = nc;
-		}
-		r->tasks[r->ntasks] = fx->tasks[i];
-		r->tasks[r->ntasks].id = arena_strdup(&c->a, fx->tasks[i].id);
-		r->tasks[r->ntasks].contact = arena_strdup(&c->a, fx->tasks[i].contact);
-		r->tasks[r->ntasks].sequence = arena_strdup(&c->a, fx->tasks[i].sequence);
-		r->tasks[r->ntasks].step = arena_strdup(&c->a, fx->tasks[i].step);
-		r->tasks[r->ntasks].assignee = arena_strdup(&c->a, fx->tasks[i].assignee);
-		r->tasks[r->ntasks].subject = arena_strdup(&c->a, fx->tasks[i].subject);
-		r->ntasks++;
+		*t = fx->tasks[i];
+		t->id = arena_strdup(&c->a, t->id);
+		t->contact = arena_strdup(&c->a, t->contact);
+		t->sequence = arena_strdup(&c->a, t->sequence);
+		t->step = arena_strdup(&c->a, t->step);
+		t->assignee = arena_strdup(&c->a, t->assignee);
+		t->subject = arena_strdup(&c->a, t->subject);
 	}
 	for (i = 0; i < fx->nnotes; i++) {
 		struct out_note *nt;
 
-		if (r->nnotes == r->capnotes) {
-			size_t nc = r->capnotes ? r->capnotes * 2 : 16;
-
-			r->notes = arena_grow(&c->a, r->notes, r->nnotes, nc, sizeof *r->notes);
-			r->capnotes = nc;
-		}
-		nt = &r->notes[r->nnotes++];
+		nt = ARENA_PUSH(&c->a, r->notes, r->nnotes, r->capnotes);
 		*nt = fx->notes[i];
 		nt->contact = arena_strdup(&c->a, nt->contact);
 		nt->sequence = arena_strdup(&c->a, nt->sequence);
@@ -633,13 +616,7 @@ emit(struct run *r, struct effects *fx)
 		const char **f, **v;
 		size_t k;
 
-		if (r->nlists == r->caplists) {
-			size_t nc = r->caplists ? r->caplists * 2 : 16;
-
-			r->lists = arena_grow(&c->a, r->lists, r->nlists, nc, sizeof *r->lists);
-			r->caplists = nc;
-		}
-		l = &r->lists[r->nlists++];
+		l = ARENA_PUSH(&c->a, r->lists, r->nlists, r->caplists);
 		*l = fx->lists[i];
 		l->contact = arena_strdup(&c->a, l->contact);
 		l->sequence = arena_strdup(&c->a, l->sequence);
@@ -841,13 +818,7 @@ one_contact(struct run *r, struct contact *ct)
 		struct edited *x;
 		size_t j;
 
-		if (r->nedited == r->capedited) {
-			size_t nc = r->capedited ? r->capedited * 2 : 16;
-
-			r->edited = arena_grow(&c->a, r->edited, r->nedited, nc, sizeof *r->edited);
-			r->capedited = nc;
-		}
-		x = &r->edited[r->nedited++];
+		x = ARENA_PUSH(&c->a, r->edited, r->nedited, r->capedited);
 		x->id = arena_strdup(&c->a, ct->id);
 		x->vals = arena_alloc(&c->a, (ct->n + 1) * sizeof *x->vals);
 		for (j = 0; j < ct->n; j++)

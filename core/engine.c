@@ -55,19 +55,12 @@ effects_clear(struct effects *fx)
 	fx->a = a;
 }
 
-#define PUSH(fx, arr, n, cap) \
-	((fx)->n == (fx)->cap ? \
-	 ((fx)->arr = arena_grow((fx)->a, (fx)->arr, (fx)->n, (fx)->cap ? (fx)->cap * 2 : 8, \
-				 sizeof *(fx)->arr), \
-	  (fx)->cap = (fx)->cap ? (fx)->cap * 2 : 8, &(fx)->arr[(fx)->n++]) : \
-	 &(fx)->arr[(fx)->n++])
-
 static void
 log_row(struct effects *fx, int64_t t, const char *contact, const char *seq,
 	const char *step, const char *action, const char *result, const char *ref,
 	const char *detail)
 {
-	struct log_row *r = PUSH(fx, log, nlog, caplog);
+	struct log_row *r = ARENA_PUSH(fx->a, fx->log, fx->nlog, fx->caplog);
 
 	r->time = t;
 	r->contact = contact;
@@ -412,7 +405,7 @@ static void
 queue_msg(struct run *r, const char *kind, int64_t s, const char *msgid,
 	  const struct sbuf *data)
 {
-	struct out_msg *m = PUSH(r->fx, msgs, nmsgs, capmsgs);
+	struct out_msg *m = ARENA_PUSH(r->fx->a, r->fx->msgs, r->fx->nmsgs, r->fx->capmsgs);
 	char name[256];
 
 	outbox_name(s, kind, hex_of(r->fx->a, msgid), name, sizeof name);
@@ -686,7 +679,7 @@ fire_task(struct run *r, const struct seqdef *sd, const struct step *st, struct 
 	  int64_t s)
 {
 	struct getter g = { r, sd, st, e };
-	struct out_task *t = PUSH(r->fx, tasks, ntasks, captasks);
+	struct out_task *t = ARENA_PUSH(r->fx->a, r->fx->tasks, r->fx->ntasks, r->fx->captasks);
 	const char *kind = step_type_names[st->type];
 
 	t->id = task_id(r->fx->a, r->c->id, sd->id, st->id, s);
@@ -714,7 +707,7 @@ fire_task(struct run *r, const struct seqdef *sd, const struct step *st, struct 
 static void
 fire_list(struct run *r, const struct seqdef *sd, const struct step *st, int64_t s)
 {
-	struct out_list *l = PUSH(r->fx, lists, nlists, caplists);
+	struct out_list *l = ARENA_PUSH(r->fx->a, r->fx->lists, r->fx->nlists, r->fx->caplists);
 	const char **f, **v;
 	size_t i;
 
@@ -1109,7 +1102,7 @@ run_actions(struct run *r, const char *seq, const struct step *st, const char *a
 			break;
 		}
 		case ACT_NOTE: {
-			struct out_note *nt = PUSH(r->fx, notes, nnotes, capnotes);
+			struct out_note *nt = ARENA_PUSH(r->fx->a, r->fx->notes, r->fx->nnotes, r->fx->capnotes);
 
 			nt->time = s;
 			nt->contact = r->c->id;
@@ -1156,7 +1149,7 @@ run_actions(struct run *r, const char *seq, const struct step *st, const char *a
 			break;
 		}
 		case ACT_ADD_TO_LIST: {
-			struct out_list *l = PUSH(r->fx, lists, nlists, caplists);
+			struct out_list *l = ARENA_PUSH(r->fx->a, r->fx->lists, r->fx->nlists, r->fx->caplists);
 
 			l->list = a->text;
 			l->time = s;
@@ -1186,7 +1179,7 @@ run_actions(struct run *r, const char *seq, const struct step *st, const char *a
 				return -1;
 			break;
 		case ACT_TASK: {
-			struct out_task *t = PUSH(r->fx, tasks, ntasks, captasks);
+			struct out_task *t = ARENA_PUSH(r->fx->a, r->fx->tasks, r->fx->ntasks, r->fx->captasks);
 
 			t->id = task_id(r->fx->a, r->c->id, seq, auto_id && *auto_id ? auto_id : stepid, s);
 			t->created = s;

@@ -24,6 +24,16 @@ void *arena_alloc(struct arena *a, size_t n);
 /* Grow an arena array: a copy of old (oldn elements of size sz) with room
  * for newn elements; old stays valid but unused. */
 void *arena_grow(struct arena *a, void *old, size_t oldn, size_t newn, size_t sz);
+/*
+ * A new element at the end of an arena array: arr, its count n and its
+ * capacity cap are lvalues; the array doubles when full (starting at 8).
+ * Evaluates to a pointer to the new element, which the caller fills.
+ */
+#define ARENA_PUSH(a, arr, n, cap) \
+	((n) == (cap) ? ((arr) = arena_grow((a), (arr), (n), (cap) ? (cap) * 2 : 8, \
+					     sizeof *(arr)), \
+			 (cap) = (cap) ? (cap) * 2 : 8) : 0, \
+	 &(arr)[(n)++])
 char *arena_strdup(struct arena *a, const char *s);
 char *arena_strndup(struct arena *a, const char *s, size_t n);
 char *arena_printf(struct arena *a, const char *fmt, ...)
