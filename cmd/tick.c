@@ -1533,6 +1533,7 @@ cmd_tick(int argc, char **argv, struct cmd_ctx *c)
 	const char **paths = NULL;
 	char *full, prev[256] = "", stamp[32], *contacts_tmp = NULL;
 	struct linker links = { NULL, NULL, NULL };
+	const char **cols = NULL;
 	int64_t last;
 	size_t i, npaths = 0;
 	long idcol;
@@ -1658,6 +1659,14 @@ cmd_tick(int argc, char **argv, struct cmd_ctx *c)
 		err_set(&c->err, DRIP_EDATA, "contacts.csv", 1, 0, "missing required column \"id\"");
 		goto out;
 	}
+	if (csvio_ncols(cr) > 1024) {
+		err_set(&c->err, DRIP_EDATA, "contacts.csv", 1, 0, "more than 1024 columns");
+		goto out;
+	}
+	/* The header is the same for every contact: its names, once. */
+	cols = arena_alloc(&c->a, (csvio_ncols(cr) + 1) * sizeof *cols);
+	for (i = 0; i < csvio_ncols(cr); i++)
+		cols[i] = csvio_colname(cr, i);
 	while ((k = csvio_next(cr, &row, &c->err)) == 1) {
 		struct contact ct;
 
@@ -1675,11 +1684,6 @@ cmd_tick(int argc, char **argv, struct cmd_ctx *c)
 			goto out;
 		}
 		snprintf(prev, sizeof prev, "%s", ct.id);
-		if (row.n > 1024) {
-			err_set(&c->err, DRIP_EDATA, "contacts.csv", 1, 0,
-				"more than 1024 columns");
-			goto out;
-		}
 		ct.n = row.n;
 		ct.changed = 0;
 		{
@@ -1690,14 +1694,7 @@ cmd_tick(int argc, char **argv, struct cmd_ctx *c)
 				vals[j] = row.f[j];
 			ct.vals = vals;
 		}
-		{
-			static const char *cols[1024];
-			size_t j;
-
-			for (j = 0; j < row.n && j < 1024; j++)
-				cols[j] = csvio_colname(cr, j);
-			ct.cols = cols;
-		}
+		ct.cols = cols;
 		if (one_contact(r, &ct) < 0)
 			goto out;
 		if (r->tty && r->contacts % 50000 == 0)
