@@ -12,7 +12,9 @@
  * Delivery runs each transport with fork and execve - never a shell - with
  * the message file itself as stdin (no pipe to feed, so no deadlock against
  * a child that writes before it reads), a clean environment, and a time
- * limit enforced on the child's whole process group.
+ * limit enforced on the child's whole process group.  A queued `run`
+ * action is delivered the same way, except that the command and its
+ * environment come from the file, and stdin is the rest of it.
  */
 #include "outbox.h"
 
@@ -20,6 +22,7 @@
 #include "config.h"
 #include "err.h"
 #include "fsio.h"
+#include "sbuf.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -774,6 +777,188 @@ out:
 	return rc;
 }
 
+/* ---- run files ---- */
+
+/* The first line of a run file.  The 1 is the layout's version: a file
+ * written in some later layout is refused here rather than misread. */
+static const char run_magic[] = "drip-run 1\n";
+#define RUN_MAGIC_LEN (sizeof run_magic - 1)
+/* Entries of clean_env, which a run file's environment gets when it does
+ * not set them itself. */
+#define CLEAN_ENV_N (sizeof clean_env / sizeof clean_env[0] - 1)
+
+/* One run file, read and split.  argv and envp point into buf; envp's
+ * last entries may be clean_env's. */
+struct run_file {
+	char *buf;		/* the whole file, and a NUL after it */
+	size_t len;
+	const char **argv, **envp;	/* malloc'ed, NULL-terminated */
+	size_t in_off;		/* where stdin starts */
+};
+
+/* A list: each item and then an empty one, all NUL-terminated. */
+static void
+run_add_list(struct sbuf *out, const char *const *items)
+{
+	size_t i;
+
+	for (i = 0; items != NULL && items[i] != NULL; i++) {
+		sbuf_adds(out, items[i]);
+		sbuf_addc(out, '\0');
+	}
+	sbuf_addc(out, '\0');
+}
+
+void
+outbox_run_format(struct sbuf *out, const char *const *argv, const char *const *env,
+		  const char *in, size_t inlen)
+{
+	sbuf_add(out, run_magic, RUN_MAGIC_LEN);
+	run_add_list(out, argv);
+	run_add_list(out, env);
+	if (inlen > 0)
+		sbuf_add(out, in, inlen);
+}
+
+/* The items of the list at buf + *pos, as a malloc'ed array of pointers
+ * into buf with room for extra more and the NULL; *pos moves past the
+ * list.  NULL when the list has no end before len. */
+static const char **
+run_list(const char *buf, size_t len, size_t *pos, size_t extra, size_t *count)
+{
+	const char **items, *nul;
+	size_t p = *pos, n = 0, i;
+
+	for (;;) {
+		nul = memchr(buf + p, '\0', len - p);
+		if (nul == NULL)
+			return NULL;
+		if (nul == buf + p)
+			break;
+		p = (size_t)(nul - buf) + 1;
+		n++;
+	}
+	items = xmalloc((n + extra + 1) * sizeof *items);
+	for (p = *pos, i = 0; i < n; i++) {
+		items[i] = buf + p;
+		p += strlen(buf + p) + 1;
+	}
+	items[n] = NULL;
+	*pos = p + 1;
+	*count = n;
+	return items;
+}
+
+/* Split rf->buf.  NULL when it is a run file, else what is wrong. */
+static const char *
+run_parse(struct run_file *rf)
+{
+	size_t pos = RUN_MAGIC_LEN, nargs, nenv, i, k, klen;
+
+	if (rf->len < RUN_MAGIC_LEN || memcmp(rf->buf, run_magic, RUN_MAGIC_LEN) != 0)
+		return "bad first line";
+	rf->argv = run_list(rf->buf, rf->len, &pos, 0, &nargs);
+	if (rf->argv == NULL)
+		return "argv not terminated";
+	if (nargs == 0)
+		return "empty argv";
+	/* execve would take a relative name from drip's working directory:
+	 * what runs must not depend on where tick was started. */
+	if (rf->argv[0][0] != '/')
+		return "argv[0] is not an absolute path";
+	rf->envp = run_list(rf->buf, rf->len, &pos, CLEAN_ENV_N, &nenv);
+	if (rf->envp == NULL)
+		return "environment not terminated";
+	for (i = 0; i < nenv; i++) {
+		const char *eq = strchr(rf->envp[i], '=');
+
+		if (eq == NULL || eq == rf->envp[i])
+			return "environment item without a name";
+	}
+	/* A command needs a PATH for whatever it runs in turn, and a known
+	 * locale; the file's own settings win. */
+	for (k = 0; k < CLEAN_ENV_N; k++) {
+		klen = (size_t)(strchr(clean_env[k], '=') - clean_env[k]) + 1;
+		for (i = 0; i < nenv; i++)
+			if (strncmp(rf->envp[i], clean_env[k], klen) == 0)
+				break;
+		if (i == nenv)
+			rf->envp[nenv++] = clean_env[k];
+	}
+	rf->envp[nenv] = NULL;
+	rf->in_off = pos;
+	return NULL;
+}
+
+/* Read the whole file into rf->buf: 0, 1 when it has more than
+ * OUTBOX_RUN_MAX bytes (the rest is left unread), -1 with errno. */
+static int
+run_read(int fd, struct run_file *rf)
+{
+	size_t cap = 4096;
+	ssize_t got;
+
+	rf->buf = xmalloc(cap + 1);
+	rf->len = 0;
+	for (;;) {
+		if (rf->len == cap) {
+			if (cap > OUTBOX_RUN_MAX)
+				return 1;
+			cap = cap * 2 > OUTBOX_RUN_MAX + 1 ? OUTBOX_RUN_MAX + 1 : cap * 2;
+			rf->buf = xrealloc(rf->buf, cap + 1);
+		}
+		got = read(fd, rf->buf + rf->len, cap - rf->len);
+		if (got < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		if (got == 0)
+			break;
+		rf->len += (size_t)got;
+	}
+	rf->buf[rf->len] = '\0';
+	return 0;
+}
+
+/* Run the run file open at fd, with fd itself as stdin from the first
+ * byte after the environment: the child reads the stdin part and no more,
+ * with no pipe to feed.  As outbox_exec: 0 for exit status 0, else -1 with
+ * detail. */
+static int
+run_file_exec(int fd, int timeout_secs, char *detail, size_t n)
+{
+	struct run_file rf;
+	const char *why;
+	int r, rc = -1;
+
+	memset(&rf, 0, sizeof rf);
+	r = run_read(fd, &rf);
+	if (r < 0) {
+		detail_add(detail, n, "cannot read message: %s", strerror(errno));
+		goto out;
+	}
+	if (r > 0) {
+		detail_add(detail, n, "malformed run file: larger than %d bytes", OUTBOX_RUN_MAX);
+		goto out;
+	}
+	why = run_parse(&rf);
+	if (why != NULL) {
+		detail_add(detail, n, "malformed run file: %s", why);
+		goto out;
+	}
+	if (lseek(fd, (off_t)rf.in_off, SEEK_SET) < 0) {
+		detail_add(detail, n, "cannot read message: %s", strerror(errno));
+		goto out;
+	}
+	rc = outbox_exec(rf.argv, rf.envp, fd, timeout_secs, detail, n);
+out:
+	free(rf.argv);
+	free(rf.envp);
+	free(rf.buf);
+	return rc;
+}
+
 /* ---- the delivery loop ---- */
 
 /* The folders of one outbox, open for one outbox_deliver call. */
@@ -936,20 +1121,24 @@ fail_one(const struct queue *q, const char *name, const char *detail,
 	return 0;
 }
 
-/* Hand NAME to the transport.  1: handed over (sent or failed), 0: it had
- * gone from new/ meanwhile, -1: the outbox could not be updated. */
+/* Hand NAME to the transport t, or run it when t is NULL (a run file).
+ * 1: handed over (sent or failed), 0: it had gone from new/ meanwhile,
+ * -1: the outbox could not be updated. */
 static int
 deliver_one(const struct queue *q, const char *name, const struct transport *t,
 	    int timeout_secs, void (*on_event)(void *, const struct outbox_event *),
 	    void *ctx, struct outbox_stats *stats, struct drip_err *err)
 {
 	char detail[sizeof ((struct outbox_event *)NULL)->detail] = "";
-	int fd, ok;
+	int fd, ok = -1;
 
 	fd = open_message(q, name, detail, sizeof detail);
 	if (fd == -2)
 		return 0;
-	ok = fd >= 0 ? outbox_exec(t->argv, NULL, fd, timeout_secs, detail, sizeof detail) : -1;
+	if (fd >= 0 && t != NULL)
+		ok = outbox_exec(t->argv, NULL, fd, timeout_secs, detail, sizeof detail);
+	else if (fd >= 0)
+		ok = run_file_exec(fd, timeout_secs, detail, sizeof detail);
 	close_fd(&fd);
 	if (ok == 0) {
 		if (move_out(q, name, q->sentfd, "sent", err) < 0)
@@ -1017,11 +1206,16 @@ outbox_deliver(const char *dir, const char *kind, const struct transport *t, int
 	int rc = -1, r;
 
 	memset(stats, 0, sizeof *stats);
-	if (t->kind == TRANSPORT_MAILDIR)
+	/* A run file carries its own command: no transport to check, and
+	 * deliver_one runs the file when it is given none. */
+	if (strcmp(kind, "run") == 0) {
+		t = NULL;
+	} else if (t->kind == TRANSPORT_MAILDIR) {
 		return 0;
-	if (t->argv == NULL || t->argv[0] == NULL)
+	} else if (t->argv == NULL || t->argv[0] == NULL) {
 		return err_set(err, DRIP_ECONFIG, NULL, 0, 0,
 			       "transport for \"%s\" has no command", kind);
+	}
 	r = queue_open(&q, dir, err);
 	if (r != 0) {
 		rc = r > 0 ? 0 : -1;

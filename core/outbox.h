@@ -22,6 +22,16 @@
  * OUTBOX itself may be a symbolic link (an operator may put the queue on
  * another disk), but nothing inside it is followed: the subdirectories and
  * the files are opened relative to their directory with O_NOFOLLOW.
+ *
+ * An email or sms file is the message itself, handed to the transport as
+ * stdin.  A run file (kind "run", a queued `run` action, SPEC §5) is the
+ * command itself, made by outbox_run_format and binary-safe:
+ *   "drip-run 1\n"
+ *   ARG NUL ARG NUL ... NUL        argv, ARG[0] an absolute path
+ *   NAME=VALUE NUL ... NUL         the whole environment
+ *   STDIN BYTES                    to the end of the file
+ * Each list ends with an empty item (so a second NUL in a row); at most
+ * OUTBOX_RUN_MAX bytes in all.
  */
 #ifndef DRIP_CORE_OUTBOX_H
 #define DRIP_CORE_OUTBOX_H
@@ -30,6 +40,7 @@
 #include <stdint.h>
 
 struct drip_err;
+struct sbuf;
 struct transport;
 
 /* Failed hand-overs after which a message moves to failed/ (SPEC §7). */
@@ -41,6 +52,8 @@ struct transport;
 /* Seconds a transport may run when outbox_deliver is given timeout_secs <= 0:
  * a hung sendmail must never hold the workspace lock for ever. */
 #define OUTBOX_TIMEOUT_DEFAULT 60
+/* Largest run file outbox_deliver runs (1 MiB); a larger one is malformed. */
+#define OUTBOX_RUN_MAX (1024 * 1024)
 
 /* ---- queueing ---- */
 
@@ -69,6 +82,22 @@ int outbox_put(const char *dir, const char *name, const void *data, size_t len,
  */
 void outbox_name(int64_t slot, const char *kind, const char *msgid_hex,
 		 char *buf, size_t n);
+
+/*
+ * Append to out the run file for one command: the header line, argv, env
+ * (both NULL-terminated), then inlen bytes of in as its stdin (in may be
+ * NULL when inlen is 0), in the layout above.  The same arguments always
+ * give the same bytes.  Items are C strings, so they hold no NUL byte.  The
+ * caller guarantees that argv[0] exists and is an absolute path, that no
+ * argv item is empty and that each env item is "NAME=VALUE" with a
+ * non-empty NAME: an empty item would end its list early and the file
+ * would then say something else (outbox_deliver refuses a file whose argv
+ * is empty, whose argv[0] is not absolute or whose env items lack a name).
+ * env is the command's whole environment: outbox_deliver adds only
+ * PATH=/usr/bin:/bin and LC_ALL=C, each when env does not set it.
+ */
+void outbox_run_format(struct sbuf *out, const char *const *argv, const char *const *env,
+		       const char *in, size_t inlen);
 
 /* ---- delivery ---- */
 
@@ -107,6 +136,17 @@ struct outbox_stats {
  *    moves the message to failed/ with gave_up set.  A message that is not a
  *    regular file (a planted symbolic link, a FIFO) fails like a message the
  *    transport refused, without running anything.
+ *  - Kind "run": t is ignored (it may be NULL), since each run file is its
+ *    own command.  Its argv and environment are run with outbox_exec
+ *    (envp: the file's entries, plus PATH=/usr/bin:/bin and LC_ALL=C each
+ *    when the file does not set it, nothing of drip's own), with the file
+ *    itself as stdin, positioned at its stdin part;
+ *    exit status 0 and failures count as above.  A file that is not a
+ *    regular file, cannot be read, or does not parse (a wrong first line, a
+ *    list without its ending NUL, an empty argv, an argv[0] that is not an
+ *    absolute path, an env item without "NAME=", more than OUTBOX_RUN_MAX
+ *    bytes) fails the same way without running anything, with a detail
+ *    such as "malformed run file: argv[0] is not an absolute path".
  *  - At most max messages are handed over in one call (the rate limit,
  *    SPEC §3.3); the rest stay queued and count as deferred.  max <= 0
  *    means no limit.
@@ -114,8 +154,9 @@ struct outbox_stats {
  * A missing OUTBOX or OUTBOX/new is an empty queue.  Returns 0, even when
  * messages failed (those are reported through on_event and stats), or -1
  * when the outbox itself cannot be read or updated (a message could not be
- * moved, a count could not be written) or t has no argv (DRIP_ECONFIG); the
- * counts then say what was done before the problem.
+ * moved, a count could not be written) or, for a kind other than "run", t
+ * has no argv (DRIP_ECONFIG); the counts then say what was done before the
+ * problem.  For a kind other than "run", t must not be NULL.
  */
 int outbox_deliver(const char *dir, const char *kind, const struct transport *t,
 		   int max, int timeout_secs,

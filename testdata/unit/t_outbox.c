@@ -5,13 +5,15 @@
  * test writes into its temporary directory and that outbox_deliver runs
  * directly with execve, standing in for sendmail and an SMS gateway.  They
  * record what they were given (stdin, argv, environment, open descriptors)
- * or fail in the ways a transport can fail.
+ * or fail in the ways a transport can fail.  Queued `run` commands are
+ * tested the same way: the run file names one of those scripts as argv[0].
  */
 #include "tap.h"
 
 #include "config.h"
 #include "err.h"
 #include "outbox.h"
+#include "sbuf.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -877,6 +879,528 @@ test_exec_direct(void)
 	like(detail, "...", "exec: a cut detail ends in ...");
 }
 
+/* ---- run files ---- */
+
+/* Every event of a delivery, by message name (the last one for each). */
+struct seen_all {
+	int calls, n;
+	char names[16][128];
+	char details[16][256];
+	int attempts[16], gave_up[16];
+};
+
+static void
+on_event_all(void *ctx, const struct outbox_event *ev)
+{
+	struct seen_all *s = ctx;
+	int i;
+
+	s->calls++;
+	for (i = 0; i < s->n; i++)
+		if (strcmp(s->names[i], ev->name) == 0)
+			break;
+	if (i == s->n) {
+		if (s->n == 16)
+			abort();
+		s->n++;
+		snprintf(s->names[i], sizeof s->names[i], "%s", ev->name);
+	}
+	snprintf(s->details[i], sizeof s->details[i], "%s", ev->detail);
+	s->attempts[i] = ev->attempts;
+	s->gave_up[i] = ev->gave_up;
+}
+
+/* The last detail reported for name, or "(none)". */
+static const char *
+detail_of(const struct seen_all *s, const char *name)
+{
+	int i;
+
+	for (i = 0; i < s->n; i++)
+		if (strcmp(s->names[i], name) == 0)
+			return s->details[i];
+	return "(none)";
+}
+
+/* Format a run file and queue it as "<slot>-run-<hash_a>" (name, 64
+ * bytes, receives the name).  Returns outbox_put's result. */
+static int
+queue_run(const char *ob, int64_t slot, const char *const *argv, const char *const *env,
+	  const char *in, size_t inlen, char name[64])
+{
+	struct sbuf sb = SBUF_INIT;
+	struct drip_err err;
+	int existed, rc;
+
+	outbox_run_format(&sb, argv, env, in, inlen);
+	outbox_name(slot, "run", hash_a, name, 64);
+	rc = outbox_put(ob, name, sb.buf, sb.len, &existed, &err);
+	sbuf_release(&sb);
+	return rc;
+}
+
+/* A script that records what it was given in @D/DIR: argv, one per line
+ * ($0 first); the environment, NUL-separated (env -0), so that values with
+ * newlines come back exactly; stdin, byte for byte. */
+static const char *
+run_recorder(char path[1024], const char *name, const char *dir)
+{
+	char body[1024];
+
+	snprintf(body, sizeof body,
+		 "d=@D/%s\n"
+		 "mkdir -p \"$d\"\n"
+		 "cat > \"$d/stdin\"\n"
+		 "for a in \"$0\" \"$@\"; do printf '%%s\\n' \"$a\"; done > \"$d/argv\"\n"
+		 "env -0 > \"$d/env\"\n"
+		 "exit 0\n", dir);
+	return script(path, name, body);
+}
+
+static int
+cmp_strp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The entries of a NUL-separated environment listing, sorted and joined
+ * with " | ", leaving out the variables the shell running the recorder
+ * sets itself on start (dash exports PWD; bash also SHLVL and _): they
+ * come from the shell, not from drip.  "(missing)" when there is no file.
+ * Malloc'ed. */
+static char *
+env_entries(const char *path)
+{
+	char *raw, *out, *p, *list[64];
+	size_t len, n = 0, i, olen = 0, cap = 1;
+
+	raw = slurp(path, &len);
+	if (raw == NULL)
+		return strdup("(missing)");
+	for (p = raw; p < raw + len; p += strlen(p) + 1) {
+		if (strncmp(p, "PWD=", 4) == 0 || strncmp(p, "SHLVL=", 6) == 0 ||
+		    strncmp(p, "_=", 2) == 0)
+			continue;
+		if (n == 64)
+			abort();
+		list[n++] = p;
+		cap += strlen(p) + 3;
+	}
+	qsort(list, n, sizeof list[0], cmp_strp);
+	out = malloc(cap);
+	if (out == NULL)
+		abort();
+	out[0] = '\0';
+	for (i = 0; i < n; i++)
+		olen += (size_t)sprintf(out + olen, "%s%s", i ? " | " : "", list[i]);
+	free(raw);
+	return out;
+}
+
+/* Does hay (len bytes) contain the string needle? */
+static int
+has_bytes(const char *hay, size_t len, const char *needle)
+{
+	size_t n = strlen(needle), i;
+
+	for (i = 0; hay != NULL && i + n <= len; i++)
+		if (memcmp(hay + i, needle, n) == 0)
+			return 1;
+	return 0;
+}
+
+/* Is there anything called name under dir, at any depth? */
+static int
+found_under(const char *dir, const char *name)
+{
+	struct dirent *de;
+	struct stat st;
+	char sub[2048];
+	DIR *d = opendir(dir);
+	int found = 0;
+
+	while (d && !found && (de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		if (strcmp(de->d_name, name) == 0)
+			found = 1;
+		else if (snprintf(sub, sizeof sub, "%s/%s", dir, de->d_name) < (int)sizeof sub &&
+			 lstat(sub, &st) == 0 && S_ISDIR(st.st_mode))
+			found = found_under(sub, name);
+	}
+	if (d)
+		closedir(d);
+	return found;
+}
+
+/* The bytes of a run file, compared with the layout written out by hand. */
+static void
+test_run_format(void)
+{
+	const char *argv[] = { "/usr/bin/prog", "two words", "$(x)", NULL };
+	const char *env[] = { "DRIP_FIELD_A=1", "DRIP_FIELD_B=line\nbreak", NULL };
+	const char *none[] = { NULL };
+	const char *one[] = { "/bin/true", NULL };
+	static const char in[] = "{\"a\":1}\0\xff";
+	static const char want[] =
+		"drip-run 1\n"
+		"/usr/bin/prog\0two words\0$(x)\0\0"
+		"DRIP_FIELD_A=1\0DRIP_FIELD_B=line\nbreak\0\0"
+		"{\"a\":1}\0\xff";
+	static const char want_min[] = "drip-run 1\n/bin/true\0\0\0";
+	struct sbuf sb = SBUF_INIT;
+
+	outbox_run_format(&sb, argv, env, in, sizeof in - 1);
+	is_int(sb.len, sizeof want - 1, "run format: length");
+	ok(sb.len == sizeof want - 1 && memcmp(sb.buf, want, sb.len) == 0,
+	   "run format: header, argv, env and stdin bytes exactly");
+	sbuf_release(&sb);
+
+	outbox_run_format(&sb, one, none, NULL, 0);
+	ok(sb.len == sizeof want_min - 1 && memcmp(sb.buf, want_min, sb.len) == 0,
+	   "run format: no env and no stdin still end both lists");
+	sbuf_release(&sb);
+
+	/* Appends: what was in the buffer stays in front. */
+	sbuf_adds(&sb, "X");
+	outbox_run_format(&sb, one, none, "in", 2);
+	ok(sb.len == 1 + sizeof want_min - 1 + 2 && sb.buf[0] == 'X' &&
+	   memcmp(sb.buf + 1, want_min, sizeof want_min - 1) == 0 &&
+	   memcmp(sb.buf + sb.len - 2, "in", 2) == 0, "run format: appends to out");
+	sbuf_release(&sb);
+}
+
+/* Format, queue, deliver: the command gets exactly what was formatted. */
+static void
+test_run_deliver(void)
+{
+	char ob_buf[1024], rec_buf[1024], name[64], want[2048], *got;
+	const char *ob = keep(ob_buf, "r1/outbox");
+	const char *rec = run_recorder(rec_buf, "runrec.sh", "rr1");
+	const char *argv[] = { rec, "--flag", "two words", "it's", NULL };
+	const char *env[] = { "DRIP_FIELD_FIRST_NAME=Ada", "DRIP_FIELD_EMAIL=ada@example.org",
+			      "DRIP_FIELD_EMPTY=", NULL };
+	const char *env_path[] = { "PATH=/usr/bin:/bin:/nonexistent", "DRIP_FIELD_X=value", NULL };
+	static const char in[] = "{\"first_name\":\"Ada\",\"n\":1}\n\0\xff\xfe tail";
+	struct outbox_stats st;
+	struct drip_err err;
+	struct seen_all seen;
+	size_t glen;
+	int existed;
+
+	setenv("SECRET_PARENT", "1", 1);
+	is_int(put(ob, "000000000100-email-other", "not a run file", &existed), 0,
+	       "run deliver: queue an email beside");
+	is_int(queue_run(ob, 100, argv, env, in, sizeof in - 1, name), 0, "run deliver: queued");
+	memset(&seen, 0, sizeof seen);
+	err_clear(&err);
+	is_int(outbox_deliver(ob, "run", NULL, 0, 10, on_event_all, &seen, &st, &err), 0,
+	       "run deliver: returns 0 with no transport");
+	is_int(st.sent, 1, "run deliver: one sent");
+	ok(st.failed == 0 && st.gave_up == 0 && st.deferred == 0,
+	   "run deliver: nothing failed or deferred");
+	is_int(seen.calls, 0, "run deliver: no event");
+	is_str(listing(ob, "sent"), name, "run deliver: moved to sent/");
+	is_str(listing(ob, "new"), "000000000100-email-other",
+	       "run deliver: only the email left in new/");
+	ok(!exists(at("r1/outbox/attempts/000000000100-run-0123456789abcdef0123456789abcdef")),
+	   "run deliver: no attempt count");
+
+	snprintf(want, sizeof want, "%s\n--flag\ntwo words\nit's\n", rec);
+	got = slurp(at("rr1/argv"), NULL);
+	is_str(got, want, "run deliver: argv exactly as formatted");
+	free(got);
+	got = env_entries(at("rr1/env"));
+	is_str(got, "DRIP_FIELD_EMAIL=ada@example.org | DRIP_FIELD_EMPTY= | "
+		    "DRIP_FIELD_FIRST_NAME=Ada | LC_ALL=C | PATH=/usr/bin:/bin",
+	       "run deliver: environment is the file's, plus PATH and LC_ALL");
+	free(got);
+	got = slurp(at("rr1/env"), &glen);
+	ok(got != NULL && glen > 0, "run deliver: environment recorded");
+	ok(got && has_bytes(got, glen, "DRIP_FIELD_FIRST_NAME=Ada") &&
+	   !has_bytes(got, glen, "SECRET_PARENT") && !has_bytes(got, glen, "DRIP_TEST_CANARY") &&
+	   !has_bytes(got, glen, "HOME="),
+	   "run deliver: nothing inherited from drip's environment");
+	free(got);
+	got = slurp(at("rr1/stdin"), &glen);
+	ok(got && glen == sizeof in - 1 && memcmp(got, in, glen) == 0,
+	   "run deliver: stdin is exactly the stdin part (%zu bytes)", got ? glen : 0);
+	free(got);
+
+	/* A file that sets PATH keeps its own; LC_ALL is still added. */
+	rm_rf(at("rr1"));
+	is_int(queue_run(ob, 101, argv, env_path, "", 0, name), 0, "run deliver: queue with PATH");
+	is_int(outbox_deliver(ob, "run", NULL, 0, 10, on_event_all, &seen, &st, &err), 0,
+	       "run deliver with PATH: returns 0");
+	is_int(st.sent, 1, "run deliver with PATH: sent");
+	got = env_entries(at("rr1/env"));
+	is_str(got, "DRIP_FIELD_X=value | LC_ALL=C | PATH=/usr/bin:/bin:/nonexistent",
+	       "run deliver with PATH: the file's PATH, no second one");
+	free(got);
+	got = slurp(at("rr1/stdin"), &glen);
+	ok(got && glen == 0, "run deliver with PATH: empty stdin part gives empty stdin");
+	free(got);
+	unsetenv("SECRET_PARENT");
+}
+
+/* Contact data that a shell would run arrives as plain bytes. */
+static void
+test_run_hostile_values(void)
+{
+	char ob_buf[1024], rec_buf[1024], cwd_buf[1024], victim_env[1200], in[1400];
+	char name[64], want[2048], oldcwd[1024], *got;
+	const char *ob = keep(ob_buf, "h1/outbox");
+	const char *rec = run_recorder(rec_buf, "hostile.sh", "hr");
+	const char *cwd = keep(cwd_buf, "h1/cwd");
+	const char *argv[] = { rec, "$(touch pwned)", "`touch pwned`", ";touch pwned", NULL };
+	const char *env[] = {
+		"DRIP_FIELD_A=$(touch pwned)",
+		"DRIP_FIELD_B=;rm -rf /tmp/x",
+		"DRIP_FIELD_C=`touch pwned`",
+		"DRIP_FIELD_D=line1\nline2\n$(touch pwned)\n",
+		victim_env,
+		"DRIP_FIELD_F='\"; touch pwned; echo \"'",
+		NULL
+	};
+	struct outbox_stats st;
+	struct drip_err err;
+	size_t glen;
+	int n;
+
+	mkdir(at("h1"), 0700);
+	mkdir(cwd, 0700);
+	write_file(at("h1/victim"), "keep me", 7, 0600);
+	snprintf(victim_env, sizeof victim_env, "DRIP_FIELD_E=x; rm -rf %s; touch pwned",
+		 at("h1/victim"));
+	n = snprintf(in, sizeof in,
+		     "{\"note\":\"$(touch pwned)\",\"x\":\"`touch pwned`\",\"y\":\";rm -rf %s\"}\n"
+		     "$(touch pwned)\n;touch pwned\n", at("h1/victim"));
+	if (getcwd(oldcwd, sizeof oldcwd) == NULL || chdir(cwd) < 0)
+		abort();
+	is_int(queue_run(ob, 200, argv, env, in, (size_t)n, name), 0, "hostile run: queued");
+	is_int(outbox_deliver(ob, "run", NULL, 0, 10, NULL, NULL, &st, &err), 0,
+	       "hostile run: returns 0");
+	if (chdir(oldcwd) < 0)
+		abort();
+	is_int(st.sent, 1, "hostile run: sent");
+	ok(!found_under(base, "pwned"), "hostile run: no 'pwned' anywhere in the test directory");
+	ok(!exists("pwned"), "hostile run: no 'pwned' in the working directory");
+	got = slurp(at("h1/victim"), NULL);
+	is_str(got, "keep me", "hostile run: victim not removed");
+	free(got);
+	snprintf(want, sizeof want, "%s\n$(touch pwned)\n`touch pwned`\n;touch pwned\n", rec);
+	got = slurp(at("hr/argv"), NULL);
+	is_str(got, want, "hostile run: argv byte for byte");
+	free(got);
+	snprintf(want, sizeof want,
+		 "DRIP_FIELD_A=$(touch pwned) | DRIP_FIELD_B=;rm -rf /tmp/x | "
+		 "DRIP_FIELD_C=`touch pwned` | DRIP_FIELD_D=line1\nline2\n$(touch pwned)\n | "
+		 "%s | DRIP_FIELD_F='\"; touch pwned; echo \"' | LC_ALL=C | PATH=/usr/bin:/bin",
+		 victim_env);
+	got = env_entries(at("hr/env"));
+	is_str(got, want, "hostile run: environment values byte for byte");
+	free(got);
+	got = slurp(at("hr/stdin"), &glen);
+	ok(got && glen == (size_t)n && memcmp(got, in, glen) == 0, "hostile run: stdin byte for byte");
+	free(got);
+}
+
+/* Files that are not run files fail, never run, and end in failed/. */
+static void
+test_run_malformed(void)
+{
+	static const struct {
+		const char *name, *why;
+		const char *head;	/* before the marker script's path */
+		const char *tail;	/* after it */
+		size_t tail_len;
+	} bad[] = {
+		{ "000000000301-run-badversion", "bad first line", "drip-run 2\n", "\0\0\0", 3 },
+		{ "000000000302-run-noheader", "bad first line", "", "\0\0\0", 3 },
+		{ "000000000303-run-crlf", "bad first line", "drip-run 1\r\n", "\0\0\0", 3 },
+		{ "000000000304-run-argvopen", "argv not terminated", "drip-run 1\n", "", 0 },
+		{ "000000000305-run-argvhalf", "argv not terminated", "drip-run 1\n", "\0-x", 3 },
+		{ "000000000306-run-envopen", "environment not terminated", "drip-run 1\n",
+		  "\0\0A=b\0", 6 },
+		{ "000000000307-run-envnoeq", "environment item without a name", "drip-run 1\n",
+		  "\0\0NOEQUALS\0\0", 12 },
+		{ "000000000308-run-envnoname", "environment item without a name", "drip-run 1\n",
+		  "\0\0=x\0\0", 6 },
+	};
+	char ob_buf[1024], mark_buf[1024], rel_buf[1024], cwd_buf[1024], oldcwd[1024];
+	char data[256], big_name[64], ok_name[64], *big, *got;
+	const char *ob = keep(ob_buf, "m1/outbox");
+	const char *mark = script(mark_buf, "m1-mark.sh", "touch @D/m1-ran\nexit 0\n");
+	const char *cwd = keep(cwd_buf, "m1cwd");
+	static const char empty_argv[] = "drip-run 1\n\0\0";
+	static const char relative[] = "drip-run 1\nrel.sh\0\0\0";
+	const char *margv[] = { mark, NULL }, *none[] = { NULL };
+	struct outbox_stats st;
+	struct drip_err err;
+	struct seen_all seen;
+	size_t i, len, nbad = sizeof bad / sizeof bad[0];
+	char want_new[4096];
+	int existed, round, all;
+
+	mkdir(cwd, 0700);
+	/* A relative argv[0] that does exist from the working directory
+	 * delivery runs in: execve would run it, so only the check stops it. */
+	script(rel_buf, "m1cwd/rel.sh", "touch @D/m1-ran\nexit 0\n");
+	for (i = 0; i < nbad; i++) {
+		len = (size_t)snprintf(data, sizeof data, "%s%s", bad[i].head, mark);
+		memcpy(data + len, bad[i].tail, bad[i].tail_len);
+		len += bad[i].tail_len;
+		is_int(outbox_put(ob, bad[i].name, data, len, &existed, &err), 0,
+		       "malformed: queue %s", bad[i].name);
+	}
+	is_int(outbox_put(ob, "000000000309-run-emptyargv", empty_argv, sizeof empty_argv - 1,
+			  &existed, &err), 0, "malformed: queue empty argv");
+	is_int(outbox_put(ob, "000000000310-run-relative", relative, sizeof relative - 1,
+			  &existed, &err), 0, "malformed: queue relative argv[0]");
+	/* One byte over the cap, otherwise a good file. */
+	{
+		struct sbuf sb = SBUF_INIT;
+
+		outbox_run_format(&sb, margv, none, NULL, 0);
+		len = sb.len;
+		sbuf_release(&sb);
+		big = malloc(OUTBOX_RUN_MAX + 1);
+		if (big == NULL)
+			abort();
+		memset(big, 'j', OUTBOX_RUN_MAX + 1);
+		is_int(queue_run(ob, 311, margv, none, big, OUTBOX_RUN_MAX + 1 - len, big_name), 0,
+		       "malformed: queue a file of OUTBOX_RUN_MAX + 1 bytes");
+	}
+	snprintf(want_new, sizeof want_new, "%s", listing(ob, "new"));
+	is_int(strlen(want_new) > 0, 1, "malformed: all queued");
+
+	memset(&seen, 0, sizeof seen);
+	if (getcwd(oldcwd, sizeof oldcwd) == NULL || chdir(cwd) < 0)
+		abort();
+	for (round = 1; round <= OUTBOX_MAX_ATTEMPTS; round++) {
+		err_clear(&err);
+		is_int(outbox_deliver(ob, "run", NULL, 0, 10, on_event_all, &seen, &st, &err), 0,
+		       "malformed round %d: returns 0", round);
+		is_int(st.failed, nbad + 3, "malformed round %d: every file failed", round);
+		is_int(st.sent, 0, "malformed round %d: none sent", round);
+		is_int(st.gave_up, round == OUTBOX_MAX_ATTEMPTS ? nbad + 3 : 0,
+		       "malformed round %d: gave up only on the last", round);
+		all = 1;
+		for (i = 0; i < (size_t)seen.n; i++)
+			if (seen.attempts[i] != round ||
+			    seen.gave_up[i] != (round == OUTBOX_MAX_ATTEMPTS))
+				all = 0;
+		ok(all && seen.n == (int)nbad + 3, "malformed round %d: each counted %d", round, round);
+		if (round < OUTBOX_MAX_ATTEMPTS)
+			is_str(listing(ob, "new"), want_new, "malformed round %d: all still in new/",
+			       round);
+	}
+	if (chdir(oldcwd) < 0)
+		abort();
+	for (i = 0; i < nbad; i++) {
+		char want[128];
+
+		snprintf(want, sizeof want, "malformed run file: %s", bad[i].why);
+		is_str(detail_of(&seen, bad[i].name), want, "malformed: %s detail", bad[i].name);
+	}
+	is_str(detail_of(&seen, "000000000309-run-emptyargv"), "malformed run file: empty argv",
+	       "malformed: empty argv detail");
+	is_str(detail_of(&seen, "000000000310-run-relative"),
+	       "malformed run file: argv[0] is not an absolute path",
+	       "malformed: relative argv[0] detail");
+	is_str(detail_of(&seen, big_name), "malformed run file: larger than 1048576 bytes",
+	       "malformed: too large detail");
+	is_str(listing(ob, "new"), "", "malformed: new/ empty after the last attempt");
+	is_str(listing(ob, "failed"), want_new, "malformed: every file in failed/");
+	ok(!exists(at("m1-ran")), "malformed: nothing ran");
+	ok(!exists(at("m1/outbox/attempts/000000000310-run-relative")),
+	   "malformed: attempt counts removed");
+
+	/* Exactly OUTBOX_RUN_MAX bytes is still a run file. */
+	is_int(queue_run(ob, 312, margv, none, big, OUTBOX_RUN_MAX - len, ok_name), 0,
+	       "cap: queue a file of exactly OUTBOX_RUN_MAX bytes");
+	is_int(outbox_deliver(ob, "run", NULL, 0, 10, on_event_all, &seen, &st, &err), 0,
+	       "cap: returns 0");
+	is_int(st.sent, 1, "cap: a file of OUTBOX_RUN_MAX bytes is run");
+	got = slurp(at("m1-ran"), NULL);
+	ok(got != NULL, "cap: the command ran");
+	free(got);
+	free(big);
+}
+
+/* Exit status decides: nonzero counts an attempt and stays, 0 is sent. */
+static void
+test_run_exit(void)
+{
+	char ob_buf[1024], prog_buf[1024], name[64], *got;
+	const char *ob = keep(ob_buf, "e1/outbox");
+	const char *prog = script(prog_buf, "e1.sh",
+				  "if [ -e @D/e1-pass ]; then exit 0; fi\n"
+				  "echo 'no such list' >&2\nexit 3\n");
+	const char *argv[] = { prog, NULL }, *env[] = { "DRIP_FIELD_A=1", NULL };
+	struct outbox_stats st;
+	struct drip_err err;
+	struct seen_all seen;
+
+	is_int(queue_run(ob, 400, argv, env, "{}", 2, name), 0, "run exit: queued");
+	memset(&seen, 0, sizeof seen);
+	is_int(outbox_deliver(ob, "run", NULL, 0, 10, on_event_all, &seen, &st, &err), 0,
+	       "run exit 3: returns 0");
+	ok(st.sent == 0 && st.failed == 1 && st.gave_up == 0, "run exit 3: one failure");
+	is_str(detail_of(&seen, name), "exit status 3: no such list", "run exit 3: detail");
+	is_int(seen.attempts[0], 1, "run exit 3: first attempt");
+	is_str(listing(ob, "new"), name, "run exit 3: stays in new/");
+	got = slurp(at("e1/outbox/attempts/000000000400-run-0123456789abcdef0123456789abcdef"), NULL);
+	is_str(got, "1\n", "run exit 3: attempt count written");
+	free(got);
+
+	write_file(at("e1-pass"), "", 0, 0600);
+	is_int(outbox_deliver(ob, "run", NULL, 0, 10, on_event_all, &seen, &st, &err), 0,
+	       "run exit 0: returns 0");
+	ok(st.sent == 1 && st.failed == 0, "run exit 0: sent");
+	is_int(seen.calls, 1, "run exit 0: no new event");
+	is_str(listing(ob, "sent"), name, "run exit 0: moved to sent/");
+	is_str(listing(ob, "new"), "", "run exit 0: gone from new/");
+	ok(!exists(at("e1/outbox/attempts/000000000400-run-0123456789abcdef0123456789abcdef")),
+	   "run exit 0: attempt count removed");
+}
+
+/* The rate limit counts run files too; a transport given for "run" is
+ * ignored, even a maildir one. */
+static void
+test_run_rate(void)
+{
+	char ob_buf[1024], prog_buf[1024], name[64], in[16], *got;
+	const char *ob = keep(ob_buf, "rt/outbox");
+	const char *prog = script(prog_buf, "rt.sh", "cat >> @D/rt-order\nexit 0\n");
+	const char *argv[] = { prog, NULL }, *none[] = { NULL };
+	struct transport t;
+	struct outbox_stats st;
+	struct drip_err err;
+	int i;
+
+	for (i = 3; i >= 1; i--) {
+		snprintf(in, sizeof in, "r%d\n", i);
+		is_int(queue_run(ob, 500 + i, argv, none, in, strlen(in), name), 0,
+		       "run rate: queued %d", i);
+	}
+	memset(&t, 0, sizeof t);
+	t.kind = TRANSPORT_MAILDIR;
+	is_int(outbox_deliver(ob, "run", &t, 2, 10, NULL, NULL, &st, &err), 0, "run rate: returns 0");
+	ok(st.sent == 2 && st.deferred == 1, "run rate: two run, one deferred");
+	got = slurp(at("rt-order"), NULL);
+	is_str(got, "r1\nr2\n", "run rate: oldest first");
+	free(got);
+	is_str(listing(ob, "new"), "000000000503-run-0123456789abcdef0123456789abcdef",
+	       "run rate: the newest stays queued");
+	is_int(outbox_deliver(ob, "run", NULL, 2, 10, NULL, NULL, &st, &err), 0,
+	       "run rate: next call");
+	ok(st.sent == 1 && st.deferred == 0, "run rate: the last one runs");
+	got = slurp(at("rt-order"), NULL);
+	is_str(got, "r1\nr2\nr3\n", "run rate: each once, in order");
+	free(got);
+}
+
 int
 main(void)
 {
@@ -902,6 +1426,12 @@ main(void)
 	test_hostile_queue();
 	test_rate_limit();
 	test_exec_direct();
+	test_run_format();
+	test_run_deliver();
+	test_run_hostile_values();
+	test_run_malformed();
+	test_run_exit();
+	test_run_rate();
 	rm_rf(base);
 	return tap_done();
 }
