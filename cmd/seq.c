@@ -695,46 +695,6 @@ migrate(struct cmd_ctx *c, const char *id, const struct seq *old, const struct s
 	return moved;
 }
 
-/* The first `run` action in a list, or NULL. */
-static const struct action *
-find_run(const struct action *a, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (a[i].kind == ACT_RUN)
-			return &a[i];
-	return NULL;
-}
-
-/*
- * Lint accepts the whole SPEC, but tick runs only what is built: a
- * sequence that needs more must not be published, or its contacts would
- * meet actions that silently do nothing.  What is missing now is the run
- * action (commands through the outbox).
- */
-static int
-unsupported(struct cmd_ctx *c, const struct seq *q)
-{
-	const char *rel = arena_printf(&c->a, "sequences/%s.yaml", q->id);
-	const struct action *a = find_run(q->on_remove, q->non_remove);
-	size_t i, k;
-
-	for (i = 0; a == NULL && i < q->nsteps; i++) {
-		const struct step *st = &q->steps[i];
-
-		if ((a = find_run(st->then_actions, st->nthen)) ||
-		    (a = find_run(st->else_actions, st->nelse)))
-			break;
-		for (k = 0; a == NULL && k < st->nautos; k++)
-			a = find_run(st->autos[k].actions, st->autos[k].nactions);
-	}
-	if (a)
-		return err_set(&c->err, DRIP_EDATA, rel, a->node->line, a->node->col,
-			       "cannot publish '%s': the run action cannot run yet", q->id);
-	return 0;
-}
-
 int
 cmd_seq_publish(int argc, char **argv, struct cmd_ctx *c)
 {
@@ -767,8 +727,6 @@ cmd_seq_publish(int argc, char **argv, struct cmd_ctx *c)
 	if (ld.q->nsteps == 0)
 		return err_set(&c->err, DRIP_EDATA, NULL, 0, 0,
 			       "cannot publish '%s': it has no steps", id);
-	if (unsupported(c, ld.q) < 0)
-		return -1;
 	if (pub_read_draft(&c->a, c->root, ld.q, &pc, &c->err) < 0)
 		return -1;
 	r = pub_find(&st, id);

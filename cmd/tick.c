@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "actlog.h"
+#include "autom.h"
 #include "cmd.h"
 #include "csvio.h"
 #include "defs.h"
@@ -216,6 +217,41 @@ event_slot(const struct cmd_ctx *c, int64_t from, int64_t t)
 	return s;
 }
 
+/* The value of key in an event's data column (KEY=VALUE&..., %XX
+ * escapes), or "". */
+static const char *
+data_get(struct arena *a, const char *data, const char *key)
+{
+	size_t klen = strlen(key);
+	const char *p = data;
+
+	while (*p) {
+		size_t n = strcspn(p, "&");
+
+		if (n > klen && strncmp(p, key, klen) == 0 && p[klen] == '=') {
+			char *v = arena_strndup(a, p + klen + 1, n - klen - 1), *w = v;
+			const char *q;
+
+			for (q = v; *q; q++) {
+				unsigned x;
+
+				if (q[0] == '%' && q[1] && q[2] && sscanf(q + 1, "%2x", &x) == 1) {
+					*w++ = (char)x;
+					q += 2;
+				} else {
+					*w++ = *q;
+				}
+			}
+			*w = '\0';
+			return v;
+		}
+		p += n;
+		if (*p == '&')
+			p++;
+	}
+	return "";
+}
+
 static int
 load_events(struct cmd_ctx *c, struct events *ev, int64_t from, int64_t to)
 {
@@ -269,6 +305,8 @@ load_events(struct cmd_ctx *c, struct events *ev, int64_t from, int64_t to)
 		x->contact = t.rows[0][cc];
 		x->name = t.rows[0][cn];
 		x->sequence = t.rows[0][cs];
+		x->answer = data_get(&c->a, csvio_table_col(&t, "data") >= 0 ?
+				     t.rows[0][csvio_table_col(&t, "data")] : "", "answer");
 		if (state_parse_time(t.rows[0][ct], &x->time) < 0 || x->time == STATE_NONE ||
 		    !ws_valid_contact_id(x->contact) || !ws_valid_id(x->name) ||
 		    (*x->sequence && !ws_valid_id(x->sequence))) {
@@ -424,28 +462,37 @@ shard_advance(struct cmd_ctx *c, struct shard_io *s)
 	return 0;
 }
 
+/* A state file's new version, written beside the old one (rel, in dir)
+ * under the temporary name tmp, header first. */
+static FILE *
+open_beside(struct cmd_ctx *c, const char *dir, const char *tmp, const char *header)
+{
+	char *full = ws_path(c, tmp);
+	FILE *f = NULL;
+	int fd;
+
+	if (mkdirs_in(c, dir) == 0) {
+		fd = open(full, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+		if (fd < 0 || (f = fdopen(fd, "w")) == NULL) {
+			err_sys(&c->err, DRIP_EFAIL, tmp, "cannot write");
+			if (fd >= 0)
+				close(fd);
+		} else {
+			fputs(header, f);
+		}
+	}
+	free(full);
+	return f;
+}
+
 static int
 shard_write(struct cmd_ctx *c, struct shard_io *s, const struct enr *e)
 {
 	struct sbuf sb = SBUF_INIT;
 
-	if (s->out == NULL) {
-		char *full = ws_path(c, s->tmp);
-		int fd;
-
-		if (mkdirs_in(c, "state/enrollments") < 0) {
-			free(full);
-			return -1;
-		}
-		fd = open(full, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
-		if (fd < 0 || (s->out = fdopen(fd, "w")) == NULL) {
-			err_sys(&c->err, DRIP_EFAIL, s->tmp, "cannot write");
-			free(full);
-			return -1;
-		}
-		free(full);
-		fputs(STATE_ENR_HEADER, s->out);
-	}
+	if (s->out == NULL && (s->out = open_beside(c, "state/enrollments", s->tmp,
+						     STATE_ENR_HEADER)) == NULL)
+		return -1;
 	state_enr_format(&sb, e);
 	fwrite(sb.buf, 1, sb.len, s->out);
 	sbuf_release(&sb);
@@ -464,6 +511,81 @@ same_enr(const struct enr *a, const struct enr *b)
 	       strcmp(a->sent_day, b->sent_day) == 0 && a->sent == b->sent;
 }
 
+/* state/runs.csv, read in step with contacts.csv and written beside. */
+struct runs_io {
+	struct csvio_reader *r;
+	struct arun peek;
+	int has;
+	struct arena pa;
+	FILE *out;
+	char tmp[64];
+	int dirty;
+};
+
+static int
+runs_advance(struct cmd_ctx *c, struct runs_io *s)
+{
+	struct csvio_row row;
+	int rc;
+
+	arena_release(&s->pa);
+	s->has = 0;
+	if (s->r == NULL)
+		return 0;
+	if ((rc = csvio_next(s->r, &row, &c->err)) <= 0) {
+		if (rc < 0)
+			snprintf(c->err.file, sizeof c->err.file, "%s", STATE_RUNS);
+		return rc;
+	}
+	if (state_run_parse(&s->pa, row.f, row.n, STATE_RUNS, row.line, &s->peek, &c->err) < 0)
+		return -1;
+	s->has = 1;
+	return 0;
+}
+
+static int
+runs_write(struct cmd_ctx *c, struct runs_io *s, const struct arun *ar)
+{
+	struct sbuf sb = SBUF_INIT;
+
+	if (s->out == NULL && (s->out = open_beside(c, "state", s->tmp, STATE_RUN_HEADER)) == NULL)
+		return -1;
+	state_run_format(&sb, ar);
+	fwrite(sb.buf, 1, sb.len, s->out);
+	sbuf_release(&sb);
+	return 0;
+}
+
+static int
+same_run(const struct arun *a, const struct arun *b)
+{
+	return strcmp(a->contact, b->contact) == 0 && strcmp(a->automation, b->automation) == 0 &&
+	       strcmp(a->sequence, b->sequence) == 0 && a->status == b->status &&
+	       a->started == b->started && a->next == b->next && a->due == b->due &&
+	       a->cond == b->cond;
+}
+
+/* The snapshot of contacts.csv as the last tick left it (state/contacts.csv),
+ * read in step with contacts.csv while an automation watches for changes. */
+struct snap {
+	struct csvio_reader *r;
+	struct csvio_row row;
+	int has;
+	const char **cols;
+	long idcol;
+};
+
+static int
+snap_advance(struct cmd_ctx *c, struct snap *s)
+{
+	int rc = csvio_next(s->r, &s->row, &c->err);
+
+	if (rc < 0)
+		snprintf(c->err.file, sizeof c->err.file, "%s", STATE_SNAPSHOT);
+	s->has = rc == 1;
+	return rc < 0 ? -1 : 0;
+}
+
 /* ---- the run ---- */
 
 struct run {
@@ -476,8 +598,8 @@ struct run {
 	size_t nextev;
 	struct shard_io sh[STATE_SHARDS];
 	struct logs logs;
-	struct outbox_stage *stage[2];	/* email, sms */
-	char *stage_dir[2];
+	struct outbox_stage *stage[3];	/* email, sms, run */
+	char *stage_dir[3];
 	struct log_row *rows;		/* this tick's log rows, in pass order */
 	size_t nrows, caprows;
 	int stream_log;			/* one slot: rows go straight to the log */
@@ -492,6 +614,11 @@ struct run {
 	struct out_list *lists;
 	size_t nlists, caplists;
 	struct arena ca;		/* per-contact memory, released after each */
+	struct runs_io runs;
+	struct snap snap;
+	int watch;			/* an automation watches contacts.csv for changes */
+	int since_dirty;		/* state/automations.csv changes */
+	int64_t r0;			/* this tick's first slot */
 	int64_t from, to;
 	size_t contacts, fired, completed, enrolled, msgs, failed_contacts;
 	struct sbuf dry;		/* --dry-run rows */
@@ -530,9 +657,10 @@ static struct outbox_stage *
 stage_for(struct run *r, const char *kind)
 {
 	struct cmd_ctx *c = r->c;
-	int k = strcmp(kind, "sms") == 0;
-	const struct transport *t = k ? &c->cfg.sms : &c->cfg.email;
-	const char *dir = t->kind == TRANSPORT_MAILDIR ? t->maildir : "outbox";
+	int k = strcmp(kind, "run") == 0 ? 2 : strcmp(kind, "sms") == 0;
+	const struct transport *t = k == 1 ? &c->cfg.sms : &c->cfg.email;
+	/* Commands always wait in outbox/: no other program delivers them. */
+	const char *dir = k < 2 && t->kind == TRANSPORT_MAILDIR ? t->maildir : "outbox";
 
 	if (r->stage[k] == NULL) {
 		r->stage_dir[k] = ws_path(c, dir);
@@ -749,6 +877,17 @@ skip_unknown_events(struct run *r, const char *upto)
 	return rc;
 }
 
+/* Runs of contacts no longer in contacts.csv are kept as they are. */
+static int
+flush_run_orphans(struct run *r, const char *upto)
+{
+	while (r->runs.has && (upto == NULL || strcmp(r->runs.peek.contact, upto) < 0))
+		if ((!r->o.dry && runs_write(r->c, &r->runs, &r->runs.peek) < 0) ||
+		    runs_advance(r->c, &r->runs) < 0)
+			return -1;
+	return 0;
+}
+
 static int
 one_contact(struct run *r, struct contact *ct)
 {
@@ -756,12 +895,51 @@ one_contact(struct run *r, struct contact *ct)
 	unsigned si = state_shard(ct->id);
 	struct shard_io *s = &r->sh[si];
 	struct enr *rows = NULL, *orig;
-	size_t n = 0, cap = 0, i, nev = 0, firstev, norig;
+	size_t n = 0, cap = 0, i, nev = 0, firstev, norig, capruns = 0;
 	struct effects fx;
 	struct drip_err e;
+	struct flows fl = { NULL, 0, NULL, 0 };
+	struct arun *runs_orig;
+	size_t nruns_orig;
+	struct contact prev;
 
-	if (flush_orphans(r, s, ct->id) < 0)
+	if (flush_orphans(r, s, ct->id) < 0 || flush_run_orphans(r, ct->id) < 0)
 		return -1;
+	while (r->runs.has && strcmp(r->runs.peek.contact, ct->id) == 0) {
+		struct arun *x = ARENA_PUSH(&r->ca, fl.runs, fl.n, capruns);
+
+		*x = r->runs.peek;
+		x->contact = ct->id;
+		x->automation = arena_strdup(&r->ca, x->automation);
+		x->sequence = arena_strdup(&r->ca, x->sequence);
+		if (runs_advance(c, &r->runs) < 0)
+			return -1;
+	}
+	runs_orig = arena_alloc(&r->ca, (fl.n + 1) * sizeof *runs_orig);
+	if (fl.n)
+		memcpy(runs_orig, fl.runs, fl.n * sizeof *fl.runs);
+	nruns_orig = fl.n;
+	if (r->snap.r) {
+		/* Its row as the last tick left it: NULL when it is new. */
+		fl.have_prev = 1;
+		while (r->snap.has && strcmp(r->snap.row.f[r->snap.idcol], ct->id) < 0)
+			if (snap_advance(c, &r->snap) < 0)
+				return -1;
+		if (r->snap.has && strcmp(r->snap.row.f[r->snap.idcol], ct->id) == 0) {
+			const char **v = arena_alloc(&r->ca, (r->snap.row.n + 1) * sizeof *v);
+
+			for (i = 0; i < r->snap.row.n; i++)
+				v[i] = arena_strdup(&r->ca, r->snap.row.f[i]);
+			prev.id = ct->id;
+			prev.cols = r->snap.cols;
+			prev.vals = v;
+			prev.n = r->snap.row.n;
+			prev.changed = 0;
+			fl.prev = &prev;
+			if (snap_advance(c, &r->snap) < 0)
+				return -1;
+		}
+	}
 	while (s->has && strcmp(s->peek.contact, ct->id) == 0) {
 		if (n == cap) {
 			size_t nc = cap ? cap * 2 : 4;
@@ -790,7 +968,7 @@ one_contact(struct run *r, struct contact *ct)
 	norig = n;
 	effects_init(&fx, &r->ca);
 	auto_enroll(r, ct, &rows, &n, &fx);
-	if (engine_advance(&r->d, ct, &rows, &n, r->ev.v + firstev, nev, r->from, r->to, &fx,
+	if (engine_advance(&r->d, ct, &rows, &n, &fl, r->ev.v + firstev, nev, r->from, r->to, &fx,
 			   &e) < 0) {
 		/* This contact is left as it was; the others go on. */
 		struct log_row lr = { r->to, ct->id, "", "", "", "tick", "failed", "", "" };
@@ -802,6 +980,8 @@ one_contact(struct run *r, struct contact *ct)
 		if (norig)
 			memcpy(rows, orig, norig * sizeof *rows);
 		n = norig;
+		fl.runs = runs_orig;
+		fl.n = nruns_orig;
 		r->failed_contacts++;
 		if (emit(r, &fx) < 0)
 			return -1;
@@ -834,6 +1014,14 @@ one_contact(struct run *r, struct contact *ct)
 			if (i < norig && !same_enr(&rows[i], &orig[i]))
 				s->dirty = 1;
 			if (shard_write(c, s, &rows[i]) < 0)
+				return -1;
+		}
+		if (fl.n != nruns_orig)
+			r->runs.dirty = 1;
+		for (i = 0; i < fl.n; i++) {
+			if (i < nruns_orig && !same_run(&fl.runs[i], &runs_orig[i]))
+				r->runs.dirty = 1;
+			if (runs_write(c, &r->runs, &fl.runs[i]) < 0)
 				return -1;
 		}
 	}
@@ -1150,7 +1338,9 @@ static int
 restore_from_head(struct cmd_ctx *c)
 {
 	static const char *const dirs[] = { "state/enrollments", "log", "lists" };
-	static const char *const files[] = { "tasks.csv", STATE_CLOCK };
+	static const char *const files[] = {
+		"tasks.csv", "notes.csv", STATE_CLOCK, STATE_RUNS, STATE_AUTOS, STATE_SNAPSHOT,
+	};
 	size_t i;
 
 	for (i = 0; i < 3; i++) {
@@ -1185,7 +1375,7 @@ restore_from_head(struct cmd_ctx *c)
 		}
 		closedir(d);
 	}
-	for (i = 0; i < 2; i++) {
+	for (i = 0; i < sizeof files / sizeof *files; i++) {
 		struct sbuf sb = SBUF_INIT;
 		char *full = ws_path(c, files[i]);
 		int rc = store_read_head(c->store, files[i], &sb, &c->err);
@@ -1264,6 +1454,7 @@ refresh_index(struct cmd_ctx *c)
 	static const char *const dirs[] = { "state/enrollments", "log", "lists" };
 	static const char *const files[] = {
 		STATE_CLOCK, "state/sequences.csv", "tasks.csv", "notes.csv", "contacts.csv",
+		STATE_RUNS, STATE_AUTOS, STATE_SNAPSHOT,
 	};
 	const char **paths = NULL;
 	size_t n = 0, cap = 0, i;
@@ -1483,22 +1674,23 @@ static int
 deliver(struct run *r)
 {
 	struct cmd_ctx *c = r->c;
-	static const char *const kinds[] = { "email", "sms" };
+	static const char *const kinds[] = { "email", "sms", "run" };
 	const char **paths;
 	size_t k, npaths = 0, failures = 0;
 	int committed;
 
 	memset(&r->logs, 0, sizeof r->logs);
-	for (k = 0; k < 2; k++) {
-		const struct transport *t = k ? &c->cfg.sms : &c->cfg.email;
+	for (k = 0; k < 3; k++) {
+		/* Commands of run actions: each file carries its own argv. */
+		const struct transport *t = k == 2 ? NULL : k ? &c->cfg.sms : &c->cfg.email;
 		struct outbox_stats st;
 		char *dir;
 		int rc;
 
-		if (t->kind == TRANSPORT_MAILDIR)
+		if (t && t->kind == TRANSPORT_MAILDIR)
 			continue;
 		dir = ws_path(c, "outbox");
-		rc = outbox_deliver(dir, kinds[k], t, t->rate_count, 60, on_deliver, r, &st,
+		rc = outbox_deliver(dir, kinds[k], t, t ? t->rate_count : 0, 60, on_deliver, r, &st,
 				    &c->err);
 		free(dir);
 		if (rc < 0)
@@ -1522,6 +1714,229 @@ deliver(struct run *r)
 		return store_commit(c->store, paths, npaths, msg, c->has_now ? c->now : -1,
 				    &committed, NULL, &c->err);
 	}
+}
+
+/* ---- sequence automations: since, runs, the contacts snapshot ---- */
+
+/* Does automation m react to changes in contacts.csv? */
+static int
+watches(const struct autom *m)
+{
+	return m->trigger == AT_TAG_ADDED || m->trigger == AT_TAG_REMOVED ||
+	       m->trigger == AT_FIELD_CHANGED || m->trigger == AT_CONTACT_CREATED;
+}
+
+/* Each automation's since from state/automations.csv; one not there yet
+ * acts from this tick's first slot. */
+static int
+load_since(struct run *r)
+{
+	struct cmd_ctx *c = r->c;
+	struct csvio_table t;
+	char *full = ws_path(c, STATE_AUTOS);
+	struct autodef *v = (struct autodef *)r->d.autos;
+	long cid = -1, csince = -1;
+	size_t i, j;
+	int rc = 0;
+
+	memset(&t, 0, sizeof t);
+	if (fsio_exists(full)) {
+		rc = csvio_table_load(&c->a, full, &t, &c->err);
+		if (rc == 0 && ((cid = csvio_table_col(&t, "id")) < 0 ||
+				(csince = csvio_table_col(&t, "since")) < 0))
+			rc = err_set(&c->err, DRIP_EDATA, STATE_AUTOS, 1, 0, "header must be id,since");
+	}
+	free(full);
+	if (rc < 0) {
+		if (c->err.file[0] == '\0' || strstr(c->err.file, STATE_AUTOS))
+			snprintf(c->err.file, sizeof c->err.file, "%s", STATE_AUTOS);
+		return -1;
+	}
+	for (i = 0; i < r->d.nautos; i++) {
+		v[i].since = r->r0;
+		for (j = 0; j < t.nrows; j++)
+			if (strcmp(t.rows[j][cid], v[i].m->id) == 0 &&
+			    (state_parse_time(t.rows[j][csince], &v[i].since) < 0 ||
+			     v[i].since == STATE_NONE))
+				return err_set(&c->err, DRIP_EDATA, STATE_AUTOS, (int)t.lines[j], 0,
+					       "bad since \"%s\"", t.rows[j][csince]);
+		if (watches(v[i].m))
+			r->watch = 1;
+	}
+	/* The file changes when an automation comes or goes. */
+	r->since_dirty = t.nrows != r->d.nautos;
+	for (i = 0; !r->since_dirty && i < t.nrows; i++)
+		r->since_dirty = engine_auto(&r->d, t.rows[i][cid]) == NULL;
+	return 0;
+}
+
+static int
+write_since(struct run *r, const char **paths, size_t *npaths)
+{
+	struct cmd_ctx *c = r->c;
+	struct sbuf sb = SBUF_INIT;
+	char *full;
+	size_t i;
+	int rc;
+
+	if (!r->since_dirty)
+		return 0;
+	sbuf_adds(&sb, "id,since\n");
+	for (i = 0; i < r->d.nautos; i++) {
+		char t[32];
+
+		dtime_format_utc(r->d.autos[i].since, t, sizeof t);
+		sbuf_printf(&sb, "%s,%s\n", r->d.autos[i].m->id, t);
+	}
+	full = ws_path(c, STATE_AUTOS);
+	rc = fsio_write_atomic(full, sb.buf, sb.len, 0644, &c->err);
+	free(full);
+	sbuf_release(&sb);
+	if (rc == 0)
+		paths[(*npaths)++] = STATE_AUTOS;
+	return rc;
+}
+
+/* Open state/runs.csv and, while an automation watches contacts.csv and a
+ * tick has run, the snapshot. */
+static int
+open_runs(struct run *r)
+{
+	struct cmd_ctx *c = r->c;
+	char *full;
+	size_t i;
+	int rc = 0;
+
+	snprintf(r->runs.tmp, sizeof r->runs.tmp, "state/.runs.csv.tmp-%ld", (long)getpid());
+	if (r->d.nautos == 0 && !fsio_exists(full = ws_path(c, STATE_RUNS))) {
+		free(full);
+		return 0;
+	} else if (r->d.nautos == 0) {
+		free(full);
+	}
+	full = ws_path(c, STATE_RUNS);
+	if (fsio_exists(full)) {
+		rc = csvio_open(full, &r->runs.r, &c->err);
+		if (rc == 0 && (csvio_ncols(r->runs.r) != STATE_RUN_COLS ||
+				strcmp(csvio_colname(r->runs.r, 0), "contact") != 0))
+			rc = err_set(&c->err, DRIP_EDATA, STATE_RUNS, 1, 0, "header must be %.*s",
+				     (int)strlen(STATE_RUN_HEADER) - 1, STATE_RUN_HEADER);
+		if (rc == 0)
+			rc = runs_advance(c, &r->runs);
+		else if (c->err.file[0] == '\0')
+			snprintf(c->err.file, sizeof c->err.file, "%s", STATE_RUNS);
+	}
+	free(full);
+	if (rc < 0 || !r->watch || r->from == STATE_NONE)
+		return rc;
+	full = ws_path(c, STATE_SNAPSHOT);
+	if (fsio_exists(full)) {
+		rc = csvio_open(full, &r->snap.r, &c->err);
+		if (rc == 0 && (r->snap.idcol = csvio_col(r->snap.r, "id")) < 0)
+			rc = err_set(&c->err, DRIP_EDATA, STATE_SNAPSHOT, 1, 0,
+				     "missing required column \"id\"");
+		if (rc == 0) {
+			r->snap.cols = arena_alloc(&c->a, (csvio_ncols(r->snap.r) + 1) *
+						   sizeof *r->snap.cols);
+			for (i = 0; i < csvio_ncols(r->snap.r); i++)
+				r->snap.cols[i] = csvio_colname(r->snap.r, i);
+			rc = snap_advance(c, &r->snap);
+		} else if (c->err.file[0] == '\0') {
+			snprintf(c->err.file, sizeof c->err.file, "%s", STATE_SNAPSHOT);
+		}
+	}
+	free(full);
+	return rc;
+}
+
+/* Put the new state/runs.csv in place when a row changed. */
+static int
+finish_runs(struct run *r, const char **paths, size_t *npaths)
+{
+	struct cmd_ctx *c = r->c;
+	char *tmp, *dst;
+	int rc = 0;
+
+	if (r->runs.out == NULL)
+		return 0;
+	if (fflush(r->runs.out) != 0 || fsync(fileno(r->runs.out)) != 0)
+		rc = err_sys(&c->err, DRIP_EFAIL, STATE_RUNS, "cannot write");
+	fclose(r->runs.out);
+	r->runs.out = NULL;
+	tmp = ws_path(c, r->runs.tmp);
+	dst = ws_path(c, STATE_RUNS);
+	if (rc < 0 || !r->runs.dirty)
+		unlink(tmp);
+	else if (rename(tmp, dst) != 0)
+		rc = err_sys(&c->err, DRIP_EFAIL, STATE_RUNS, "cannot replace");
+	else
+		paths[(*npaths)++] = STATE_RUNS;
+	free(tmp);
+	free(dst);
+	return rc;
+}
+
+/*
+ * Make state/contacts.csv a copy of contacts.csv as this tick leaves it,
+ * so the next tick sees exactly the changes made after it.  The copy is
+ * streamed, and skipped when the bytes are the same already.  git stores
+ * the two identical files as one blob, so the repository does not grow.
+ */
+static int
+sync_snapshot(struct run *r, const char **paths, size_t *npaths)
+{
+	struct cmd_ctx *c = r->c;
+	char *src = ws_path(c, "contacts.csv"), *dst = ws_path(c, STATE_SNAPSHOT);
+	char *tmp = ws_path(c, arena_printf(&c->a, "state/.contacts.csv.tmp-%ld", (long)getpid()));
+	char a[65536], b[65536];
+	FILE *fa = fopen(src, "rb"), *fb = fopen(dst, "rb"), *out = NULL;
+	int same = fa && fb, rc = -1, fd;
+	size_t na, nb;
+
+	while (same) {
+		na = fread(a, 1, sizeof a, fa);
+		nb = fread(b, 1, sizeof b, fb);
+		if (na != nb || memcmp(a, b, na) != 0)
+			same = 0;
+		else if (na == 0)
+			break;
+	}
+	if (fb)
+		fclose(fb);
+	if (same) {
+		rc = 0;
+		goto out;
+	}
+	if (fa == NULL || fseek(fa, 0, SEEK_SET) != 0) {
+		err_sys(&c->err, DRIP_EFAIL, "contacts.csv", "cannot read");
+		goto out;
+	}
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+	if (fd < 0 || (out = fdopen(fd, "wb")) == NULL) {
+		err_sys(&c->err, DRIP_EFAIL, STATE_SNAPSHOT, "cannot write");
+		goto out;
+	}
+	while ((na = fread(a, 1, sizeof a, fa)) > 0)
+		if (fwrite(a, 1, na, out) != na)
+			break;
+	if (ferror(fa) || ferror(out) || fflush(out) != 0 || fsync(fileno(out)) != 0 ||
+	    rename(tmp, dst) != 0) {
+		err_sys(&c->err, DRIP_EFAIL, STATE_SNAPSHOT, "cannot write");
+		goto out;
+	}
+	paths[(*npaths)++] = STATE_SNAPSHOT;
+	rc = 0;
+out:
+	if (out)
+		fclose(out);
+	if (fa)
+		fclose(fa);
+	if (rc < 0)
+		unlink(tmp);
+	free(src);
+	free(dst);
+	free(tmp);
+	return rc;
 }
 
 int
@@ -1587,6 +2002,9 @@ cmd_tick(int argc, char **argv, struct cmd_ctx *c)
 	r->d.zone_ctx = &r->zones;
 	r->d.task_done = task_done;
 	r->d.task_ctx = &r->done;
+	r->r0 = r->from == STATE_NONE ? r->to : r->from + c->cfg.tick;
+	if (defs_load_autos(&c->a, c->root, &r->d, &c->err) < 0 || load_since(r) < 0)
+		goto out;
 	if (setup_links(r, &links) < 0)
 		goto out;
 	if (c->cfg.holidays) {
@@ -1613,6 +2031,9 @@ cmd_tick(int argc, char **argv, struct cmd_ctx *c)
 			paths[npaths++] = arena_strdup(&c->a, rel);
 		}
 		paths[npaths++] = STATE_CLOCK;
+		paths[npaths++] = STATE_RUNS;
+		paths[npaths++] = STATE_AUTOS;
+		paths[npaths++] = STATE_SNAPSHOT;
 		paths[npaths++] = "tasks.csv";
 		{
 			char lp[64];
@@ -1648,6 +2069,8 @@ cmd_tick(int argc, char **argv, struct cmd_ctx *c)
 		}
 		free(full);
 	}
+	if (open_runs(r) < 0)
+		goto out;
 	full = ws_path(c, "contacts.csv");
 	k = csvio_open(full, &cr, &c->err);
 	free(full);
@@ -1709,6 +2132,8 @@ cmd_tick(int argc, char **argv, struct cmd_ctx *c)
 	for (i = 0; i < STATE_SHARDS; i++)
 		if (flush_orphans(r, &r->sh[i], NULL) < 0)
 			goto out;
+	if (flush_run_orphans(r, NULL) < 0)
+		goto out;
 	if (skip_unknown_events(r, NULL) < 0 || write_rows(r) < 0)
 		goto out;
 	if (r->o.dry) {
@@ -1731,7 +2156,7 @@ cmd_tick(int argc, char **argv, struct cmd_ctx *c)
 	 * (SPEC §9.3). */
 	if (write_pending(c, &r->ev) < 0)
 		goto out;
-	for (i = 0; i < 2; i++)
+	for (i = 0; i < 3; i++)
 		if (r->stage[i] && outbox_stage_commit(r->stage[i], &c->err) < 0)
 			goto out;
 	/* Put the new files in place. */
@@ -1762,6 +2187,8 @@ cmd_tick(int argc, char **argv, struct cmd_ctx *c)
 		free(tmp);
 		free(dst);
 	}
+	if (finish_runs(r, paths, &npaths) < 0 || write_since(r, paths, &npaths) < 0)
+		goto out;
 	for (i = 0; i < r->logs.n; i++)
 		paths[npaths++] = arena_strdup(&c->a, r->logs.paths[i]);
 	if (logs_close(c, &r->logs) < 0) {
@@ -1783,6 +2210,8 @@ cmd_tick(int argc, char **argv, struct cmd_ctx *c)
 		contacts_tmp = NULL;
 		paths[npaths++] = "contacts.csv";
 	}
+	if (r->watch && sync_snapshot(r, paths, &npaths) < 0)
+		goto out;
 	{
 		struct sbuf sb = SBUF_INIT;
 
@@ -1847,10 +2276,21 @@ out:
 			free(full);
 		}
 	}
-	for (i = 0; i < 2; i++) {
+	for (i = 0; i < 3; i++) {
 		outbox_stage_free(r->stage[i]);
 		free(r->stage_dir[i]);
 	}
+	if (r->runs.r)
+		csvio_close(r->runs.r);
+	arena_release(&r->runs.pa);
+	if (r->runs.out) {
+		fclose(r->runs.out);
+		full = ws_path(c, r->runs.tmp);
+		unlink(full);
+		free(full);
+	}
+	if (r->snap.r)
+		csvio_close(r->snap.r);
 	arena_release(&r->ca);
 	zone_cache_free(&r->zones);
 	token_key_free(links.key);

@@ -4,10 +4,12 @@
 #include "defs.h"
 
 #include <stdio.h>
+#include <dirent.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "arena.h"
+#include "autom.h"
 #include "csvio.h"
 #include "diag.h"
 #include "err.h"
@@ -155,4 +157,128 @@ defs_release(struct defs *d)
 		if (d->seqs[i].zone && d->seqs[i].zone != d->cfg->tz)
 			tz_free((struct tz *)d->seqs[i].zone);
 	d->nseqs = 0;
+}
+
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static int
+cmp_autodef(const void *a, const void *b)
+{
+	return strcmp(((const struct autodef *)a)->m->id, ((const struct autodef *)b)->m->id);
+}
+
+/* The notify templates of actions a[0..n), added to paths (no repeats). */
+static void
+auto_templates(struct arena *a, const struct action *acts, size_t n, const char ***paths,
+	       size_t *np, size_t *cap)
+{
+	size_t i, j;
+
+	for (i = 0; i < n; i++) {
+		if (acts[i].kind != ACT_NOTIFY || acts[i].template == NULL)
+			continue;
+		for (j = 0; j < *np && strcmp((*paths)[j], acts[i].template) != 0; j++)
+			;
+		if (j == *np)
+			*ARENA_PUSH(a, *paths, *np, *cap) = acts[i].template;
+	}
+}
+
+static int
+load_auto(struct arena *a, const char *root, const char *rel, struct autodef *ad,
+	  struct drip_err *err)
+{
+	char *full = fsio_join(root, rel);
+	const char **paths = NULL;
+	const struct tmpl **tmpls;
+	size_t np = 0, cap = 0, i;
+	struct diags dg;
+	struct schema s;
+	struct ydoc doc;
+	int rc;
+
+	rc = ydoc_load_file(a, full, &doc, err);
+	free(full);
+	if (rc < 0) {
+		snprintf(err->file, sizeof err->file, "%s", rel);
+		return -1;
+	}
+	doc.file = rel;
+	diag_init(&dg, a);
+	s.a = a;
+	s.d = &dg;
+	s.file = rel;
+	ad->m = autom_parse(&s, &doc);
+	if (dg.nerr == 0 && ad->m->id &&
+	    strcmp(rel, arena_printf(a, "automations/%s.yaml", ad->m->id)) != 0)
+		schema_error(&s, ad->m->id_node, "the id \"%s\" must match the file name",
+			     ad->m->id);
+	if (dg.nerr) {
+		diag_sort(&dg);
+		return err_set(err, DRIP_EDATA, rel, dg.v[0].line, dg.v[0].col, "%s", dg.v[0].msg);
+	}
+	auto_templates(a, ad->m->actions, ad->m->nactions, &paths, &np, &cap);
+	auto_templates(a, ad->m->stop_actions, ad->m->nstop_actions, &paths, &np, &cap);
+	tmpls = arena_alloc(a, (np + 1) * sizeof *tmpls);
+	for (i = 0; i < np; i++) {
+		struct tmpl *t;
+
+		full = fsio_join(root, paths[i]);
+		rc = tmpl_load(a, full, &t, err);
+		free(full);
+		if (rc < 0) {
+			/* Say which automation needs it. */
+			snprintf(err->file, sizeof err->file, "%s", rel);
+			err->code = DRIP_EDATA;
+			return -1;
+		}
+		tmpls[i] = t;
+	}
+	ad->tmpl_paths = paths;
+	ad->tmpls = tmpls;
+	ad->ntmpls = np;
+	ad->since = STATE_NONE;
+	return 0;
+}
+
+int
+defs_load_autos(struct arena *a, const char *root, struct defs *d, struct drip_err *err)
+{
+	char *dir = fsio_join(root, "automations");
+	DIR *dp = opendir(dir);
+	struct dirent *e;
+	const char **names = NULL;
+	struct autodef *v;
+	size_t n = 0, cap = 0, i;
+
+	free(dir);
+	d->autos = NULL;
+	d->nautos = 0;
+	if (dp == NULL)
+		return 0;
+	while ((e = readdir(dp)) != NULL) {
+		size_t len = strlen(e->d_name);
+
+		if (e->d_name[0] == '.' || len <= 5 || strcmp(e->d_name + len - 5, ".yaml") != 0)
+			continue;
+		*ARENA_PUSH(a, names, n, cap) = arena_printf(a, "automations/%s", e->d_name);
+	}
+	closedir(dp);
+	if (n > 1)
+		qsort(names, n, sizeof *names, cmp_str);
+	v = arena_alloc(a, (n + 1) * sizeof *v);
+	for (i = 0; i < n; i++)
+		if (load_auto(a, root, names[i], &v[i], err) < 0)
+			return -1;
+	/* By id, for engine_auto (file names sort differently: "a-b.yaml"
+	 * before "a.yaml"). */
+	if (n > 1)
+		qsort(v, n, sizeof *v, cmp_autodef);
+	d->autos = v;
+	d->nautos = n;
+	return 0;
 }

@@ -22,4 +22,13 @@ int defs_load(struct arena *a, const char *root, const struct config *cfg,
 	      struct defs *d, struct drip_err *err);
 void defs_release(struct defs *d);
 
+/*
+ * Add the sequence automations of root's automations/ (every ID.yaml, by
+ * id) to d, with the templates their notify actions use, each since =
+ * STATE_NONE for the caller to fill in.  A file that does not lint clean
+ * is DRIP_EDATA at its first error's file:line:col, so a broken automation
+ * stops tick with its location instead of running half understood.
+ */
+int defs_load_autos(struct arena *a, const char *root, struct defs *d, struct drip_err *err);
+
 #endif

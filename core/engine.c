@@ -9,6 +9,7 @@
  * running (a, c] equals running (a, b] and then (b, c] (SPEC §9.2).
  */
 #include "engine.h"
+#include "engine_int.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +22,7 @@
 #include "dtime.h"
 #include "err.h"
 #include "expr.h"
+#include "json.h"
 #include "mail.h"
 #include "outbox.h"
 #include "render.h"
@@ -37,7 +39,6 @@
  * against a schedule that never moves forward. */
 #define SLOT_LIMIT 1000000
 
-#define NEVER INT64_MAX
 
 void
 effects_init(struct effects *fx, struct arena *a)
@@ -55,8 +56,8 @@ effects_clear(struct effects *fx)
 	fx->a = a;
 }
 
-static void
-log_row(struct effects *fx, int64_t t, const char *contact, const char *seq,
+void
+engine_log(struct effects *fx, int64_t t, const char *contact, const char *seq,
 	const char *step, const char *action, const char *result, const char *ref,
 	const char *detail)
 {
@@ -88,6 +89,25 @@ static int
 is_true(const char *v)
 {
 	return v != NULL && strcmp(v, "true") == 0;
+}
+
+const struct autodef *
+engine_auto(const struct defs *d, const char *id)
+{
+	size_t lo = 0, hi = d->nautos;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(d->autos[mid].m->id, id);
+
+		if (c == 0)
+			return &d->autos[mid];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
 }
 
 const struct seqdef *
@@ -139,29 +159,10 @@ engine_variant(const char *contact, const char *sequence, const char *step,
 	return n - 1;
 }
 
-/* ---- per-run context ---- */
+/* ---- per-run context: struct run is in engine_int.h ---- */
 
-struct run {
-	const struct defs *d;
-	struct contact *c;
-	struct effects *fx;
-	int64_t first;		/* the first unprocessed slot; INT64_MIN before the first tick */
-	int64_t to;
-	int64_t len;		/* slot length */
-	struct drip_err *err;
-	struct enr **enrs;	/* all of this contact's enrollments (the cap counts across them) */
-	size_t *n;
-	/* Automations fired in this run: (enrollment, step, automation, slot),
-	 * so one reached two ways in a slot fires once. */
-	struct fired { size_t e; const char *step, *id; int64_t s; } *fired;
-	size_t nfired, capfired;
-	int64_t slot;		/* the slot being processed */
-};
-
-#define ENR(r, i) (&(*(r)->enrs)[i])
-
-static int64_t
-slot_of(const struct run *r, int64_t t)
+int64_t
+engine_slot(const struct run *r, int64_t t)
 {
 	int64_t s;
 
@@ -333,13 +334,13 @@ get_field(void *ctx, const char *name)
 	struct getter *g = ctx;
 
 	if (strcmp(name, "sequence.name") == 0)
-		return g->sd->q->name ? g->sd->q->name : g->sd->id;
+		return g->sd == NULL ? "" : g->sd->q->name ? g->sd->q->name : g->sd->id;
 	if (strcmp(name, "step.name") == 0)
 		return g->st == NULL ? "" : g->st->name ? g->st->name : g->st->id;
 	if (strncmp(name, "link.", 5) == 0) {
 		/* A link answers for a contact on a step: none without one
 		 * (on_remove), nor when links are not configured. */
-		if (g->r->d->link == NULL || g->st == NULL || g->e == NULL)
+		if (g->r->d->link == NULL || g->sd == NULL || g->st == NULL || g->e == NULL)
 			return "";
 		return g->r->d->link(g->r->d->link_ctx, g->r->fx->a, g->r->c->id, g->sd->id,
 				     g->st->id, g->e->entered, name + 5, g->r->slot);
@@ -468,7 +469,7 @@ capped(struct run *r, const struct seqdef *sd, const struct step *st, struct enr
 	rules_for(r, sd, st, &rules);
 	e->hold = sched_next_day(&rules, s);
 	dtime_format_utc(e->hold, when, sizeof when);
-	log_row(r->fx, s, r->c->id, sd->id, st->id, action, "skipped", "",
+	engine_log(r->fx, s, r->c->id, sd->id, st->id, action, "skipped", "",
 		arena_printf(r->fx->a, "frequency cap: %d messages today; deferred to %s",
 			     count, when));
 	return 1;
@@ -517,7 +518,7 @@ fire_email(struct run *r, const struct seqdef *sd, const struct step *st,
 	if ((v = pick_variant(r, sd, st)) != NULL)
 		path = v->template;
 	if ((why = cannot_receive(r->c, "email")) != NULL) {
-		log_row(r->fx, s, r->c->id, sd->id, st->id, "email", "skipped", "", why);
+		engine_log(r->fx, s, r->c->id, sd->id, st->id, "email", "skipped", "", why);
 		return 0;
 	}
 	if (capped(r, sd, st, e, s, "email"))
@@ -545,20 +546,20 @@ fire_email(struct run *r, const struct seqdef *sd, const struct step *st,
 	rc.unsubscribe_url = unsub;
 	rc.extra = extra;
 	if (t == NULL) {
-		log_row(r->fx, s, r->c->id, sd->id, st->id, "email", "failed", "",
+		engine_log(r->fx, s, r->c->id, sd->id, st->id, "email", "failed", "",
 			arena_printf(r->fx->a, "template %s is not pinned", path));
 		return 0;
 	}
 	if (render_message(t, &rc, &out, &err) < 0) {
 		/* This contact's data breaks the template: log it, go on. */
-		log_row(r->fx, s, r->c->id, sd->id, st->id, "email", "failed", "",
+		engine_log(r->fx, s, r->c->id, sd->id, st->id, "email", "failed", "",
 			arena_strdup(r->fx->a, err.msg));
 		sbuf_release(&out);
 		return 0;
 	}
 	queue_msg(r, "email", s, msgid, &out);
 	count_sent(r, e, s);
-	log_row(r->fx, s, r->c->id, sd->id, st->id, "email", "ok", msgid, path);
+	engine_log(r->fx, s, r->c->id, sd->id, st->id, "email", "ok", msgid, path);
 	sbuf_release(&out);
 	return 0;
 }
@@ -577,7 +578,7 @@ fire_sms(struct run *r, const struct seqdef *sd, const struct step *st, struct e
 		path = v->template;
 	}
 	if ((why = cannot_receive(r->c, "sms")) != NULL) {
-		log_row(r->fx, s, r->c->id, sd->id, st->id, "sms", "skipped", "", why);
+		engine_log(r->fx, s, r->c->id, sd->id, st->id, "sms", "skipped", "", why);
 		return 0;
 	}
 	if (capped(r, sd, st, e, s, "sms"))
@@ -588,7 +589,7 @@ fire_sms(struct run *r, const struct seqdef *sd, const struct step *st, struct e
 		text = t ? t->body : NULL;
 	}
 	if (text == NULL) {
-		log_row(r->fx, s, r->c->id, sd->id, st->id, "sms", "failed", "",
+		engine_log(r->fx, s, r->c->id, sd->id, st->id, "sms", "failed", "",
 			"no text for this message");
 		return 0;
 	}
@@ -605,7 +606,7 @@ fire_sms(struct run *r, const struct seqdef *sd, const struct step *st, struct e
 		sbuf_addc(&out, '\n');
 	queue_msg(r, "sms", s, msgid, &out);
 	count_sent(r, e, s);
-	log_row(r->fx, s, r->c->id, sd->id, st->id, "sms", "ok", msgid, path ? path : "");
+	engine_log(r->fx, s, r->c->id, sd->id, st->id, "sms", "ok", msgid, path ? path : "");
 	sbuf_release(&out);
 	return 0;
 }
@@ -668,7 +669,7 @@ notify_assignee(struct run *r, const struct seqdef *sd, const struct step *st,
 		sbuf_release(&body);
 	}
 	queue_msg(r, "email", s, msgid, &out);
-	log_row(r->fx, s, r->c->id, sd->id, st->id, "notify", "ok", msgid,
+	engine_log(r->fx, s, r->c->id, sd->id, st->id, "notify", "ok", msgid,
 		arena_printf(r->fx->a, "task %s due for %s", t->id, t->assignee));
 	sbuf_release(&out);
 }
@@ -693,7 +694,7 @@ fire_task(struct run *r, const struct seqdef *sd, const struct step *st, struct 
 	t->assignee = st->assignee ? expand(r->fx->a, st->assignee, &g) :
 		      sd->q->coordinator ? sd->q->coordinator : "";
 	t->subject = expand(r->fx->a, st->subject ? st->subject : st->id, &g);
-	log_row(r->fx, s, r->c->id, sd->id, st->id, kind, "ok", t->id, t->subject);
+	engine_log(r->fx, s, r->c->id, sd->id, st->id, kind, "ok", t->id, t->subject);
 	if (sd->q->notify_due_tasks)
 		notify_assignee(r, sd, st, t, s);
 	if (st->block) {
@@ -737,11 +738,11 @@ fire_list(struct run *r, const struct seqdef *sd, const struct step *st, int64_t
 	}
 	l->fields = f;
 	l->values = v;
-	log_row(r->fx, s, r->c->id, sd->id, st->id, step_type_names[st->type], "ok", st->list, "");
+	engine_log(r->fx, s, r->c->id, sd->id, st->id, step_type_names[st->type], "ok", st->list, "");
 }
 
-static int
-cond_holds(struct run *r, const struct seqdef *sd, const struct cond *k, int64_t s,
+int
+engine_cond(struct run *r, const struct seqdef *sd, const struct cond *k, int64_t s,
 	   const char **why)
 {
 	struct expr_env env;
@@ -749,7 +750,10 @@ cond_holds(struct run *r, const struct seqdef *sd, const struct cond *k, int64_t
 	struct sched_rules rules;
 	int v;
 
-	rules_for(r, sd, NULL, &rules);
+	if (sd)
+		rules_for(r, sd, NULL, &rules);
+	else
+		rules.zone = r->d->cfg->tz;
 	env.get = (const char *(*)(void *, const char *))contact_get;
 	env.ctx = (void *)r->c;
 	env.now = s;
@@ -773,12 +777,14 @@ advance_to(struct run *r, const struct seqdef *sd, struct enr *e, long next, int
 		e->entered = s;
 		e->base = s;
 		r->fx->completed++;
-		log_row(r->fx, s, r->c->id, sd->id, "", "done", "ok", "", "");
+		engine_log(r->fx, s, r->c->id, sd->id, "", "done", "ok", "", "");
+		flow_emit(r, AT_COMPLETED, sd->id, NULL, NULL, NULL);
 		return;
 	}
 	e->step = sd->q->steps[next].id;
 	e->entered = s;
 	e->base = s;
+	flow_emit(r, AT_STEP_ENTERED, sd->id, e->step, NULL, NULL);
 }
 
 static void
@@ -795,6 +801,7 @@ date_advance(struct run *r, const struct seqdef *sd, struct enr *e, int64_t s)
 	e->step = sd->q->steps[i].id;
 	e->entered = s;
 	e->base = s + 1;
+	flow_emit(r, AT_STEP_ENTERED, sd->id, e->step, NULL, NULL);
 }
 
 /* ---- step automations and actions (SPEC §3.6, §5) ---- */
@@ -802,21 +809,16 @@ date_advance(struct run *r, const struct seqdef *sd, struct enr *e, int64_t s)
 static int leave_step(struct run *r, size_t ei, int64_t s, long next);
 static int fire_due_autos(struct run *r, size_t ei, int64_t s);
 
-/* Nesting of actions that move enrollments (complete_step on entering a
- * step, ...) is bounded, so a definition that would recurse forever is a
- * reported error, not a crash. */
-#define DEPTH_LIMIT 64
-
-static void
-act_row(struct run *r, int64_t s, const char *seq, const char *step, const char *auto_id,
+void
+engine_act(struct run *r, int64_t s, const char *seq, const char *step, const char *auto_id,
 	const char *action, const char *result, const char *ref, const char *detail)
 {
-	log_row(r->fx, s, r->c->id, seq, step, action, result, ref, detail);
+	engine_log(r->fx, s, r->c->id, seq, step, action, result, ref, detail);
 	r->fx->log[r->fx->nlog - 1].automation = auto_id ? auto_id : "";
 }
 
-static long
-enr_index(const struct run *r, const char *seq)
+long
+engine_enr(const struct run *r, const char *seq)
 {
 	size_t i;
 
@@ -834,8 +836,11 @@ set_field(struct run *r, const char *col, const char *val)
 	for (i = 0; i < r->c->n; i++)
 		if (strcmp(r->c->cols[i], col) == 0) {
 			if (strcmp(r->c->vals[i], val) != 0) {
+				const char *old = r->c->vals[i];
+
 				r->c->vals[i] = arena_strdup(r->fx->a, val);
 				r->c->changed = 1;
+				flow_changed(r, col, old, r->c->vals[i]);
 			}
 			return 0;
 		}
@@ -876,8 +881,8 @@ list_edit(struct run *r, const char *cur, const char *const *add, size_t nadd,
 /* A short note to a coordinator or watcher that an automation ran for this
  * contact: who and what, never the contact's own message. */
 static void
-summary(struct run *r, const struct seqdef *sd, const struct step *st, const char *auto_id,
-	const char *to, int64_t s)
+summary(struct run *r, const char *seq, const struct step *st, const char *auto_id,
+	const char *key, const char *to, int64_t s)
 {
 	struct sbuf out = SBUF_INIT, body = SBUF_INIT;
 	const char *msgid;
@@ -885,7 +890,7 @@ summary(struct run *r, const struct seqdef *sd, const struct step *st, const cha
 
 	if (to == NULL || strchr(to, '@') == NULL || r->d->cfg->from == NULL)
 		return;
-	msgid = message_id(r, sd->id, auto_id, s, to);
+	msgid = message_id(r, seq, key, s, to);
 	if (mail_address_header(&out, "From", r->d->cfg->from, why, sizeof why) < 0 ||
 	    mail_address_header(&out, "To", to, why, sizeof why) < 0)
 		goto out;
@@ -896,66 +901,97 @@ summary(struct run *r, const struct seqdef *sd, const struct step *st, const cha
 	mail_header(&out, "MIME-Version", "1.0");
 	mail_header(&out, "Content-Type", "text/plain; charset=utf-8");
 	dtime_format_utc(s, stamp, sizeof stamp);
-	sbuf_printf(&body, "Automation %s of sequence %s (step %s) ran for contact %s at %s.\n",
-		    auto_id, sd->id, st ? st->id : "-", r->c->id, stamp);
+	if (*seq)
+		sbuf_printf(&body, "Automation %s of sequence %s (step %s) ran for contact %s at %s.\n",
+			    auto_id, seq, st ? st->id : "-", r->c->id, stamp);
+	else
+		sbuf_printf(&body, "Automation %s ran for contact %s at %s.\n", auto_id, r->c->id,
+			    stamp);
 	mail_header(&out, "Content-Transfer-Encoding",
 		    mail_body_needs_qp(body.buf, body.len) ? "quoted-printable" : "7bit");
 	sbuf_addc(&out, '\n');
 	mail_body(&out, body.buf, body.len);
 	queue_msg(r, "email", s, msgid, &out);
-	act_row(r, s, sd->id, st ? st->id : "", auto_id, "notify", "ok", msgid,
+	engine_act(r, s, seq, st ? st->id : "", auto_id, "notify", "ok", msgid,
 		arena_printf(r->fx->a, "summary to %s", to));
 out:
 	sbuf_release(&out);
 	sbuf_release(&body);
 }
 
+/* The template at path: a sequence automation's own, or the sequence's
+ * pinned one. */
+static const struct tmpl *
+notify_tmpl(const struct seqdef *sd, const struct autodef *ad, const char *path)
+{
+	size_t i;
+
+	if (ad) {
+		for (i = 0; i < ad->ntmpls; i++)
+			if (strcmp(ad->tmpl_paths[i], path) == 0)
+				return ad->tmpls[i];
+		return NULL;
+	}
+	return sd ? find_tmpl(sd, path) : NULL;
+}
+
+/*
+ * The notify action: a message to the contact (or to:), and summaries to
+ * the coordinator and watchers - the sequence's, or for a sequence
+ * automation acting for no sequence, drip.yaml's admins.  idx numbers the
+ * action within its list, so two notifies in one slot are two messages.
+ */
 static void
-act_notify(struct run *r, const struct seqdef *sd, const struct step *st, struct enr *e,
-	   const char *auto_id, const struct action *a, int64_t s)
+act_notify(struct run *r, const char *seq, const struct seqdef *sd, const struct step *st,
+	   struct enr *e, const char *auto_id, const struct autodef *ad,
+	   const struct action *a, size_t idx, int64_t s)
 {
 	struct getter g = { r, sd, st, e };
-	const struct tmpl *t = find_tmpl(sd, a->template);
+	const struct tmpl *t = notify_tmpl(sd, ad, a->template);
 	const char *to, *msgid, *why, *key = auto_id && *auto_id ? auto_id : st ? st->id : "";
+	const char *stepid = st ? st->id : "";
 	struct render_ctx rc;
 	struct sbuf out = SBUF_INIT;
 	struct drip_err err;
 	struct tmpl tt;
 	size_t i;
 
+	if (idx > 0)
+		key = arena_printf(r->fx->a, "%s.%zu", key, idx);
 	if (a->to == NULL) {
 		if ((why = cannot_receive(r->c, "email")) != NULL) {
-			act_row(r, s, sd->id, st ? st->id : "", auto_id, "notify", "skipped", "", why);
+			engine_act(r, s, seq, stepid, auto_id, "notify", "skipped", "", why);
 			goto others;
 		}
 		to = contact_get(r->c, "email");
 	} else {
 		to = strchr(a->to, '@') ? a->to : contact_get(r->c, a->to);
 		if (to == NULL || *to == '\0') {
-			act_row(r, s, sd->id, st ? st->id : "", auto_id, "notify", "skipped", "",
+			engine_act(r, s, seq, stepid, auto_id, "notify", "skipped", "",
 				arena_printf(r->fx->a, "no address in \"%s\"", a->to));
 			goto others;
 		}
 	}
 	if (t == NULL) {
-		act_row(r, s, sd->id, st ? st->id : "", auto_id, "notify", "failed", "",
-			arena_printf(r->fx->a, "template %s is not pinned", a->template));
+		engine_act(r, s, seq, stepid, auto_id, "notify", "failed", "",
+			arena_printf(r->fx->a, "template %s is not loaded", a->template));
 		goto others;
 	}
-	if (a->still_interested && r->d->link == NULL) {
-		act_row(r, s, sd->id, st ? st->id : "", auto_id, "notify", "failed", "",
-			"still_interested needs links.base_url and the signing key");
+	if (a->still_interested && (r->d->link == NULL || e == NULL || st == NULL)) {
+		engine_act(r, s, seq, stepid, auto_id, "notify", "failed", "",
+			r->d->link == NULL ? "still_interested needs links.base_url and the signing key" :
+			"still_interested needs the contact on a step of a sequence");
 		goto others;
 	}
 	tt = *t;
-	if (a->still_interested && e) {
+	if (a->still_interested) {
 		/* The two signed answers, after the template's own text. */
 		const char *yes = get_field(&g, "link.yes"), *no = get_field(&g, "link.no");
 
 		tt.body = arena_printf(r->fx->a, "%s\nYes, I'm still interested: %s\nNot interested: %s\n",
 				       t->body, yes ? yes : "", no ? no : "");
 	}
-	msgid = message_id(r, sd->id, key, s, to);
+	msgid = message_id(r, seq, key, s, to);
 	memset(&rc, 0, sizeof rc);
 	rc.get = get_field;
 	rc.ctx = &g;
@@ -965,19 +1001,72 @@ act_notify(struct run *r, const struct seqdef *sd, const struct step *st, struct
 	rc.message_id = msgid;
 	rc.date = s;
 	if (render_message(&tt, &rc, &out, &err) < 0) {
-		act_row(r, s, sd->id, st ? st->id : "", auto_id, "notify", "failed", "",
+		engine_act(r, s, seq, stepid, auto_id, "notify", "failed", "",
 			arena_strdup(r->fx->a, err.msg));
 	} else {
 		queue_msg(r, "email", s, msgid, &out);
-		act_row(r, s, sd->id, st ? st->id : "", auto_id, "notify", "ok", msgid, a->template);
+		engine_act(r, s, seq, stepid, auto_id, "notify", "ok", msgid, a->template);
 	}
 	sbuf_release(&out);
 others:
+	if (sd == NULL) {
+		/* No sequence: drip.yaml's admins stand in for its people. */
+		if (a->coordinator || a->watchers)
+			for (i = 0; i < r->d->cfg->nadmins; i++)
+				summary(r, seq, st, auto_id, key, r->d->cfg->admins[i], s);
+		return;
+	}
 	if (a->coordinator)
-		summary(r, sd, st, key, sd->q->coordinator, s);
+		summary(r, seq, st, auto_id, key, sd->q->coordinator, s);
 	if (a->watchers)
 		for (i = 0; i < sd->q->nwatchers; i++)
-			summary(r, sd, st, key, sd->q->watchers[i], s);
+			summary(r, seq, st, auto_id, key, sd->q->watchers[i], s);
+}
+
+/*
+ * The run action (SPEC §5): a queue file for the outbox holding the
+ * command's fixed argv, the contact's fields in the environment as
+ * DRIP_FIELD_<NAME> (NAME upper-cased, anything but A-Z0-9 made _) and the
+ * contact as a JSON object for stdin.  Contact data never reaches argv, and
+ * nothing ever goes through a shell; the command runs after the commit,
+ * like a message is delivered.
+ */
+static void
+act_run(struct run *r, const char *seq, const char *stepid, const char *auto_id,
+	const struct action *a, const char *key, int64_t s)
+{
+	struct sbuf in = SBUF_INIT, out = SBUF_INIT;
+	struct json j;
+	const char **env = arena_alloc(r->fx->a, (r->c->n + 4) * sizeof *env);
+	const char *msgid;
+	size_t i, n = 0;
+
+	json_init(&j, &in, 0);
+	json_obj(&j);
+	for (i = 0; i < r->c->n; i++)
+		json_kstr(&j, r->c->cols[i], r->c->vals[i]);
+	json_end(&j);
+	sbuf_addc(&in, '\n');
+	env[n++] = arena_printf(r->fx->a, "DRIP_CONTACT=%s", r->c->id);
+	env[n++] = arena_printf(r->fx->a, "DRIP_SEQUENCE=%s", seq);
+	env[n++] = arena_printf(r->fx->a, "DRIP_AUTOMATION=%s", auto_id ? auto_id : "");
+	for (i = 0; i < r->c->n; i++) {
+		char *name = arena_strdup(r->fx->a, r->c->cols[i]), *p;
+
+		for (p = name; *p; p++)
+			if (*p >= 'a' && *p <= 'z')
+				*p = (char)(*p - 'a' + 'A');
+			else if (!((*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9')))
+				*p = '_';
+		env[n++] = arena_printf(r->fx->a, "DRIP_FIELD_%s=%s", name, r->c->vals[i]);
+	}
+	env[n] = NULL;
+	msgid = message_id(r, seq, key, s, "run");
+	outbox_run_format(&out, a->argv, env, in.buf ? in.buf : "", in.len);
+	queue_msg(r, "run", s, msgid, &out);
+	engine_act(r, s, seq, stepid, auto_id, "run", "ok", msgid, a->argv[0]);
+	sbuf_release(&in);
+	sbuf_release(&out);
 }
 
 /* End enrollment index k with status st, logging why. */
@@ -995,7 +1084,9 @@ end_enr(struct run *r, size_t k, enum enr_status status, int64_t s, const char *
 	e->hold = STATE_NONE;
 	e->paused = STATE_NONE;
 	e->entered = e->base = s;
-	log_row(r->fx, s, r->c->id, e->sequence, "", enr_status_names[status], "ok", ref, detail);
+	engine_log(r->fx, s, r->c->id, e->sequence, "", enr_status_names[status], "ok", ref, detail);
+	if (status == ENR_REMOVED)
+		flow_emit(r, AT_REMOVED, e->sequence, NULL, NULL, NULL);
 }
 
 static void
@@ -1003,18 +1094,18 @@ act_enroll(struct run *r, const char *seq, const char *auto_id, const char *from
 	   const char *from_step, int64_t s)
 {
 	const struct seqdef *sd = engine_seq(r->d, seq);
-	long k = enr_index(r, seq);
+	long k = engine_enr(r, seq);
 	struct enr *v, *e;
 	size_t i;
 
 	if (sd == NULL || !sd->accepting || sd->q->nsteps == 0) {
-		act_row(r, s, from_seq, from_step, auto_id, "enroll", "skipped", "",
+		engine_act(r, s, from_seq, from_step, auto_id, "enroll", "skipped", "",
 			arena_printf(r->fx->a, "sequence %s takes no enrollments", seq));
 		return;
 	}
 	if (k >= 0 && (!enr_ended(ENR(r, k)->status) ? sd->q->reenroll != REENROLL_ALWAYS :
 		       sd->q->reenroll == REENROLL_NEVER)) {
-		act_row(r, s, from_seq, from_step, auto_id, "enroll", "skipped", "",
+		engine_act(r, s, from_seq, from_step, auto_id, "enroll", "skipped", "",
 			arena_printf(r->fx->a, "already enrolled in %s", seq));
 		return;
 	}
@@ -1040,35 +1131,40 @@ act_enroll(struct run *r, const char *seq, const char *auto_id, const char *from
 	e->sent_day = "";
 	e->sent = 0;
 	r->fx->enrolled++;
-	act_row(r, s, from_seq, from_step, auto_id, "enroll", "ok", "", seq);
+	engine_act(r, s, from_seq, from_step, auto_id, "enroll", "ok", "", seq);
+	flow_emit(r, AT_ENROLLED, sd->id, NULL, NULL, NULL);
+	flow_emit(r, AT_STEP_ENTERED, sd->id, e->step, NULL, NULL);
 }
 
-/*
- * Run actions (of a step automation, a rule step or on_remove) for the
- * enrollment of sequence seq.  Returns 0, or -1 on a runaway recursion.
- */
-static int
-run_actions(struct run *r, const char *seq, const struct step *st, const char *auto_id,
-	    const struct action *acts, size_t n, int64_t s, int depth)
+int
+engine_actions(struct run *r, const char *seq, const struct step *st, const char *auto_id,
+	       const struct autodef *ad, const struct action *acts, size_t n, size_t idx0,
+	       int64_t s, int depth)
 {
 	const struct seqdef *sd = engine_seq(r->d, seq);
 	const char *stepid = st ? st->id : "";
 	size_t i;
+	int rc = 0;
 
-	if (depth > DEPTH_LIMIT)
+	if (depth > DEPTH_LIMIT || r->depth > DEPTH_LIMIT)
 		return err_set(r->err, DRIP_EFAIL, NULL, 0, 0,
-			       "contact '%s': actions of sequence '%s' keep moving the contact "
-			       "within one slot; a loop?", r->c->id, seq);
-	for (i = 0; i < n; i++) {
+			       "contact '%s': actions of %s '%s' keep moving the contact "
+			       "within one slot; a loop?", r->c->id, ad ? "automation" : "sequence",
+			       ad ? auto_id : seq);
+	r->depth++;
+	for (i = 0; i < n && rc == 0; i++) {
 		const struct action *a = &acts[i];
 		const char *name = action_names[a->kind];
-		long k = enr_index(r, seq);
+		long k = engine_enr(r, seq);
 		struct enr *e = k >= 0 ? ENR(r, k) : NULL;
 		struct getter g = { r, sd, st, e };
+		const char *key = auto_id && *auto_id ? auto_id : stepid;
 
+		if (idx0 + i > 0)
+			key = arena_printf(r->fx->a, "%s.%zu", key, idx0 + i);
 		switch (a->kind) {
 		case ACT_NOTIFY:
-			act_notify(r, sd, st, e, auto_id, a, s);
+			act_notify(r, seq, sd, st, e, auto_id, ad, a, idx0 + i, s);
 			break;
 		case ACT_TAG:
 		case ACT_SITE:
@@ -1079,10 +1175,10 @@ run_actions(struct run *r, const char *seq, const struct step *st, const char *a
 						  a->remove, a->nremove);
 
 			if (set_field(r, col, v) < 0)
-				act_row(r, s, seq, stepid, auto_id, name, "failed", "",
+				engine_act(r, s, seq, stepid, auto_id, name, "failed", "",
 					arena_printf(r->fx->a, "contacts.csv has no column %s", col));
 			else
-				act_row(r, s, seq, stepid, auto_id, name, "ok", "", v);
+				engine_act(r, s, seq, stepid, auto_id, name, "ok", "", v);
 			break;
 		}
 		case ACT_SET: {
@@ -1092,11 +1188,11 @@ run_actions(struct run *r, const char *seq, const struct step *st, const char *a
 				const char *v = expand(r->fx->a, a->set[j].value, &g);
 
 				if (set_field(r, a->set[j].key, v) < 0)
-					act_row(r, s, seq, stepid, auto_id, name, "failed", "",
+					engine_act(r, s, seq, stepid, auto_id, name, "failed", "",
 						arena_printf(r->fx->a, "contacts.csv has no column %s",
 							     a->set[j].key));
 				else
-					act_row(r, s, seq, stepid, auto_id, name, "ok", "",
+					engine_act(r, s, seq, stepid, auto_id, name, "ok", "",
 						arena_printf(r->fx->a, "%s=%s", a->set[j].key, v));
 			}
 			break;
@@ -1110,25 +1206,25 @@ run_actions(struct run *r, const char *seq, const struct step *st, const char *a
 			nt->step = stepid;
 			nt->automation = auto_id ? auto_id : "";
 			nt->text = expand(r->fx->a, a->text, &g);
-			act_row(r, s, seq, stepid, auto_id, name, "ok", "", "");
+			engine_act(r, s, seq, stepid, auto_id, name, "ok", "", "");
 			break;
 		}
 		case ACT_MARK_INACTIVE:
 			set_field(r, "status", "inactive");
-			act_row(r, s, seq, stepid, auto_id, name, "ok", "", "");
+			engine_act(r, s, seq, stepid, auto_id, name, "ok", "", "");
 			break;
 		case ACT_UNSUBSCRIBE:
 			if (set_field(r, "unsubscribed", "true") < 0)
-				act_row(r, s, seq, stepid, auto_id, name, "failed", "",
+				engine_act(r, s, seq, stepid, auto_id, name, "failed", "",
 					"contacts.csv has no column unsubscribed");
 			else
-				act_row(r, s, seq, stepid, auto_id, name, "ok", "", "");
+				engine_act(r, s, seq, stepid, auto_id, name, "ok", "", "");
 			break;
 		case ACT_ARCHIVE: {
 			size_t j;
 
 			set_field(r, "status", "archived");
-			act_row(r, s, seq, stepid, auto_id, name, "ok", "", "");
+			engine_act(r, s, seq, stepid, auto_id, name, "ok", "", "");
 			for (j = 0; j < *r->n; j++)
 				end_enr(r, j, ENR_STOPPED, s, "", "contact archived");
 			break;
@@ -1136,14 +1232,20 @@ run_actions(struct run *r, const char *seq, const struct step *st, const char *a
 		case ACT_REMOVE_FROM_SEQUENCE:
 		case ACT_UNENROLL: {
 			const char *target = a->text ? a->text : seq;
-			long t = enr_index(r, target);
+			long t = engine_enr(r, target);
 
+			if (*target == '\0') {
+				engine_act(r, s, seq, stepid, auto_id, name, "skipped", "",
+					   "no sequence: the trigger named none and the action "
+					   "gives no \"sequence\"");
+				break;
+			}
 			if (t < 0 || enr_ended(ENR(r, t)->status)) {
-				act_row(r, s, seq, stepid, auto_id, name, "skipped", "",
+				engine_act(r, s, seq, stepid, auto_id, name, "skipped", "",
 					arena_printf(r->fx->a, "not enrolled in %s", target));
 				break;
 			}
-			act_row(r, s, seq, stepid, auto_id, name, "ok", "", target);
+			engine_act(r, s, seq, stepid, auto_id, name, "ok", "", target);
 			end_enr(r, (size_t)t, ENR_REMOVED, s, "", arena_printf(r->fx->a, "by %s",
 				auto_id && *auto_id ? auto_id : stepid));
 			break;
@@ -1159,7 +1261,7 @@ run_actions(struct run *r, const char *seq, const struct step *st, const char *a
 			l->fields = r->c->cols;
 			l->values = (const char *const *)r->c->vals;
 			l->n = r->c->n;
-			act_row(r, s, seq, stepid, auto_id, name, "ok", a->text, "");
+			engine_act(r, s, seq, stepid, auto_id, name, "ok", a->text, "");
 			break;
 		}
 		case ACT_ENROLL:
@@ -1168,20 +1270,19 @@ run_actions(struct run *r, const char *seq, const struct step *st, const char *a
 		case ACT_COMPLETE_STEP:
 			if (e == NULL || st == NULL || strcmp(e->step, st->id) != 0 ||
 			    (e->status != ENR_ACTIVE && e->status != ENR_WAITING)) {
-				act_row(r, s, seq, stepid, auto_id, name, "skipped", "",
+				engine_act(r, s, seq, stepid, auto_id, name, "skipped", "",
 					"the contact is no longer on this step");
 				break;
 			}
-			act_row(r, s, seq, stepid, auto_id, name, "ok", "", "");
+			engine_act(r, s, seq, stepid, auto_id, name, "ok", "", "");
 			e->status = ENR_ACTIVE;
 			e->task = "";
-			if (leave_step(r, (size_t)k, s, seq_step_index(sd->q, st->id) + 1) < 0)
-				return -1;
+			rc = leave_step(r, (size_t)k, s, seq_step_index(sd->q, st->id) + 1);
 			break;
 		case ACT_TASK: {
 			struct out_task *t = ARENA_PUSH(r->fx->a, r->fx->tasks, r->fx->ntasks, r->fx->captasks);
 
-			t->id = task_id(r->fx->a, r->c->id, seq, auto_id && *auto_id ? auto_id : stepid, s);
+			t->id = task_id(r->fx->a, r->c->id, seq, key, s);
 			t->created = s;
 			t->due = a->has_due ? dur_add(r->d->cfg->tz, s, &a->due) : s;
 			t->kind = a->task_kind ? a->task_kind : "task";
@@ -1189,19 +1290,23 @@ run_actions(struct run *r, const char *seq, const struct step *st, const char *a
 			t->sequence = seq;
 			t->step = stepid;
 			t->assignee = a->assignee ? expand(r->fx->a, a->assignee, &g) :
-				      sd->q->coordinator ? sd->q->coordinator : "";
+				      sd && sd->q->coordinator ? sd->q->coordinator :
+				      sd == NULL && r->d->cfg->nadmins ? r->d->cfg->admins[0] : "";
 			t->subject = expand(r->fx->a, a->subject ? a->subject : name, &g);
-			act_row(r, s, seq, stepid, auto_id, name, "ok", t->id, t->subject);
+			engine_act(r, s, seq, stepid, auto_id, name, "ok", t->id, t->subject);
 			break;
 		}
+		case ACT_RUN:
+			act_run(r, seq, stepid, auto_id, a, key, s);
+			break;
 		default:
-			act_row(r, s, seq, stepid, auto_id, name, "failed", "",
+			engine_act(r, s, seq, stepid, auto_id, name, "failed", "",
 				"this action is not supported yet");
 			break;
 		}
 	}
-	(void)depth;
-	return 0;
+	r->depth--;
+	return rc;
 }
 
 /* The occurrence of automation a (of a step entered at `entered`) in the
@@ -1284,7 +1389,7 @@ fire_due_autos(struct run *r, size_t ei, int64_t s)
 	seq = sd->id;
 	for (k = 0; k < st->nautos; k++) {
 		const struct step_auto *a = &st->autos[k];
-		long j = enr_index(r, seq);
+		long j = engine_enr(r, seq);
 
 		/* An earlier automation may have moved the contact on. */
 		if (j < 0 || strcmp(ENR(r, j)->step, st->id) != 0 ||
@@ -1294,7 +1399,7 @@ fire_due_autos(struct run *r, size_t ei, int64_t s)
 		    already_fired(r, (size_t)j, st->id, a->id, s))
 			continue;
 		r->fx->automations++;
-		if (run_actions(r, seq, st, a->id, a->actions, a->nactions, s, 1) < 0)
+		if (engine_actions(r, seq, st, a->id, NULL, a->actions, a->nactions, 0, s, 1) < 0)
 			return -1;
 	}
 	return 0;
@@ -1342,12 +1447,13 @@ leave_step(struct run *r, size_t ei, int64_t s, long next)
 			if (st->autos[k].on != TRIG_COMPLETE || st->autos[k].id == NULL)
 				continue;
 			r->fx->automations++;
-			if (run_actions(r, seq, st, st->autos[k].id, st->autos[k].actions,
-					st->autos[k].nactions, s, 1) < 0)
+			if (engine_actions(r, seq, st, st->autos[k].id, NULL, st->autos[k].actions,
+					   st->autos[k].nactions, 0, s, 1) < 0)
 				return -1;
 		}
+		flow_emit(r, AT_STEP_COMPLETED, seq, st->id, NULL, NULL);
 	}
-	j = enr_index(r, seq);
+	j = engine_enr(r, seq);
 	if (j < 0 || enr_ended(ENR(r, j)->status))
 		return 0;
 	if (sd->q->kind == SEQ_KIND_DATE)
@@ -1356,7 +1462,7 @@ leave_step(struct run *r, size_t ei, int64_t s, long next)
 		advance_to(r, sd, ENR(r, j), next, s);
 	/* Entering a step: its enter automations with no delay fire in this
 	 * very slot (SPEC §3.6: "0 means in the same slot"). */
-	j = enr_index(r, seq);
+	j = engine_enr(r, seq);
 	return j >= 0 ? fire_due_autos(r, (size_t)j, s) : 0;
 }
 
@@ -1378,13 +1484,13 @@ fire_chain(struct run *r, const struct seqdef *sd, size_t ei, int64_t s)
 		int64_t when;
 		int h;
 
-		if ((j = enr_index(r, seq)) < 0)
+		if ((j = engine_enr(r, seq)) < 0)
 			return 0;
 		ei = (size_t)j;
 		e = ENR(r, ei);
 		if (e->status != ENR_ACTIVE)
 			return 0;
-		if (due_time(r, sd, e) == NEVER || slot_of(r, due_time(r, sd, e)) != s)
+		if (due_time(r, sd, e) == NEVER || engine_slot(r, due_time(r, sd, e)) != s)
 			return 0;
 		if (sd->q->kind == SEQ_KIND_DATE) {
 			i = date_next_step(r, sd, e->base, &when);
@@ -1402,8 +1508,8 @@ fire_chain(struct run *r, const struct seqdef *sd, size_t ei, int64_t s)
 		e->version = sd->version;
 		next = i + 1;
 		if (st->type != STEP_WAIT_UNTIL && st->when.expr &&
-		    (h = cond_holds(r, sd, &st->when, s, &why)) != 1) {
-			log_row(r->fx, s, r->c->id, sd->id, st->id, step_type_names[st->type],
+		    (h = engine_cond(r, sd, &st->when, s, &why)) != 1) {
+			engine_log(r->fx, s, r->c->id, sd->id, st->id, step_type_names[st->type],
 				"skipped", "", h < 0 ? why :
 				arena_printf(r->fx->a, "when: %s does not hold", st->when.src));
 			goto moved;
@@ -1435,20 +1541,20 @@ fire_chain(struct run *r, const struct seqdef *sd, size_t ei, int64_t s)
 			fire_list(r, sd, st, s);
 			break;
 		case STEP_DELAY:
-			log_row(r->fx, s, r->c->id, sd->id, st->id, "delay", "ok", "", "");
+			engine_log(r->fx, s, r->c->id, sd->id, st->id, "delay", "ok", "", "");
 			break;
 		case STEP_RULE:
-			h = cond_holds(r, sd, &st->if_, s, &why);
+			h = engine_cond(r, sd, &st->if_, s, &why);
 			if (h < 0) {
-				log_row(r->fx, s, r->c->id, sd->id, st->id, "rule", "failed", "", why);
+				engine_log(r->fx, s, r->c->id, sd->id, st->id, "rule", "failed", "", why);
 				break;
 			}
-			log_row(r->fx, s, r->c->id, sd->id, st->id, "rule", "ok", "", h ? "then" : "else");
-			if (run_actions(r, seq, st, "", h ? st->then_actions : st->else_actions,
-					h ? st->nthen : st->nelse, s, 1) < 0)
+			engine_log(r->fx, s, r->c->id, sd->id, st->id, "rule", "ok", "", h ? "then" : "else");
+			if (engine_actions(r, seq, st, "", NULL, h ? st->then_actions : st->else_actions,
+					h ? st->nthen : st->nelse, 0, s, 1) < 0)
 				return -1;
 			/* An action may have moved or ended the enrollment. */
-			if ((j = enr_index(r, seq)) < 0 || ENR(r, j)->status != ENR_ACTIVE ||
+			if ((j = engine_enr(r, seq)) < 0 || ENR(r, j)->status != ENR_ACTIVE ||
 			    strcmp(ENR(r, j)->step, st->id) != 0)
 				return 0;
 			ei = (size_t)j;
@@ -1457,15 +1563,15 @@ fire_chain(struct run *r, const struct seqdef *sd, size_t ei, int64_t s)
 			struct sched_rules rules;
 			int64_t reached = wu_reached(r, sd, st, e);
 
-			if (st->until.expr && (h = cond_holds(r, sd, &st->until, s, &why)) == 1) {
-				log_row(r->fx, s, r->c->id, sd->id, st->id, "wait_until", "ok", "",
+			if (st->until.expr && (h = engine_cond(r, sd, &st->until, s, &why)) == 1) {
+				engine_log(r->fx, s, r->c->id, sd->id, st->id, "wait_until", "ok", "",
 					arena_printf(r->fx->a, "until: %s holds", st->until.src));
 				break;
 			}
 			rules_for(r, sd, st, &rules);
 			if (st->has_timeout &&
-			    s >= slot_of(r, dur_add(rules.zone, reached, &st->timeout))) {
-				log_row(r->fx, s, r->c->id, sd->id, st->id, "wait_until", "ok", "",
+			    s >= engine_slot(r, dur_add(rules.zone, reached, &st->timeout))) {
+				engine_log(r->fx, s, r->c->id, sd->id, st->id, "wait_until", "ok", "",
 					"timed out");
 				if (st->on_timeout)
 					next = seq_step_index(sd->q, st->on_timeout);
@@ -1475,16 +1581,16 @@ fire_chain(struct run *r, const struct seqdef *sd, size_t ei, int64_t s)
 			return 0;	/* still waiting */
 		}
 		case STEP_BRANCH:
-			h = cond_holds(r, sd, &st->if_, s, &why);
+			h = engine_cond(r, sd, &st->if_, s, &why);
 			if (h < 0) {
-				log_row(r->fx, s, r->c->id, sd->id, st->id, "branch", "failed", "", why);
+				engine_log(r->fx, s, r->c->id, sd->id, st->id, "branch", "failed", "", why);
 			} else if (h == 1) {
 				next = seq_step_index(sd->q, st->then_step);
 			} else if (st->else_step) {
 				next = seq_step_index(sd->q, st->else_step);
 			}
 			if (h >= 0)
-				log_row(r->fx, s, r->c->id, sd->id, st->id, "branch", "ok", "",
+				engine_log(r->fx, s, r->c->id, sd->id, st->id, "branch", "ok", "",
 					arena_printf(r->fx->a, "%s: %s",
 						     h ? "then" : "else",
 						     next >= 0 && (size_t)next < sd->q->nsteps ?
@@ -1492,10 +1598,10 @@ fire_chain(struct run *r, const struct seqdef *sd, size_t ei, int64_t s)
 			break;
 		case STEP_GOTO:
 			next = seq_step_index(sd->q, st->to_step);
-			log_row(r->fx, s, r->c->id, sd->id, st->id, "goto", "ok", "", st->to_step);
+			engine_log(r->fx, s, r->c->id, sd->id, st->id, "goto", "ok", "", st->to_step);
 			break;
 		case STEP_EXIT:
-			log_row(r->fx, s, r->c->id, sd->id, st->id, "exit", "ok", "", "");
+			engine_log(r->fx, s, r->c->id, sd->id, st->id, "exit", "ok", "", "");
 			end_enr(r, ei, ENR_EXITED, s, "", "");
 			return 0;
 		default:
@@ -1530,7 +1636,11 @@ apply_event(struct run *r, const struct event *ev, int64_t s)
 	unsigned bit = removal_bit(ev->name);
 	size_t i;
 
-	log_row(r->fx, s, r->c->id, ev->sequence, "", "event", "ok", ev->id, ev->name);
+	engine_log(r->fx, s, r->c->id, ev->sequence, "", "event", "ok", ev->id, ev->name);
+	if (strcmp(ev->name, "response") == 0)
+		flow_emit(r, AT_RESPONSE, ev->sequence, NULL, ev->name, ev->answer);
+	else
+		flow_emit(r, AT_EXTERNAL, ev->sequence, NULL, ev->name, NULL);
 	for (i = 0; i < *r->n; i++) {
 		struct enr *e = ENR(r, i);
 		const struct seqdef *sd = engine_seq(r->d, e->sequence);
@@ -1543,31 +1653,36 @@ apply_event(struct run *r, const struct event *ev, int64_t s)
 			continue;
 		seq = sd->id;
 		k = seq_step_index(sd->q, e->step);
-		if (bit && (sd->q->remove_on & bit)) {
+		if (strcmp(ev->name, "response") == 0 && ev->answer && strcmp(ev->answer, "no") == 0 &&
+		    *ev->sequence) {
+			/* "Not interested" (SPEC §8) ends the enrollment. */
+			end_enr(r, i, ENR_REMOVED, s, ev->id, "answered no");
+		} else if (bit && (sd->q->remove_on & bit)) {
 			end_enr(r, i, ENR_REMOVED, s, ev->id, arena_printf(r->fx->a, "on %s", ev->name));
 			if (sd->q->non_remove &&
-			    run_actions(r, seq, NULL, "", sd->q->on_remove, sd->q->non_remove, s, 1) < 0)
+			    engine_actions(r, seq, NULL, "", NULL, sd->q->on_remove, sd->q->non_remove, 0,
+					   s, 1) < 0)
 				return -1;
 			if (sd->q->notify_ended) {
 				/* Tell the person looking after this contact. */
 				const char *who = sd->q->notify_field ?
 						  contact_get(r->c, sd->q->notify_field) : NULL;
+				const char *id = arena_printf(r->fx->a, "removed-on-%s", ev->name);
 
-				summary(r, sd, NULL, arena_printf(r->fx->a, "removed-on-%s", ev->name),
-					who && *who ? who : sd->q->coordinator, s);
+				summary(r, seq, NULL, id, id, who && *who ? who : sd->q->coordinator, s);
 			}
 		} else if (strcmp(ev->name, "task_done") == 0 && e->status == ENR_WAITING) {
 			/* The blocking step completes now, as `drip task done` would. */
 			e->status = ENR_ACTIVE;
-			log_row(r->fx, s, r->c->id, seq, e->step, "complete", "ok", e->task, "");
+			engine_log(r->fx, s, r->c->id, seq, e->step, "complete", "ok", e->task, "");
 			e->task = "";
 			if (leave_step(r, i, s, k + 1) < 0)
 				return -1;
 		} else if (k >= 0 && sd->q->steps[k].type == STEP_WAIT_UNTIL &&
 			   sd->q->steps[k].event && strcmp(sd->q->steps[k].event, ev->name) == 0 &&
 			   e->status == ENR_ACTIVE &&
-			   slot_of(r, wu_reached(r, sd, &sd->q->steps[k], e)) <= s) {
-			log_row(r->fx, s, r->c->id, seq, e->step, "wait_until", "ok", ev->id,
+			   engine_slot(r, wu_reached(r, sd, &sd->q->steps[k], e)) <= s) {
+			engine_log(r->fx, s, r->c->id, seq, e->step, "wait_until", "ok", ev->id,
 				arena_printf(r->fx->a, "event %s", ev->name));
 			r->fx->fired++;
 			if (leave_step(r, i, s, k + 1) < 0)
@@ -1593,15 +1708,15 @@ process_slot(struct run *r, int64_t s, int inactive, int archived)
 
 		if (sd == NULL || inactive)
 			continue;
-		if (e->status == ENR_WAITING && slot_of(r, done_time(r, e)) == s) {
+		if (e->status == ENR_WAITING && engine_slot(r, done_time(r, e)) == s) {
 			e->status = ENR_ACTIVE;
-			log_row(r->fx, s, r->c->id, e->sequence, e->step, "complete", "ok", e->task, "");
+			engine_log(r->fx, s, r->c->id, e->sequence, e->step, "complete", "ok", e->task, "");
 			e->task = "";
 			if (leave_step(r, i, s, seq_step_index(sd->q, e->step) + 1) < 0)
 				return -1;
 			e = ENR(r, i);
 		}
-		if (e->status != ENR_ACTIVE || slot_of(r, due_time(r, sd, e)) != s)
+		if (e->status != ENR_ACTIVE || engine_slot(r, due_time(r, sd, e)) != s)
 			continue;
 		if (archived) {
 			end_enr(r, i, ENR_STOPPED, s, "", "contact archived");
@@ -1618,67 +1733,99 @@ process_slot(struct run *r, int64_t s, int inactive, int archived)
 	return 0;
 }
 
-int
-engine_advance(const struct defs *d, struct contact *c, struct enr **enrs, size_t *n,
-	       const struct event *ev, size_t nev, int64_t from, int64_t to,
-	       struct effects *fx, struct drip_err *err)
+/* The slots of one advance; engine_advance wraps it. */
+static int
+advance(struct run *r, const struct event *ev, size_t nev)
 {
-	struct run r = { d, c, fx, 0, to, d->cfg->tick, err, enrs, n, NULL, 0, 0, 0 };
+	struct contact *c = r->c;
+	struct effects *fx = r->fx;
 	size_t nextev = 0, i, loops = 0;
 
-	r.first = from == STATE_NONE ? INT64_MIN : from + r.len;
 	for (;;) {
 		const char *cstatus = contact_get(c, "status");
 		int inactive = cstatus && strcmp(cstatus, "inactive") == 0;
 		int archived = cstatus && strcmp(cstatus, "archived") == 0;
-		int64_t s = NEVER;
+		int64_t s = NEVER, ts;
 		int pass;
 
 		if (++loops > SLOT_LIMIT)
-			return err_set(err, DRIP_EFAIL, NULL, 0, 0,
+			return err_set(r->err, DRIP_EFAIL, NULL, 0, 0,
 				       "contact '%s' did not settle; a schedule that never moves?",
 				       c->id);
 		/* The earliest slot at which anything happens. */
 		if (nextev < nev)
-			s = slot_of(&r, ev[nextev].time);
-		for (i = 0; i < *n; i++) {
-			const struct enr *e = ENR(&r, i);
-			const struct seqdef *sd = engine_seq(d, e->sequence);
-			int64_t t = e->status == ENR_WAITING ? done_time(&r, e) : due_time(&r, sd, e);
-			int64_t ts = slot_of(&r, t);
+			s = engine_slot(r, ev[nextev].time);
+		for (i = 0; i < *r->n; i++) {
+			const struct enr *e = ENR(r, i);
+			const struct seqdef *sd = engine_seq(r->d, e->sequence);
+			int64_t t = e->status == ENR_WAITING ? done_time(r, e) : due_time(r, sd, e);
 
 			if (inactive)
 				continue;	/* nothing fires until set active */
-			if (ts < s)
+			if ((ts = engine_slot(r, t)) < s)
 				s = ts;
-			if (!archived && (ts = next_auto(&r, i, r.first)) < s)
+			if (!archived && (ts = next_auto(r, i, r->first)) < s)
 				s = ts;
 		}
-		if (s == NEVER || s > to)
+		if ((ts = flow_next(r, r->first)) < s)
+			s = ts;
+		if (s == NEVER || s > r->to)
 			return 0;
-		r.slot = s;
-		/* Events first, in time order. */
-		while (nextev < nev && slot_of(&r, ev[nextev].time) == s)
-			if (apply_event(&r, &ev[nextev++], s) < 0)
+		r->slot = s;
+		/* Changes since the last tick, then events, in time order. */
+		if (flow_slot_start(r, s) < 0)
+			return -1;
+		while (nextev < nev && engine_slot(r, ev[nextev].time) == s)
+			if (apply_event(r, &ev[nextev++], s) < 0)
 				return -1;
+		if (flow_drain(r, s) < 0)
+			return -1;
 		/* Then due steps and automations, again while zero-delay work
 		 * (an action completing a step, enrolling elsewhere) remains. */
 		for (pass = 0;; pass++) {
 			size_t before = fx->nlog;
 
 			if (pass == CHAIN_LIMIT)
-				return err_set(err, DRIP_EFAIL, NULL, 0, 0,
+				return err_set(r->err, DRIP_EFAIL, NULL, 0, 0,
 					       "contact '%s': work keeps coming due in one slot; a loop?",
 					       c->id);
 			cstatus = contact_get(c, "status");
 			inactive = cstatus && strcmp(cstatus, "inactive") == 0;
 			archived = cstatus && strcmp(cstatus, "archived") == 0;
-			if (process_slot(&r, s, inactive, archived) < 0)
+			if (process_slot(r, s, inactive, archived) < 0 || flow_drain(r, s) < 0 ||
+			    flow_due(r, s) < 0 || flow_conds(r, s) < 0)
 				return -1;
 			if (fx->nlog == before)
 				break;
 		}
 		/* Nothing may happen twice in a slot: move past it. */
-		r.first = s + r.len;
+		r->first = s + r->len;
 	}
+}
+
+int
+engine_advance(const struct defs *d, struct contact *c, struct enr **enrs, size_t *n,
+	       struct flows *fl, const struct event *ev, size_t nev, int64_t from, int64_t to,
+	       struct effects *fx, struct drip_err *err)
+{
+	struct run r;
+	int rc;
+
+	memset(&r, 0, sizeof r);
+	r.d = d;
+	r.c = c;
+	r.fx = fx;
+	r.to = to;
+	r.len = d->cfg->tick;
+	r.err = err;
+	r.enrs = enrs;
+	r.n = n;
+	r.fl = d->nautos ? fl : NULL;
+	r.first = from == STATE_NONE ? INT64_MIN : from + r.len;
+	/* The first slot of this tick: on a workspace's first tick, the
+	 * slot of --now (the history before it is not automation work). */
+	r.r0 = from == STATE_NONE ? to : r.first;
+	rc = advance(&r, ev, nev);
+	flow_finish(&r);
+	return rc;
 }

@@ -20,6 +20,7 @@
 #include "state.h"
 
 struct arena;
+struct autom;
 struct drip_err;
 struct seq;
 struct tmpl;
@@ -41,11 +42,25 @@ struct seqdef {
 	size_t ntmpls;
 };
 
+/* A sequence automation (automations/ID.yaml, SPEC §3.6), ready to run. */
+struct autodef {
+	const struct autom *m;
+	/* The first slot it acts in: the first slot of the tick that first
+	 * saw it (state/automations.csv).  Triggers, dates and conditions
+	 * before that are history, not work. */
+	int64_t since;
+	const char *const *tmpl_paths;	/* the templates its actions use */
+	const struct tmpl *const *tmpls;
+	size_t ntmpls;
+};
+
 /* Everything that is the same for every contact in a run. */
 struct defs {
 	const struct config *cfg;
 	const struct seqdef *seqs;	/* sorted by id */
 	size_t nseqs;
+	const struct autodef *autos;	/* sorted by id */
+	size_t nautos;
 	const int64_t *holidays;	/* sorted civil days */
 	size_t nholidays;
 	const char *msgid_domain;
@@ -82,6 +97,20 @@ struct event {
 	const char *contact;
 	const char *name;		/* reply, open, click, bounce, unsubscribe, task_done, ... */
 	const char *sequence;		/* "" for any */
+	const char *answer;		/* a response's answer (data answer=...), or "" */
+};
+
+/* A contact's sequence automation runs, and what it looked like at the end
+ * of the last tick (for field_changed, tag_added, tag_removed and
+ * contact_created).  The engine updates runs in place and may add some (in
+ * fx's arena); on return they are sorted by automation id. */
+struct flows {
+	struct arun *runs;
+	size_t n;
+	/* The contact's row in the snapshot of the last tick, NULL when it
+	 * was not there; only looked at when have_prev. */
+	const struct contact *prev;
+	int have_prev;
 };
 
 /* A row of the action log (SPEC §4.3). */
@@ -150,16 +179,20 @@ void effects_clear(struct effects *fx);
  * array is reallocated in fx's arena.  ev are this contact's events sorted
  * by time.  Things due at or before from (an enrollment back-dated with --at,
  * an event that arrived late) happen in the first unprocessed slot.
- * Returns 0, or -1 when the contact cannot be advanced (a zero-delay loop):
+ * fl (NULL when there are no sequence automations) holds its automation
+ * runs.  Returns 0, or -1 when the contact cannot be advanced (a zero-delay loop):
  * then err says why, and the caller logs it and leaves the contact as it
  * was.
  */
 int engine_advance(const struct defs *d, struct contact *c,
-		   struct enr **enrs, size_t *n, const struct event *ev, size_t nev,
+		   struct enr **enrs, size_t *n, struct flows *fl,
+		   const struct event *ev, size_t nev,
 		   int64_t from, int64_t to, struct effects *fx, struct drip_err *err);
 
 /* The definition of sequence id, or NULL. */
 const struct seqdef *engine_seq(const struct defs *d, const char *id);
+/* The sequence automation id, or NULL. */
+const struct autodef *engine_auto(const struct defs *d, const char *id);
 
 /* SPEC §3.2: the variant index for (contact, sequence, step), from BLAKE2b
  * of "contact NUL sequence NUL step", weighted; the same contact always gets

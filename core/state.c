@@ -28,6 +28,21 @@ const char *const enr_status_names[ENR_STATUS_COUNT] = {
 	[ENR_STOPPED] = "stopped",
 };
 
+const char *const arun_status_names[RUN_STATUS_COUNT] = {
+	[RUN_RUNNING] = "running",
+	[RUN_REVIEW] = "review",
+	[RUN_APPROVED] = "approved",
+	[RUN_REJECTED] = "rejected",
+	[RUN_DONE] = "done",
+	[RUN_STOPPED] = "stopped",
+};
+
+int
+arun_ended(enum arun_status s)
+{
+	return s == RUN_DONE || s == RUN_STOPPED;
+}
+
 int
 enr_ended(enum enr_status s)
 {
@@ -304,4 +319,168 @@ state_format_clock(int64_t slot, struct sbuf *out)
 	sbuf_adds(out, "last_slot\n");
 	fmt_time(out, slot);
 	sbuf_addc(out, '\n');
+}
+
+/* ---- sequence automation runs ---- */
+
+int
+state_run_parse(struct arena *a, const char *const *f, size_t nf, const char *file,
+		long line, struct arun *r, struct drip_err *err)
+{
+	char *end;
+	long v;
+	int k;
+
+	if (nf != STATE_RUN_COLS)
+		return err_set(err, DRIP_EDATA, file, (int)line, 0,
+			       "expected %d fields, found %zu", STATE_RUN_COLS, nf);
+	if (!ws_valid_contact_id(f[0]))
+		return err_set(err, DRIP_EDATA, file, (int)line, 0, "invalid contact id \"%s\"", f[0]);
+	if (!ws_valid_id(f[1]))
+		return err_set(err, DRIP_EDATA, file, (int)line, 0,
+			       "invalid automation id \"%s\"", f[1]);
+	if (*f[2] && !ws_valid_id(f[2]))
+		return err_set(err, DRIP_EDATA, file, (int)line, 0, "invalid sequence id \"%s\"", f[2]);
+	for (k = 0; k < RUN_STATUS_COUNT; k++)
+		if (strcmp(f[3], arun_status_names[k]) == 0)
+			break;
+	if (k == RUN_STATUS_COUNT)
+		return err_set(err, DRIP_EDATA, file, (int)line, 0, "unknown status \"%s\"", f[3]);
+	r->status = (enum arun_status)k;
+	if (state_parse_time(f[4], &r->started) < 0 || r->started == STATE_NONE)
+		return err_set(err, DRIP_EDATA, file, (int)line, 0,
+			       "bad time in column started: \"%s\"", f[4]);
+	v = strtol(f[5], &end, 10);
+	if (*f[5] == '\0' || *end != '\0' || v < 0 || v > 100000)
+		return err_set(err, DRIP_EDATA, file, (int)line, 0, "bad action index \"%s\"", f[5]);
+	r->next = (int)v;
+	if (state_parse_time(f[6], &r->due) < 0 || (r->due == STATE_NONE && !arun_ended(r->status)))
+		return err_set(err, DRIP_EDATA, file, (int)line, 0,
+			       "bad time in column due: \"%s\"", f[6]);
+	if (strcmp(f[7], "0") != 0 && strcmp(f[7], "1") != 0)
+		return err_set(err, DRIP_EDATA, file, (int)line, 0,
+			       "bad value in column cond: \"%s\" (0 or 1)", f[7]);
+	r->cond = f[7][0] == '1';
+	r->contact = arena_strdup(a, f[0]);
+	r->automation = arena_strdup(a, f[1]);
+	r->sequence = arena_strdup(a, f[2]);
+	return 0;
+}
+
+void
+state_run_format(struct sbuf *out, const struct arun *r)
+{
+	const char *f[STATE_RUN_COLS];
+	char started[32], next[24], due[32] = "";
+
+	dtime_format_utc(r->started, started, sizeof started);
+	snprintf(next, sizeof next, "%d", r->next);
+	if (r->due != STATE_NONE)
+		dtime_format_utc(r->due, due, sizeof due);
+	f[0] = r->contact;
+	f[1] = r->automation;
+	f[2] = r->sequence;
+	f[3] = arun_status_names[r->status];
+	f[4] = started;
+	f[5] = next;
+	f[6] = due;
+	f[7] = r->cond ? "1" : "0";
+	csvio_format_row(out, f, STATE_RUN_COLS);
+}
+
+int
+state_run_cmp(const struct arun *a, const struct arun *b)
+{
+	int c = strcmp(a->contact, b->contact);
+
+	return c ? c : strcmp(a->automation, b->automation);
+}
+
+static int
+cmp_run(const void *a, const void *b)
+{
+	return state_run_cmp(a, b);
+}
+
+void
+state_run_review_id(const struct arun *r, char buf[11])
+{
+	static const char hex[] = "0123456789abcdef";
+	crypto_generichash_state st;
+	unsigned char h[16];
+	char num[48];
+	int i;
+
+	crypto_generichash_init(&st, NULL, 0, sizeof h);
+	crypto_generichash_update(&st, (const unsigned char *)r->contact, strlen(r->contact) + 1);
+	crypto_generichash_update(&st, (const unsigned char *)r->automation,
+				  strlen(r->automation) + 1);
+	snprintf(num, sizeof num, "%lld", (long long)r->started);
+	crypto_generichash_update(&st, (const unsigned char *)num, strlen(num) + 1);
+	snprintf(num, sizeof num, "%d", r->next);
+	crypto_generichash_update(&st, (const unsigned char *)num, strlen(num));
+	crypto_generichash_final(&st, h, sizeof h);
+	for (i = 0; i < 5; i++) {
+		buf[2 * i] = hex[h[i] >> 4];
+		buf[2 * i + 1] = hex[h[i] & 15];
+	}
+	buf[10] = '\0';
+}
+
+int
+state_load_runs(struct arena *a, const char *root, struct arun **out, size_t *n,
+		struct drip_err *err)
+{
+	struct csvio_reader *r;
+	struct csvio_row row;
+	char *path = fsio_join(root, STATE_RUNS);
+	size_t cap = 0;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	if (!fsio_exists(path)) {
+		free(path);
+		return 0;
+	}
+	rc = csvio_open(path, &r, err);
+	free(path);
+	if (rc < 0)
+		return -1;
+	if (csvio_ncols(r) != STATE_RUN_COLS || strcmp(csvio_colname(r, 0), "contact") != 0) {
+		csvio_close(r);
+		return err_set(err, DRIP_EDATA, STATE_RUNS, 1, 0, "header must be %.*s",
+			       (int)strlen(STATE_RUN_HEADER) - 1, STATE_RUN_HEADER);
+	}
+	while ((rc = csvio_next(r, &row, err)) == 1) {
+		if (*n == cap) {
+			size_t nc = cap ? cap * 2 : 16;
+
+			*out = arena_grow(a, *out, *n, nc, sizeof **out);
+			cap = nc;
+		}
+		if (state_run_parse(a, row.f, row.n, STATE_RUNS, row.line, &(*out)[*n], err) < 0) {
+			rc = -1;
+			break;
+		}
+		(*n)++;
+	}
+	csvio_close(r);
+	if (rc < 0) {
+		snprintf(err->file, sizeof err->file, "%s", STATE_RUNS);
+		return -1;
+	}
+	return 0;
+}
+
+void
+state_format_runs(struct arun *rows, size_t n, struct sbuf *out)
+{
+	size_t i;
+
+	if (n > 1)
+		qsort(rows, n, sizeof *rows, cmp_run);
+	sbuf_adds(out, STATE_RUN_HEADER);
+	for (i = 0; i < n; i++)
+		state_run_format(out, &rows[i]);
 }

@@ -6,6 +6,14 @@
  *   state/enrollments/NN.csv    one row per enrollment, NN = 00..63, the
  *                               contact's shard (a hash of its id), each
  *                               file sorted by contact then sequence
+ *   state/runs.csv              one row per (contact, sequence automation):
+ *                               its latest run, sorted by contact then
+ *                               automation; the review queue is the rows
+ *                               whose status is review
+ *   state/automations.csv       id,since: the slot from which each sequence
+ *                               automation acts
+ *   state/contacts.csv          contacts.csv as the last tick left it, kept
+ *                               while an automation watches for changes
  *
  * Enrollments are split into 64 shard files so that a git diff of a tick
  * shows which contacts moved, git packs them cheaply (SPEC §13), and
@@ -41,6 +49,52 @@ enum enr_status {
 };
 
 extern const char *const enr_status_names[ENR_STATUS_COUNT];
+
+#define STATE_RUNS "state/runs.csv"
+#define STATE_RUN_HEADER "contact,automation,sequence,status,started,next,due,cond\n"
+#define STATE_RUN_COLS 8
+#define STATE_AUTOS "state/automations.csv"
+#define STATE_SNAPSHOT "state/contacts.csv"
+
+enum arun_status {
+	RUN_RUNNING,	/* action `next` is due at `due` */
+	RUN_REVIEW,	/* action `next` waits in the review queue since `due` */
+	RUN_APPROVED,	/* ... was approved at `due`: it runs at the next tick */
+	RUN_REJECTED,	/* ... was rejected at `due`: the next tick drops it */
+	RUN_DONE,	/* every action ran */
+	RUN_STOPPED,	/* stop_when held */
+	RUN_STATUS_COUNT
+};
+
+extern const char *const arun_status_names[RUN_STATUS_COUNT];
+
+/* A contact's latest run of one sequence automation (SPEC §3.6). */
+struct arun {
+	const char *contact;
+	const char *automation;
+	const char *sequence;		/* the trigger's sequence, or "" */
+	enum arun_status status;
+	int64_t started;		/* the slot it started in */
+	int next;			/* the index of its next action */
+	int64_t due;			/* see enum arun_status; STATE_NONE once ended */
+	int cond;			/* its `or:` held when last looked at */
+};
+
+/* Has the run ended (done or stopped)? */
+int arun_ended(enum arun_status s);
+int state_run_parse(struct arena *a, const char *const *f, size_t nf,
+		    const char *file, long line, struct arun *out, struct drip_err *err);
+void state_run_format(struct sbuf *out, const struct arun *r);
+/* Order of rows: contact, then automation. */
+int state_run_cmp(const struct arun *a, const struct arun *b);
+/* The review id of a queued action: 10 hex digits of BLAKE2b of
+ * "contact NUL automation NUL started NUL next". */
+void state_run_review_id(const struct arun *r, char buf[11]);
+/* All rows of state/runs.csv (a missing file has none). */
+int state_load_runs(struct arena *a, const char *root, struct arun **out, size_t *n,
+		    struct drip_err *err);
+/* A whole runs file: header and rows, sorted. */
+void state_format_runs(struct arun *rows, size_t n, struct sbuf *out);
 
 /* One enrollment of one contact in one sequence. */
 struct enr {

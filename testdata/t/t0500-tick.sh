@@ -357,14 +357,13 @@ test_expect_success 'a world-readable secret key stops tick (78)' '
 	chmod 600 ws/.drip/signing.key
 '
 
-test_expect_success 'publishing a sequence with an action tick cannot run yet is refused' '
+test_expect_success 'a sequence with a run action publishes (tick runs them)' '
 	printf "%s\n" "id: s10" "steps:" "  - id: r" "    type: rule" "    wait: 0" \
 		"    if: plan == \"pro\"" "    then:" "      - run: {command: [/bin/true]}" >ws/sequences/s10.yaml &&
 	git -C ws add -A && git -C ws commit -qm s10 &&
-	snapshot ws >before &&
-	test_expect_code 65 drip -C ws seq publish s10 2>err &&
-	test_grep "^drip: sequences/s10.yaml:8:9: cannot publish .s10.: the run action cannot run yet$" err &&
-	test_unchanged ws before
+	drip -C ws seq publish s10 >out &&
+	test_grep "s10" out &&
+	grep "^s10,active,1," ws/state/sequences.csv
 '
 
 test_expect_success 'the repository is sound after all that' '

@@ -116,7 +116,7 @@ run(struct world *w, struct contact *c, int64_t enrolled, const int64_t *cuts,
 	e.sent_day = "";
 	for (i = 0; i < ncuts; i++) {
 		effects_init(&fx, &fa);
-		if (engine_advance(&w->d, c, &ep, &n, NULL, 0, from, cuts[i], &fx, &err) < 0) {
+		if (engine_advance(&w->d, c, &ep, &n, NULL, NULL, 0, from, cuts[i], &fx, &err) < 0) {
 			sbuf_printf(out, "error: %s\n", err.msg);
 			break;
 		}
