@@ -9,22 +9,28 @@
  * linted before anything is written; what would not lint is refused.
  */
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "actlog.h"
+#include "autom.h"
 #include "cmd.h"
 #include "csvio.h"
 #include "diag.h"
+#include "dtime.h"
 #include "dur.h"
+#include "engine.h"
 #include "fsio.h"
 #include "json.h"
 #include "lint.h"
 #include "sbuf.h"
 #include "schema.h"
 #include "seq.h"
+#include "state.h"
 #include "ws.h"
 #include "ydoc.h"
 
@@ -39,6 +45,10 @@ static const struct optspec add_opts[] = {
 	{ NULL, 0, NULL, NULL, NULL }
 };
 static const struct optspec none[] = { { NULL, 0, NULL, NULL, NULL } };
+static const struct optspec decide_opts[] = {
+	{ "all", 0, NULL, "every action in the review queue", NULL },
+	{ NULL, 0, NULL, NULL, NULL }
+};
 
 const struct subcmd automate_subcmds[] = {
 	{ "add", cmd_automate_add, NEED_WS | NEED_LOCK | NEED_STORE,
@@ -46,13 +56,21 @@ const struct subcmd automate_subcmds[] = {
 	  "--action ACTION... | SEQ STEP ID --from FILE",
 	  "add an automation to a step of a sequence, in place", add_opts, "@seq" },
 	{ "list", cmd_automate_list, NEED_WS, "[SEQ] [--format table|csv|json]",
-	  "list the step automations of the sequences' drafts", none, "@seq" },
-	{ "show", cmd_automate_show, NEED_WS, "SEQ STEP ID | SEQ/STEP/ID [--format table|json]",
-	  "show an automation, its schedule and actions in plain words", none, "@seq" },
+	  "list the step automations of the sequences' drafts and, without SEQ, the "
+	  "sequence automations", none, "@seq" },
+	{ "show", cmd_automate_show, NEED_WS,
+	  "SEQ STEP ID | SEQ/STEP/ID | ID [--format table|json]",
+	  "show an automation, its schedule or trigger and actions in plain words", none, "@seq" },
 	{ "rm", cmd_automate_rm, NEED_WS | NEED_LOCK | NEED_STORE, "SEQ STEP ID | SEQ/STEP/ID",
 	  "remove an automation from a step, in place", none, "@seq" },
 	{ "lint", cmd_seq_lint, 0, "[FILE...] [--format text|json|github]",
 	  "check sequence and automation files, as 'drip seq lint' does", none, "@file" },
+	{ "review", cmd_automate_review, NEED_WS, "[--format table|csv|json]",
+	  "list the actions waiting in the review queue", none, NULL },
+	{ "approve", cmd_automate_approve, NEED_WS | NEED_LOCK | NEED_STORE, "ID... | --all",
+	  "approve queued actions: they run at the next tick", decide_opts, "@review" },
+	{ "reject", cmd_automate_reject, NEED_WS | NEED_LOCK | NEED_STORE, "ID... | --all",
+	  "reject queued actions: they are logged and dropped", decide_opts, "@review" },
 	{ NULL, NULL, 0, NULL, NULL, NULL, NULL }
 };
 
@@ -1440,6 +1458,75 @@ action_words(struct cmd_ctx *c, const struct action *a)
 	return "?";
 }
 
+/* A sequence automation's trigger in plain words. */
+static const char *
+trigger_words(struct cmd_ctx *c, const struct autom *m)
+{
+	const char *in = m->sequence ? arena_printf(&c->a, " in sequence %s", m->sequence) : "";
+	const char *w = "?";
+
+	switch (m->trigger) {
+	case AT_ENROLLED:
+		w = arena_printf(&c->a, "When the contact enrolls%s", in);
+		break;
+	case AT_STEP_ENTERED:
+	case AT_STEP_COMPLETED:
+		w = arena_printf(&c->a, "When the contact %s %s%s",
+				 m->trigger == AT_STEP_ENTERED ? "enters" : "completes",
+				 m->step ? arena_printf(&c->a, "step %s", m->step) : "a step", in);
+		break;
+	case AT_COMPLETED:
+		w = arena_printf(&c->a, "When the contact finishes a sequence%s", in);
+		break;
+	case AT_REMOVED:
+		w = arena_printf(&c->a, "When the contact is removed from a sequence%s", in);
+		break;
+	case AT_TAG_ADDED:
+	case AT_TAG_REMOVED:
+		w = arena_printf(&c->a, "When the tag %s is %s", m->tag,
+				 m->trigger == AT_TAG_ADDED ? "added" : "removed");
+		break;
+	case AT_FIELD_CHANGED:
+		w = m->to ? arena_printf(&c->a, "When %s changes to %s", m->field, quoted(c, m->to)) :
+		    arena_printf(&c->a, "When %s changes", m->field);
+		break;
+	case AT_CONTACT_CREATED:
+		w = "When a contact is added";
+		break;
+	case AT_EXTERNAL:
+		w = arena_printf(&c->a, "On the event %s%s", m->event, in);
+		break;
+	case AT_RESPONSE:
+		w = m->answer ? arena_printf(&c->a, "When the contact answers %s", m->answer) :
+		    "When the contact answers";
+		break;
+	case AT_DATE: {
+		struct dur ab = m->offset;
+		int neg = ab.months < 0 || ab.days < 0 || ab.secs < 0;
+		const char *off;
+
+		if (neg) {
+			ab.months = -ab.months;
+			ab.days = -ab.days;
+			ab.secs = -ab.secs;
+		}
+		off = dur_is_zero(&ab) ? "On" : arena_printf(&c->a, "%s %s", dur_text(c, &ab),
+							     neg ? "before" : "after");
+
+		w = arena_printf(&c->a, "%s %s%s%s", off, m->date_field,
+				 m->at >= 0 ? arena_printf(&c->a, " at %02d:%02d", m->at / 60,
+							   m->at % 60) : "",
+				 m->annually ? ", every year" : "");
+		break;
+	}
+	}
+	if (m->and_.src)
+		w = arena_printf(&c->a, "%s, if %s", w, m->and_.src);
+	if (m->or_.src)
+		w = arena_printf(&c->a, "%s; or when %s becomes true", w, m->or_.src);
+	return w;
+}
+
 /* ---- list and show ---- */
 
 /* Parse sequences/ID.yaml.  Problems beyond YAML syntax do not stop it:
@@ -1475,11 +1562,71 @@ parse_seq(struct cmd_ctx *c, const char *id, struct drip_err *e)
 	return seq_parse(&s, &doc);
 }
 
+/* Parse automations/ID.yaml, as parse_seq does; NULL when it is gone or
+ * not YAML (the review queue still shows its rows). */
+static const struct autom *
+parse_auto(struct cmd_ctx *c, const char *id)
+{
+	const char *rel = arena_printf(&c->a, "automations/%s.yaml", id);
+	char *full = ws_path(c, rel);
+	struct schema s;
+	struct diags scratch;
+	struct drip_err e;
+	struct ydoc doc;
+	int rc = fsio_exists(full) ? ydoc_load_file(&c->a, full, &doc, &e) : -1;
+
+	free(full);
+	if (rc < 0)
+		return NULL;
+	doc.file = rel;
+	diag_init(&scratch, &c->a);
+	s.a = &c->a;
+	s.d = &scratch;
+	s.file = rel;
+	return autom_parse(&s, &doc);
+}
+
+static int
+cmp_id(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* The ids of the automation files (automations/ID.yaml), sorted. */
+static const char **
+auto_ids(struct cmd_ctx *c, size_t *n)
+{
+	char *dir = ws_path(c, "automations");
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	const char **v = NULL;
+	size_t cap = 0;
+
+	*n = 0;
+	free(dir);
+	if (d == NULL)
+		return NULL;
+	while ((e = readdir(d)) != NULL) {
+		size_t len = strlen(e->d_name);
+		char *id;
+
+		if (len <= 5 || strcmp(e->d_name + len - 5, ".yaml") != 0)
+			continue;
+		id = arena_strndup(&c->a, e->d_name, len - 5);
+		if (ws_valid_id(id))
+			*ARENA_PUSH(&c->a, v, *n, cap) = id;
+	}
+	closedir(d);
+	if (*n > 1)
+		qsort(v, *n, sizeof *v, cmp_id);
+	return v;
+}
+
 int
 cmd_automate_list(int argc, char **argv, struct cmd_ctx *c)
 {
-	const char **ids, **cells = NULL;
-	size_t n, i, j, m, nrows = 1, ncols = 6;
+	const char **ids, **cells = NULL, **autos = NULL;
+	size_t n, i, j, m, nrows = 1, ncols = 6, nautos = 0;
 	int k, f;
 
 	if ((k = opts_parse(c, argc, argv, none, NULL, NULL)) < 0)
@@ -1495,6 +1642,7 @@ cmd_automate_list(int argc, char **argv, struct cmd_ctx *c)
 		n = 1;
 	} else {
 		ids = seq_ids(c, &n);
+		autos = auto_ids(c, &nautos);
 	}
 	cells = arena_grow(&c->a, cells, 0, ncols, sizeof *cells);
 	cells[0] = "sequence";
@@ -1535,6 +1683,23 @@ cmd_automate_list(int argc, char **argv, struct cmd_ctx *c)
 				nrows++;
 			}
 	}
+	/* The sequence automations, with no sequence named. */
+	for (i = 0; argc - k == 0 && i < nautos; i++) {
+		const struct autom *au = parse_auto(c, autos[i]);
+		const char **row;
+
+		if (au == NULL || au->id == NULL)
+			continue;
+		cells = arena_grow(&c->a, cells, nrows * ncols, (nrows + 1) * ncols, sizeof *cells);
+		row = cells + nrows * ncols;
+		row[0] = au->sequence ? au->sequence : "";
+		row[1] = "";
+		row[2] = au->id;
+		row[3] = au->trigger == AT_DATE ? "date" : au->event ? au->event : "";
+		row[4] = trigger_words(c, au);
+		row[5] = arena_printf(&c->a, "%zu", au->nactions);
+		nrows++;
+	}
 	if (f == FMT_JSON) {
 		/* JSON gets the count as a number, for scripts. */
 		struct sbuf out = SBUF_INIT;
@@ -1561,6 +1726,64 @@ cmd_automate_list(int argc, char **argv, struct cmd_ctx *c)
 	return 0;
 }
 
+/* show ID: a sequence automation (automations/ID.yaml). */
+static int
+show_auto(struct cmd_ctx *c, const char *id, int f)
+{
+	const char *rel = arena_printf(&c->a, "automations/%s.yaml", id);
+	const struct autom *m = parse_auto(c, id);
+	struct sbuf out = SBUF_INIT;
+	size_t i;
+
+	if (m == NULL)
+		return err_set(&c->err, DRIP_ENOINPUT, NULL, 0, 0,
+			       "no automation '%s' (%s does not exist or is not YAML)", id, rel);
+	if (f == FMT_JSON) {
+		struct json j;
+
+		json_init(&j, &out, 1);
+		json_obj(&j);
+		json_kstr(&j, "id", id);
+		json_kstr(&j, "file", rel);
+		json_kstr(&j, "title", m->title);
+		json_kstr(&j, "trigger", trigger_words(c, m));
+		json_kbool(&j, "review", m->review);
+		json_kstr(&j, "reenter", m->reenter == REENTER_NEVER ? "never" : "after_finish");
+		json_key(&j, "actions");
+		json_arr(&j);
+		for (i = 0; i < m->nactions; i++) {
+			json_obj(&j);
+			json_kstr(&j, "action", action_names[m->actions[i].kind]);
+			json_kstr(&j, "words", action_words(c, &m->actions[i]));
+			json_end(&j);
+		}
+		json_end(&j);
+		json_kstr(&j, "stop_when", m->stop_when.src);
+		json_end(&j);
+		sbuf_addc(&out, '\n');
+	} else {
+		sbuf_printf(&out, "automation: %s%s%s\n", id, m->title ? " - " : "",
+			    m->title ? m->title : "");
+		sbuf_printf(&out, "file:       %s\n", rel);
+		sbuf_printf(&out, "trigger:    %s\n", trigger_words(c, m));
+		sbuf_printf(&out, "review:     %s\n", m->review ? "yes: each action waits for approval" :
+			    "no");
+		sbuf_printf(&out, "reenter:    %s\n", m->reenter == REENTER_NEVER ? "never" :
+			    "after the previous run finished");
+		sbuf_adds(&out, "actions:\n");
+		for (i = 0; i < m->nactions; i++)
+			sbuf_printf(&out, "  %zu. %s\n", i + 1, action_words(c, &m->actions[i]));
+		if (m->stop_when.src) {
+			sbuf_printf(&out, "stop when:  %s\n", m->stop_when.src);
+			for (i = 0; i < m->nstop_actions; i++)
+				sbuf_printf(&out, "  then %s\n", action_words(c, &m->stop_actions[i]));
+		}
+	}
+	fwrite(out.buf, 1, out.len, stdout);
+	sbuf_release(&out);
+	return 0;
+}
+
 int
 cmd_automate_show(int argc, char **argv, struct cmd_ctx *c)
 {
@@ -1576,6 +1799,11 @@ cmd_automate_show(int argc, char **argv, struct cmd_ctx *c)
 
 	if ((k = opts_parse(c, argc, argv, none, NULL, NULL)) < 0)
 		return DRIP_EUSAGE;
+	if (argc - k == 1 && strchr(argv[k], '/') == NULL) {
+		if ((f = out_format(c, 0)) < 0 || check_id(c, "automation", argv[k]) < 0)
+			return DRIP_EUSAGE;
+		return show_auto(c, argv[k], f);
+	}
 	if (three_ids(c, argc, argv, k, 1, ids) < 0)
 		return DRIP_EUSAGE;
 	if ((f = out_format(c, 0)) < 0)
@@ -1652,4 +1880,183 @@ cmd_automate_show(int argc, char **argv, struct cmd_ctx *c)
 	fwrite(out.buf, 1, out.len, stdout);
 	sbuf_release(&out);
 	return 0;
+}
+
+/* ---- the review queue (SPEC §3.6) ---- */
+
+/* What the queued action of run r does, in words. */
+static const char *
+queued_words(struct cmd_ctx *c, const struct arun *r)
+{
+	const struct autom *m = parse_auto(c, r->automation);
+
+	if (m == NULL || (size_t)r->next >= m->nactions)
+		return "(the automation no longer has this action)";
+	return action_words(c, &m->actions[r->next]);
+}
+
+int
+cmd_automate_review(int argc, char **argv, struct cmd_ctx *c)
+{
+	struct arun *runs;
+	const char **cells;
+	size_t n, i, nrows = 1, ncols = 7;
+	int k, f;
+
+	if ((k = opts_parse(c, argc, argv, none, NULL, NULL)) < 0)
+		return DRIP_EUSAGE;
+	if (argc - k != 0)
+		return usage_error(c, "review takes no arguments");
+	if ((f = out_format(c, 1)) < 0)
+		return DRIP_EUSAGE;
+	if (state_load_runs(&c->a, c->root, &runs, &n, &c->err) < 0)
+		return -1;
+	cells = arena_alloc(&c->a, (n + 1) * ncols * sizeof *cells);
+	cells[0] = "id";
+	cells[1] = "contact";
+	cells[2] = "automation";
+	cells[3] = "sequence";
+	cells[4] = "queued";
+	cells[5] = "action";
+	cells[6] = "does";
+	for (i = 0; i < n; i++) {
+		const char **row = cells + nrows * ncols;
+		char id[11], t[32];
+
+		if (runs[i].status != RUN_REVIEW)
+			continue;
+		state_run_review_id(&runs[i], id);
+		dtime_format_utc(runs[i].due, t, sizeof t);
+		row[0] = arena_strdup(&c->a, id);
+		row[1] = runs[i].contact;
+		row[2] = runs[i].automation;
+		row[3] = runs[i].sequence;
+		row[4] = arena_strdup(&c->a, t);
+		row[6] = queued_words(c, &runs[i]);
+		{
+			const struct autom *m = parse_auto(c, runs[i].automation);
+
+			row[5] = m && (size_t)runs[i].next < m->nactions ?
+				 action_names[m->actions[runs[i].next].kind] : "";
+		}
+		nrows++;
+	}
+	if (nrows == 1 && f == FMT_TABLE) {
+		if (!c->quiet)
+			printf("the review queue is empty\n");
+		return 0;
+	}
+	print_table(c, (enum out_format)f, cells, nrows, ncols);
+	return 0;
+}
+
+static int
+on_all(struct cmd_ctx *c, void *ud, const char *name, const char *arg)
+{
+	(void)c;
+	(void)arg;
+	if (strcmp(name, "all") == 0)
+		*(int *)ud = 1;
+	return 0;
+}
+
+/*
+ * approve and reject: every named id must be in the queue before anything
+ * changes; each decision is a log row and the run's new status, approved
+ * actions run and rejected ones are dropped at the next tick.
+ */
+static int
+decide(int argc, char **argv, struct cmd_ctx *c, enum arun_status to, const char *verb)
+{
+	struct arun *runs;
+	struct sbuf rows = SBUF_INIT, state = SBUF_INIT, log = SBUF_INIT, subject = SBUF_INIT;
+	struct change ch[2];
+	unsigned char *pick;
+	char logpath[64], id[11];
+	size_t n, i, count = 0;
+	int k, a, all = 0, rc = -1;
+
+	if ((k = opts_parse(c, argc, argv, decide_opts, on_all, &all)) < 0)
+		return DRIP_EUSAGE;
+	if (all == (argc - k > 0))
+		return usage_error(c, all ? "give review ids or --all, not both" :
+				   "which actions? give review ids (see 'drip automate review') "
+				   "or --all");
+	if (state_load_runs(&c->a, c->root, &runs, &n, &c->err) < 0)
+		return -1;
+	pick = arena_alloc(&c->a, n + 1);
+	for (a = k; a < argc; a++) {
+		for (i = 0; i < n; i++) {
+			if (runs[i].status != RUN_REVIEW)
+				continue;
+			state_run_review_id(&runs[i], id);
+			if (strcmp(id, argv[a]) == 0)
+				break;
+		}
+		if (i == n)
+			return err_set(&c->err, DRIP_ENOINPUT, NULL, 0, 0,
+				       "no action '%s' in the review queue", argv[a]);
+		pick[i] = 1;
+	}
+	actlog_path(c->now, logpath, sizeof logpath);
+	for (i = 0; i < n; i++) {
+		struct log_row lr = { c->now, runs[i].contact, runs[i].sequence, "",
+				      runs[i].automation, verb, "ok", "", "" };
+		const struct autom *m;
+
+		if (runs[i].status != RUN_REVIEW || (!all && !pick[i]))
+			continue;
+		state_run_review_id(&runs[i], id);
+		m = parse_auto(c, runs[i].automation);
+		lr.ref = arena_strdup(&c->a, id);
+		lr.detail = m && (size_t)runs[i].next < m->nactions ?
+			    action_names[m->actions[runs[i].next].kind] : "";
+		actlog_format(&rows, &lr);
+		runs[i].status = to;
+		runs[i].due = c->now;
+		count++;
+	}
+	if (count == 0) {
+		if (!c->quiet)
+			printf("the review queue is empty\n");
+		rc = 0;
+		goto out;
+	}
+	state_format_runs(runs, n, &state);
+	if (log_with(c, logpath, &rows, &log) < 0)
+		goto out;
+	ch[0].path = STATE_RUNS;
+	ch[0].data = state.buf;
+	ch[0].len = state.len;
+	ch[0].mode = 0;
+	ch[1].path = logpath;
+	ch[1].data = log.buf;
+	ch[1].len = log.len;
+	ch[1].mode = 0;
+	sbuf_printf(&subject, "automate %s: %zu action%s", verb, count, count == 1 ? "" : "s");
+	if (ws_apply(c, ch, 2, sbuf_str(&subject)) < 0)
+		goto out;
+	if (!c->quiet)
+		printf("%s %zu action%s; %s at the next tick\n", to == RUN_APPROVED ?
+		       "approved" : "rejected", count, count == 1 ? "" : "s",
+		       to == RUN_APPROVED ? "they run" : "they are dropped");
+	rc = 0;
+out:
+	sbuf_release(&rows);
+	sbuf_release(&state);
+	sbuf_release(&log);
+	sbuf_release(&subject);
+	return rc;
+}
+
+int
+cmd_automate_approve(int argc, char **argv, struct cmd_ctx *c)
+{
+	return decide(argc, argv, c, RUN_APPROVED, "approve");
+}
+
+int
+cmd_automate_reject(int argc, char **argv, struct cmd_ctx *c)
+{
+	return decide(argc, argv, c, RUN_REJECTED, "reject");
 }

@@ -150,6 +150,11 @@ void lint_setup(struct cmd_ctx *c, struct lint_ctx *l, struct diags *d, const ch
 unsigned char *where_select(struct cmd_ctx *c, const char *src,
 			    const struct csvio_table *t);
 
+/* The log file rel (log/YYYY-MM.csv) as it will be with rows add appended:
+ * its content (or the header, for a new month) into out. */
+struct sbuf;
+int log_with(struct cmd_ctx *c, const char *rel, const struct sbuf *add, struct sbuf *out);
+
 /* The --now instant as "2026-11-24T10:20:00Z" (or the wall clock). */
 const char *now_utc(struct cmd_ctx *c);
 
@@ -174,6 +179,9 @@ int cmd_automate_add(int argc, char **argv, struct cmd_ctx *c);
 int cmd_automate_list(int argc, char **argv, struct cmd_ctx *c);
 int cmd_automate_show(int argc, char **argv, struct cmd_ctx *c);
 int cmd_automate_rm(int argc, char **argv, struct cmd_ctx *c);
+int cmd_automate_review(int argc, char **argv, struct cmd_ctx *c);
+int cmd_automate_approve(int argc, char **argv, struct cmd_ctx *c);
+int cmd_automate_reject(int argc, char **argv, struct cmd_ctx *c);
 
 int cmd_enroll(int argc, char **argv, struct cmd_ctx *c);
 int cmd_tick(int argc, char **argv, struct cmd_ctx *c);

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "state.h"
 #include "csvio.h"
 #include "fsio.h"
 #include "ws.h"
@@ -68,6 +69,20 @@ say_values(struct cmd_ctx *c, const char *values, const char *prefix)
 
 		for (k = drip_cmds; k->name; k++)
 			say(k->name, prefix);
+	} else if (strcmp(values, "@review") == 0) {
+		/* The ids waiting in the review queue. */
+		struct drip_err e;
+		struct arun *runs;
+		size_t n, i;
+		char id[11];
+
+		if (ws_find(".", &c->root, &e) < 0 || state_load_runs(&c->a, c->root, &runs, &n, &e) < 0)
+			return;
+		for (i = 0; i < n; i++)
+			if (runs[i].status == RUN_REVIEW) {
+				state_run_review_id(&runs[i], id);
+				say(id, prefix);
+			}
 	} else if (strcmp(values, "@seq") == 0 || strcmp(values, "@contact") == 0) {
 		struct drip_err e;
 

@@ -54,7 +54,7 @@ const struct cmd drip_cmds[] = {
 	{ "seq", NULL, 0, "SUBCOMMAND ...",
 	  "write, lint, publish and inspect sequences", no_opts, seq_subcmds, NULL },
 	{ "automate", NULL, 0, "SUBCOMMAND ...",
-	  "add, list, show, remove and lint the automations of steps", no_opts,
+	  "add, list, show, remove, lint and review automations", no_opts,
 	  automate_subcmds, NULL },
 	{ "contact", NULL, 0, "SUBCOMMAND ...",
 	  "import, add, change and list contacts", no_opts, contact_subcmds, NULL },

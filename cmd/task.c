@@ -164,25 +164,6 @@ cmd_task_list(int argc, char **argv, struct cmd_ctx *c)
 	return 0;
 }
 
-/* The log file of --now with the rows in add appended (header first when
- * the month is new). */
-static int
-log_with(struct cmd_ctx *c, const char *rel, const struct sbuf *add, struct sbuf *out)
-{
-	char *full = ws_path(c, rel);
-	int rc = 0;
-
-	if (fsio_exists(full))
-		rc = fsio_read(full, 0, out, &c->err);
-	else
-		sbuf_adds(out, ACTLOG_HEADER);
-	free(full);
-	if (rc < 0)
-		return -1;
-	sbuf_add(out, add->buf, add->len);
-	return 0;
-}
-
 /* What task done did with a row of tasks.csv. */
 enum { UNSEEN, SEEN, DONE_NOW };
 

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "actlog.h"
 #include "cmd.h"
 #include "csvio.h"
 #include "dtime.h"
@@ -367,4 +368,21 @@ where_select(struct cmd_ctx *c, const char *src, const struct csvio_table *t)
 bad:
 	usage_error(c, "--where: %d:%d: %s", ee.line, ee.col, ee.msg);
 	return NULL;
+}
+
+int
+log_with(struct cmd_ctx *c, const char *rel, const struct sbuf *add, struct sbuf *out)
+{
+	char *full = ws_path(c, rel);
+	int rc = 0;
+
+	if (fsio_exists(full))
+		rc = fsio_read(full, 0, out, &c->err);
+	else
+		sbuf_adds(out, ACTLOG_HEADER);
+	free(full);
+	if (rc < 0)
+		return -1;
+	sbuf_add(out, add->buf, add->len);
+	return 0;
 }

@@ -580,11 +580,128 @@ test_expect_success 'lint of the workspace: clean after all those edits, exit 0'
 	drip -C ws automate lint >out && test_line_count 0 out
 '
 
-test_expect_success 'help lists the step subcommands and nothing not built yet' '
+test_expect_success 'help lists every subcommand' '
 	drip automate -h >out &&
 	sed -n "/^subcommands:/,/^\$/p" out | awk "NR > 1 && NF { print \$1 }" >subs &&
-	printf "%s\n" add list show rm lint >expect &&
+	printf "%s\n" add list show rm lint review approve reject >expect &&
 	test_cmp expect subs
+'
+
+# The review queue, end to end: a sequence automation with review: true.
+new_ws rq
+sed -i -e 's/^max_lag: 24h/max_lag: 30d/' -e 's/^# from: .*/from: "Acme <hello@acme.example>"/' \
+	rq/drip.yaml
+printf 'id,email,first_name,tags\nada,ada@example.com,Ada,\nbob,bob@example.com,Bob,\ncy,cy@example.com,Cy,\n' \
+	>rq/contacts.csv
+printf 'Subject: Hello {{first_name}}\n\nWelcome.\n' >rq/templates/vip.eml
+mkdir -p rq/automations
+cat >rq/automations/vip.yaml <<\EOF
+id: vip
+title: Welcome VIPs
+review: true
+if: {event: tag_added, tag: vip}
+actions:
+  - notify: {template: templates/vip.eml}
+  - wait: 1d
+  - note: "VIP {{first_name}} greeted"
+EOF
+git -C rq add -A && git -C rq commit -qm setup
+
+test_expect_success 'list and show know sequence automations' '
+	drip -C rq automate list --format csv >out &&
+	test_grep "^,,vip,tag_added,When the tag vip is added,3$" out &&
+	drip -C rq automate show vip >out &&
+	test_grep "^automation: vip - Welcome VIPs$" out &&
+	test_grep "^trigger:    When the tag vip is added$" out &&
+	test_grep "^review:     yes" out &&
+	test_grep "^  2. wait 1 day$" out &&
+	drip -C rq automate show vip --format json >out &&
+	test_grep "\"review\": true" out &&
+	test_expect_code 66 drip -C rq automate show nope 2>err &&
+	test_grep "no automation .nope." err
+'
+
+test_expect_success 'review: a due action waits in the queue; nothing runs' '
+	drip -C rq -q --now 2026-11-24T10:00:00Z tick &&
+	drip -C rq -q --now 2026-11-24T10:05:00Z contact tag ada vip &&
+	drip -C rq -q --now 2026-11-24T10:05:00Z contact tag bob vip &&
+	drip -C rq -q --now 2026-11-24T10:05:00Z contact tag cy vip &&
+	drip -C rq --now 2026-11-24T10:20:00Z tick &&
+	grep ",vip,review,ok," rq/log/2026-11.csv >rows &&
+	test_line_count 3 rows &&
+	test_grep "^2026-11-24T10:20:00Z,ada,,,vip,review,ok,[0-9a-f]\{10\},notify$" rows &&
+	test_grep "^ada,vip,,review,2026-11-24T10:20:00Z,0,2026-11-24T10:20:00Z,0$" rq/state/runs.csv &&
+	! grep ",vip,notify," rq/log/2026-11.csv &&
+	! ls rq/outbox/new/* 2>/dev/null &&
+	drip -C rq automate review --format csv >q &&
+	test_line_count 4 q &&
+	test_grep "^id,contact,automation,sequence,queued,action,does$" q &&
+	test_grep "^[0-9a-f]\{10\},ada,vip,,2026-11-24T10:20:00Z,notify,notify the contact with templates/vip.eml$" q &&
+	cut -d, -f8 rows | sort >logged && tail -n +2 q | cut -d, -f1 | sort >listed &&
+	test_cmp logged listed
+'
+
+test_expect_success 'approve and reject: usage errors and unknown ids change nothing' '
+	snapshot rq >before &&
+	test_expect_code 2 drip -C rq automate approve 2>err &&
+	test_grep "give review ids" err &&
+	id=$(grep "^[0-9a-f]*,ada," q | cut -d, -f1) &&
+	test_expect_code 2 drip -C rq automate approve "$id" --all 2>err &&
+	test_expect_code 66 drip -C rq automate approve "$id" 0123456789 2>err &&
+	test_grep "^drip: no action .0123456789. in the review queue$" err &&
+	test_expect_code 66 drip -C rq automate reject ffffffffff 2>err &&
+	test_unchanged rq before
+'
+
+test_expect_success 'approve one, reject one: logged and committed; the next tick runs or drops them' '
+	ada=$(grep "^[0-9a-f]*,ada," q | cut -d, -f1) &&
+	bob=$(grep "^[0-9a-f]*,bob," q | cut -d, -f1) &&
+	drip -C rq --now 2026-11-24T10:30:00Z automate approve "$ada" >out &&
+	test_grep "^approved 1 action; they run at the next tick$" out &&
+	drip -C rq --now 2026-11-24T10:31:00Z automate reject "$bob" >out &&
+	test_grep "^rejected 1 action" out &&
+	test_grep "^2026-11-24T10:30:00Z,ada,,,vip,approve,ok,$ada,notify$" rq/log/2026-11.csv &&
+	test_grep "^2026-11-24T10:31:00Z,bob,,,vip,reject,ok,$bob,notify$" rq/log/2026-11.csv &&
+	test_grep "^ada,vip,,approved," rq/state/runs.csv &&
+	test_grep "^bob,vip,,rejected," rq/state/runs.csv &&
+	git -C rq log -2 --format=%s >subj &&
+	test_grep "^automate reject: 1 action$" subj &&
+	test_grep "^automate approve: 1 action$" subj &&
+	git -C rq status --porcelain >st && test_line_count 0 st &&
+	drip -C rq automate review --format csv >q2 && test_line_count 2 q2 &&
+	drip -C rq --now 2026-11-24T10:40:00Z tick &&
+	test_grep "^2026-11-24T10:40:00Z,ada,,,vip,notify,ok,<[0-9a-f]*@acme.example>,templates/vip.eml$" \
+		rq/log/2026-11.csv &&
+	! grep ",bob,,,vip,notify," rq/log/2026-11.csv &&
+	ls rq/outbox/new >msgs && test_line_count 1 msgs &&
+	grep -l "^To: ada@example.com" rq/outbox/new/* &&
+	test_grep "^ada,vip,,running,2026-11-24T10:20:00Z,2,2026-11-25T10:40:00Z,0$" rq/state/runs.csv &&
+	test_grep "^bob,vip,,running,2026-11-24T10:20:00Z,2,2026-11-25T10:40:00Z,0$" rq/state/runs.csv
+'
+
+test_expect_success 'after the wait the next action queues again; reject drops them' '
+	drip -C rq --now 2026-11-25T10:40:00Z tick &&
+	grep "^2026-11-25T10:40:00Z,[a-z]*,,,vip,review,ok,.*,note$" rq/log/2026-11.csv >rows &&
+	test_line_count 2 rows &&
+	drip -C rq --now 2026-11-25T11:00:00Z automate reject $(cut -d, -f8 rows) >out &&
+	test_grep "^rejected 2 actions" out &&
+	grep ",vip,reject,ok,.*,note$" rq/log/2026-11.csv >rej && test_line_count 2 rej &&
+	drip -C rq --now 2026-11-25T11:00:00Z tick &&
+	test_grep "^2026-11-25T11:00:00Z,ada,,,vip,done,ok,,$" rq/log/2026-11.csv &&
+	test_grep "^2026-11-25T11:00:00Z,bob,,,vip,done,ok,,$" rq/log/2026-11.csv &&
+	! grep -q "VIP" rq/notes.csv 2>/dev/null &&
+	test_grep "^cy,vip,,review," rq/state/runs.csv &&
+	drip -C rq automate review --format csv >q3 && test_line_count 2 q3
+'
+
+test_expect_success 'approve --all runs what is left at the next tick; then the queue is empty' '
+	drip -C rq -q --now 2026-11-25T12:00:00Z automate approve --all &&
+	drip -C rq --now 2026-11-25T12:00:00Z tick &&
+	test_grep "^2026-11-25T12:00:00Z,cy,,,vip,notify,ok," rq/log/2026-11.csv &&
+	drip -C rq automate review >out &&
+	test_grep "^the review queue is empty$" out &&
+	drip -C rq automate approve --all >out &&
+	test_grep "^the review queue is empty$" out
 '
 
 test_done
