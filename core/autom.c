@@ -155,5 +155,8 @@ autom_parse(struct schema *s, const struct ydoc *doc)
 	}
 	if (schema_enum(s, root, "reenter", reenters, N(reenters), &k) > 0)
 		m->reenter = (enum autom_reenter)k;
+	if (m->trigger == AT_DATE && m->annually && m->reenter == REENTER_NEVER)
+		schema_warn(s, m->trigger_node, "\"annually\" with reenter: never runs once per "
+			    "contact, not every year; say reenter: after_finish");
 	return m;
 }

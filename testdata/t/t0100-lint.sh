@@ -196,4 +196,15 @@ test_expect_success 'lint of 1,000 files reports them all' '
 	test_grep "^sequences/s999.yaml:[0-9]*:1: error: duplicate key \"steps\"" out
 '
 
+test_expect_success 'an annual date trigger that can run only once is a warning' '
+	printf "%s\n" "id: bday" "if: {date: signup_date, at: \"09:00\", annually: true}" \
+		"actions: [{note: happy birthday}]" >fx/automations/bday.yaml &&
+	drip -C fx seq lint automations/bday.yaml >out &&
+	test_grep "^automations/bday.yaml:2:5: warning: \"annually\" with reenter: never runs once per contact" out &&
+	printf "%s\n" "reenter: after_finish" >>fx/automations/bday.yaml &&
+	drip -C fx seq lint automations/bday.yaml >out &&
+	test_line_count 0 out &&
+	rm fx/automations/bday.yaml
+'
+
 test_done
