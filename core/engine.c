@@ -1259,7 +1259,11 @@ engine_actions(struct run *r, const char *seq, const struct step *st, const char
 			l->sequence = seq;
 			l->step = stepid;
 			l->fields = r->c->cols;
-			l->values = (const char *const *)r->c->vals;
+			/* The values now: a later action in this run may change
+			 * them, and the row must not depend on how ticks split
+			 * the slots. */
+			l->values = arena_alloc(r->fx->a, (r->c->n + 1) * sizeof *l->values);
+			memcpy((void *)l->values, r->c->vals, r->c->n * sizeof *l->values);
 			l->n = r->c->n;
 			engine_act(r, s, seq, stepid, auto_id, name, "ok", a->text, "");
 			break;

@@ -70,6 +70,90 @@ for i in 0 1 2 3 4; do
 	'
 done
 
+# Composition with sequence automations in play (SPEC §3.6, §9.2): waits,
+# stop_when, reenter, a trigger chain through tags, step and enrollment
+# triggers, an `or` condition, and actions that enroll and edit contacts.
+# Both workspaces share a first tick, the one that arms the automations.
+make_auto_ws() {
+	cp -R ws "$1" &&
+	sed -i "s/^max_lag: 24h/max_lag: 30d/" "$1/drip.yaml" &&
+	mkdir -p "$1/automations" &&
+	cat >"$1/automations/welcomer.yaml" <<-\EOF &&
+	id: welcomer
+	if: {event: enrolled, sequence: onboard}
+	actions:
+	  - tag: {add: [onb]}
+	  - wait: 1d
+	  - notify: {template: templates/ping.eml}
+	  - wait: 2d5h
+	  - set: {city: Bonn}
+	stop_when: 'tags has "vip"'
+	stop_actions:
+	  - note: "stopped for {{first_name}}"
+	reenter: after_finish
+	EOF
+	cat >"$1/automations/tagger.yaml" <<-\EOF &&
+	id: tagger
+	if: {event: tag_added, tag: onb}
+	and: 'score > 30'
+	actions:
+	  - note: "tagged {{first_name}}"
+	  - wait: 5h
+	  - enroll: followup
+	EOF
+	cat >"$1/automations/stepper.yaml" <<-\EOF &&
+	id: stepper
+	if: {event: step_completed, sequence: newsletter, step: intro}
+	actions:
+	  - wait: 12h
+	  - tag: {add: [read]}
+	EOF
+	cat >"$1/automations/reader.yaml" <<-\EOF &&
+	id: reader
+	if: {event: removed}
+	or: 'tags has "read" and city != "Bonn"'
+	actions:
+	  - add_to_list: readers
+	  - wait: 1w
+	  - tag: {remove: [read]}
+	reenter: after_finish
+	EOF
+	git -C "$1" add -A && git -C "$1" commit -q -m automations &&
+	drip -C "$1" -q --now 2026-03-20T05:00:00Z tick --no-deliver
+}
+
+test_expect_success 'idempotence with sequence automations' '
+	make_auto_ws aidem &&
+	test_grep "^welcomer,2026-03-20T05:00:00Z$" aidem/state/automations.csv &&
+	drip -C aidem -q --now 2026-03-23T08:05:00Z enroll onboard c00000 c00001 c00004 c00010 \
+		--at 2026-03-23T08:05:00Z &&
+	drip -C aidem --now 2026-03-27T09:10:00Z tick --no-deliver &&
+	grep -c ",welcomer," aidem/log/2026-03.csv >n && test $(cat n) -ge 4 &&
+	snapshot aidem >before &&
+	drip -C aidem --now 2026-03-27T09:10:00Z tick --no-deliver &&
+	test_unchanged aidem before
+'
+
+for i in 0 1 2; do
+	s=$((SEED + 10 + i))
+	test_expect_success "composition with sequence automations, seed $s" '
+		python3 "$CONTRACT/gen.py" schedule '"$s"' >asched-'"$s"' &&
+		rm -rf AA AB && make_auto_ws AA && cp -R AA AB &&
+		run_schedule asched-'"$s"' AA AB >segs &&
+		echo "segments: $(cat segs)" &&
+		test $(cat segs) -ge 5 &&
+		git -C AA status --porcelain >st && test_line_count 0 st &&
+		cat AA/log/*.csv >log &&
+		test_grep ",welcomer,tag,ok," log &&
+		test_grep ",welcomer,notify,ok," log &&
+		test_grep ",tagger,note,ok," log &&
+		test_grep ",tagger,enroll," log &&
+		test_grep ",stepper,tag,ok," log &&
+		test_grep ",reader,add_to_list,ok," log &&
+		test_grep ",running," AA/state/runs.csv
+	'
+done
+
 # enroll_when on a workspace's first tick: the enrollment time must come
 # from the files (the publish time), not from the --now of that tick.
 test_expect_success 'composition: enroll_when on the first tick of a workspace' '
