@@ -1529,97 +1529,65 @@ trigger_words(struct cmd_ctx *c, const struct autom *m)
 
 /* ---- list and show ---- */
 
-/* Parse sequences/ID.yaml.  Problems beyond YAML syntax do not stop it:
- * what parsed is shown, as the file says.  NULL and e filled when the file
- * is missing (66) or is not YAML (65). */
-static struct seq *
-parse_seq(struct cmd_ctx *c, const char *id, struct drip_err *e)
+/*
+ * Load DIR/ID.yaml for reading (what kind names it in the message) and set
+ * up a schema whose findings are dropped: problems beyond YAML syntax do
+ * not stop list and show, which show what parsed, as the file says.
+ * Returns 0, or -1 with e filled when the file is missing (66) or is not
+ * YAML (65).
+ */
+static int
+load_for_show(struct cmd_ctx *c, const char *dir, const char *kind, const char *id,
+	      struct ydoc *doc, struct schema *s, struct drip_err *e)
 {
-	const char *rel = arena_printf(&c->a, "sequences/%s.yaml", id);
+	const char *rel = arena_printf(&c->a, "%s/%s.yaml", dir, id);
 	char *full = ws_path(c, rel);
-	struct schema s;
-	struct diags scratch;
-	struct ydoc doc;
+	struct diags *scratch = arena_alloc(&c->a, sizeof *scratch);
 	int rc;
 
 	if (!fsio_exists(full)) {
 		free(full);
-		err_set(e, DRIP_ENOINPUT, NULL, 0, 0, "no sequence '%s' (%s does not exist)", id,
-			rel);
-		return NULL;
+		return err_set(e, DRIP_ENOINPUT, NULL, 0, 0, "no %s '%s' (%s does not exist)",
+			       kind, id, rel);
 	}
-	rc = ydoc_load_file(&c->a, full, &doc, e);
+	rc = ydoc_load_file(&c->a, full, doc, e);
 	free(full);
 	if (rc < 0) {
 		snprintf(e->file, sizeof e->file, "%s", rel);
-		return NULL;
+		return -1;
 	}
-	doc.file = rel;
-	diag_init(&scratch, &c->a);
-	s.a = &c->a;
-	s.d = &scratch;
-	s.file = rel;
+	doc->file = rel;
+	diag_init(scratch, &c->a);
+	s->a = &c->a;
+	s->d = scratch;
+	s->file = rel;
+	return 0;
+}
+
+/* sequences/ID.yaml, parsed; NULL and e filled as load_for_show says. */
+static struct seq *
+parse_seq(struct cmd_ctx *c, const char *id, struct drip_err *e)
+{
+	struct ydoc doc;
+	struct schema s;
+
+	if (load_for_show(c, "sequences", "sequence", id, &doc, &s, e) < 0)
+		return NULL;
 	return seq_parse(&s, &doc);
 }
 
-/* Parse automations/ID.yaml, as parse_seq does; NULL when it is gone or
- * not YAML (the review queue still shows its rows). */
+/* automations/ID.yaml, parsed, or NULL when it is gone or not YAML (the
+ * review queue still shows its rows). */
 static const struct autom *
 parse_auto(struct cmd_ctx *c, const char *id)
 {
-	const char *rel = arena_printf(&c->a, "automations/%s.yaml", id);
-	char *full = ws_path(c, rel);
-	struct schema s;
-	struct diags scratch;
-	struct drip_err e;
 	struct ydoc doc;
-	int rc = fsio_exists(full) ? ydoc_load_file(&c->a, full, &doc, &e) : -1;
+	struct schema s;
+	struct drip_err e;
 
-	free(full);
-	if (rc < 0)
+	if (load_for_show(c, "automations", "automation", id, &doc, &s, &e) < 0)
 		return NULL;
-	doc.file = rel;
-	diag_init(&scratch, &c->a);
-	s.a = &c->a;
-	s.d = &scratch;
-	s.file = rel;
 	return autom_parse(&s, &doc);
-}
-
-static int
-cmp_id(const void *a, const void *b)
-{
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-/* The ids of the automation files (automations/ID.yaml), sorted. */
-static const char **
-auto_ids(struct cmd_ctx *c, size_t *n)
-{
-	char *dir = ws_path(c, "automations");
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	const char **v = NULL;
-	size_t cap = 0;
-
-	*n = 0;
-	free(dir);
-	if (d == NULL)
-		return NULL;
-	while ((e = readdir(d)) != NULL) {
-		size_t len = strlen(e->d_name);
-		char *id;
-
-		if (len <= 5 || strcmp(e->d_name + len - 5, ".yaml") != 0)
-			continue;
-		id = arena_strndup(&c->a, e->d_name, len - 5);
-		if (ws_valid_id(id))
-			*ARENA_PUSH(&c->a, v, *n, cap) = id;
-	}
-	closedir(d);
-	if (*n > 1)
-		qsort(v, *n, sizeof *v, cmp_id);
-	return v;
 }
 
 int
@@ -1642,7 +1610,7 @@ cmd_automate_list(int argc, char **argv, struct cmd_ctx *c)
 		n = 1;
 	} else {
 		ids = seq_ids(c, &n);
-		autos = auto_ids(c, &nautos);
+		autos = yaml_ids(c, "automations", &nautos);
 	}
 	cells = arena_grow(&c->a, cells, 0, ncols, sizeof *cells);
 	cells[0] = "sequence";

@@ -136,6 +136,8 @@ int contacts_load(struct cmd_ctx *c, struct csvio_table *t);
 
 /* The sequences in sequences/ (ids, sorted), read from the directory. */
 const char **seq_ids(struct cmd_ctx *c, size_t *n);
+/* The same for any directory of ID.yaml files (automations/). */
+const char **yaml_ids(struct cmd_ctx *c, const char *sub, size_t *n);
 
 /* A lint context for the workspace at root (NULL: outside one): its
  * contacts.csv header and sequence ids, so lint checks fields and

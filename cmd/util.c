@@ -269,7 +269,13 @@ cmp_str(const void *a, const void *b)
 const char **
 seq_ids(struct cmd_ctx *c, size_t *n)
 {
-	char *dir = ws_path(c, "sequences");
+	return yaml_ids(c, "sequences", n);
+}
+
+const char **
+yaml_ids(struct cmd_ctx *c, const char *sub, size_t *n)
+{
+	char *dir = ws_path(c, sub);
 	DIR *d = opendir(dir);
 	struct dirent *e;
 	const char **v = NULL;

@@ -23,13 +23,44 @@
 #include "tz.h"
 #include "ydoc.h"
 
+/* Load the YAML file rel and a schema whose findings go to dg. */
+static int
+load_doc(struct arena *a, const char *root, const char *rel, struct ydoc *doc,
+	 struct schema *s, struct diags *dg, struct drip_err *err)
+{
+	char *full = fsio_join(root, rel);
+	int rc = ydoc_load_file(a, full, doc, err);
+
+	free(full);
+	if (rc < 0) {
+		snprintf(err->file, sizeof err->file, "%s", rel);
+		return -1;
+	}
+	doc->file = rel;
+	diag_init(dg, a);
+	s->a = a;
+	s->d = dg;
+	s->file = rel;
+	return 0;
+}
+
+/* DRIP_EDATA at the first error found, if any. */
+static int
+first_error(struct diags *dg, const char *rel, struct drip_err *err)
+{
+	if (dg->nerr == 0)
+		return 0;
+	diag_sort(dg);
+	return err_set(err, DRIP_EDATA, rel, dg->v[0].line, dg->v[0].col, "%s", dg->v[0].msg);
+}
+
 static int
 load_one(struct arena *a, const char *root, const struct config *cfg, const char *id,
 	 long version, const char *status, int64_t published_at, struct seqdef *sd,
 	 struct drip_err *err)
 {
 	const char *rel = pub_pinned_path(a, id, "sequences/x.yaml");
-	char *full = fsio_join(root, rel);
+	char *full;
 	const char **paths;
 	size_t np;
 	struct diags dg;
@@ -39,22 +70,11 @@ load_one(struct arena *a, const char *root, const struct config *cfg, const char
 	size_t i;
 	int rc;
 
-	rc = ydoc_load_file(a, full, &doc, err);
-	free(full);
-	if (rc < 0) {
-		snprintf(err->file, sizeof err->file, "%s", rel);
+	if (load_doc(a, root, rel, &doc, &s, &dg, err) < 0)
 		return -1;
-	}
-	doc.file = rel;
-	diag_init(&dg, a);
-	s.a = a;
-	s.d = &dg;
-	s.file = rel;
 	sd->q = seq_parse(&s, &doc);
-	if (dg.nerr) {
-		diag_sort(&dg);
-		return err_set(err, DRIP_EDATA, rel, dg.v[0].line, dg.v[0].col, "%s", dg.v[0].msg);
-	}
+	if (first_error(&dg, rel, err) < 0)
+		return -1;
 	sd->id = arena_strdup(a, id);
 	sd->version = version;
 	sd->published_at = published_at;
@@ -192,7 +212,7 @@ static int
 load_auto(struct arena *a, const char *root, const char *rel, struct autodef *ad,
 	  struct drip_err *err)
 {
-	char *full = fsio_join(root, rel);
+	char *full;
 	const char **paths = NULL;
 	const struct tmpl **tmpls;
 	size_t np = 0, cap = 0, i;
@@ -201,26 +221,15 @@ load_auto(struct arena *a, const char *root, const char *rel, struct autodef *ad
 	struct ydoc doc;
 	int rc;
 
-	rc = ydoc_load_file(a, full, &doc, err);
-	free(full);
-	if (rc < 0) {
-		snprintf(err->file, sizeof err->file, "%s", rel);
+	if (load_doc(a, root, rel, &doc, &s, &dg, err) < 0)
 		return -1;
-	}
-	doc.file = rel;
-	diag_init(&dg, a);
-	s.a = a;
-	s.d = &dg;
-	s.file = rel;
 	ad->m = autom_parse(&s, &doc);
 	if (dg.nerr == 0 && ad->m->id &&
 	    strcmp(rel, arena_printf(a, "automations/%s.yaml", ad->m->id)) != 0)
 		schema_error(&s, ad->m->id_node, "the id \"%s\" must match the file name",
 			     ad->m->id);
-	if (dg.nerr) {
-		diag_sort(&dg);
-		return err_set(err, DRIP_EDATA, rel, dg.v[0].line, dg.v[0].col, "%s", dg.v[0].msg);
-	}
+	if (first_error(&dg, rel, err) < 0)
+		return -1;
 	auto_templates(a, ad->m->actions, ad->m->nactions, &paths, &np, &cap);
 	auto_templates(a, ad->m->stop_actions, ad->m->nstop_actions, &paths, &np, &cap);
 	tmpls = arena_alloc(a, (np + 1) * sizeof *tmpls);

@@ -225,20 +225,26 @@ cmp_enr(const void *a, const void *b)
 	return state_enr_cmp(a, b);
 }
 
-int
-state_load_shard(struct arena *a, const char *root, unsigned shard, struct enr **out,
-		 size_t *n, struct drip_err *err)
+/*
+ * Read the state file rel (missing: no rows) whose header is `header`
+ * (ncols columns, "contact" first), parsing each row with parse into an
+ * array of elements of size bytes.
+ */
+static int
+load_rows(struct arena *a, const char *root, const char *rel, const char *header,
+	  size_t ncols, int (*parse)(struct arena *a, const char *const *f, size_t nf,
+				     const char *file, long line, void *out,
+				     struct drip_err *err),
+	  size_t size, void **out, size_t *n, struct drip_err *err)
 {
 	struct csvio_reader *r;
 	struct csvio_row row;
-	char rel[64], *path;
+	char *path = fsio_join(root, rel);
 	size_t cap = 0;
 	int rc;
 
 	*out = NULL;
 	*n = 0;
-	state_shard_path(shard, rel, sizeof rel);
-	path = fsio_join(root, rel);
 	if (!fsio_exists(path)) {
 		free(path);
 		return 0;
@@ -247,20 +253,19 @@ state_load_shard(struct arena *a, const char *root, unsigned shard, struct enr *
 	free(path);
 	if (rc < 0)
 		return -1;
-	if (csvio_ncols(r) != STATE_ENR_COLS || strcmp(csvio_colname(r, 0), "contact") != 0) {
+	if (csvio_ncols(r) != ncols || strcmp(csvio_colname(r, 0), "contact") != 0) {
 		csvio_close(r);
-		return err_set(err, DRIP_EDATA, rel, 1, 0,
-			       "header must be %.*s", (int)strlen(STATE_ENR_HEADER) - 1,
-			       STATE_ENR_HEADER);
+		return err_set(err, DRIP_EDATA, rel, 1, 0, "header must be %.*s",
+			       (int)strlen(header) - 1, header);
 	}
 	while ((rc = csvio_next(r, &row, err)) == 1) {
 		if (*n == cap) {
 			size_t nc = cap ? cap * 2 : 16;
 
-			*out = arena_grow(a, *out, *n, nc, sizeof **out);
+			*out = arena_grow(a, *out, *n, nc, size);
 			cap = nc;
 		}
-		if (state_enr_parse(a, row.f, row.n, rel, row.line, &(*out)[*n], err) < 0) {
+		if (parse(a, row.f, row.n, rel, row.line, (char *)*out + *n * size, err) < 0) {
 			rc = -1;
 			break;
 		}
@@ -272,6 +277,28 @@ state_load_shard(struct arena *a, const char *root, unsigned shard, struct enr *
 		return -1;
 	}
 	return 0;
+}
+
+static int
+parse_enr(struct arena *a, const char *const *f, size_t nf, const char *file, long line,
+	  void *out, struct drip_err *err)
+{
+	return state_enr_parse(a, f, nf, file, line, out, err);
+}
+
+int
+state_load_shard(struct arena *a, const char *root, unsigned shard, struct enr **out,
+		 size_t *n, struct drip_err *err)
+{
+	char rel[64];
+	void *v;
+	int rc;
+
+	state_shard_path(shard, rel, sizeof rel);
+	rc = load_rows(a, root, rel, STATE_ENR_HEADER, STATE_ENR_COLS, parse_enr, sizeof **out,
+		       &v, n, err);
+	*out = v;
+	return rc;
 }
 
 void
@@ -427,50 +454,23 @@ state_run_review_id(const struct arun *r, char buf[11])
 	buf[10] = '\0';
 }
 
+static int
+parse_run(struct arena *a, const char *const *f, size_t nf, const char *file, long line,
+	  void *out, struct drip_err *err)
+{
+	return state_run_parse(a, f, nf, file, line, out, err);
+}
+
 int
 state_load_runs(struct arena *a, const char *root, struct arun **out, size_t *n,
 		struct drip_err *err)
 {
-	struct csvio_reader *r;
-	struct csvio_row row;
-	char *path = fsio_join(root, STATE_RUNS);
-	size_t cap = 0;
-	int rc;
+	void *v;
+	int rc = load_rows(a, root, STATE_RUNS, STATE_RUN_HEADER, STATE_RUN_COLS, parse_run,
+			   sizeof **out, &v, n, err);
 
-	*out = NULL;
-	*n = 0;
-	if (!fsio_exists(path)) {
-		free(path);
-		return 0;
-	}
-	rc = csvio_open(path, &r, err);
-	free(path);
-	if (rc < 0)
-		return -1;
-	if (csvio_ncols(r) != STATE_RUN_COLS || strcmp(csvio_colname(r, 0), "contact") != 0) {
-		csvio_close(r);
-		return err_set(err, DRIP_EDATA, STATE_RUNS, 1, 0, "header must be %.*s",
-			       (int)strlen(STATE_RUN_HEADER) - 1, STATE_RUN_HEADER);
-	}
-	while ((rc = csvio_next(r, &row, err)) == 1) {
-		if (*n == cap) {
-			size_t nc = cap ? cap * 2 : 16;
-
-			*out = arena_grow(a, *out, *n, nc, sizeof **out);
-			cap = nc;
-		}
-		if (state_run_parse(a, row.f, row.n, STATE_RUNS, row.line, &(*out)[*n], err) < 0) {
-			rc = -1;
-			break;
-		}
-		(*n)++;
-	}
-	csvio_close(r);
-	if (rc < 0) {
-		snprintf(err->file, sizeof err->file, "%s", STATE_RUNS);
-		return -1;
-	}
-	return 0;
+	*out = v;
+	return rc;
 }
 
 void
