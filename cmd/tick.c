@@ -51,6 +51,8 @@ const struct optspec tick_opts[] = {
 };
 
 #define PENDING ".drip/tick.pending"
+/* A marker line: this run rewrites contacts.csv (which it found clean). */
+#define PENDING_CONTACTS "!contacts.csv"
 #define TASKS_HEADER "id,created,due,kind,contact,sequence,step,assignee,subject,status,done_at\n"
 
 struct tick_opts {
@@ -1333,9 +1335,28 @@ write_lists(struct run *r, const char ***paths, size_t *npaths, size_t maxpaths)
 	return 0;
 }
 
-/* Put back every file a crashed run may have touched, as HEAD has it. */
+/* Put back rel as HEAD has it (remove it when HEAD has none). */
 static int
-restore_from_head(struct cmd_ctx *c)
+restore_file(struct cmd_ctx *c, const char *rel)
+{
+	struct sbuf sb = SBUF_INIT;
+	char *full = ws_path(c, rel);
+	int rc = store_read_head(c->store, rel, &sb, &c->err);
+
+	if (rc == 0)
+		rc = fsio_write_atomic(full, sb.buf ? sb.buf : "", sb.len, 0644, &c->err);
+	else if (rc == 1)
+		rc = unlink(full) == 0 || errno == ENOENT ? 0 : -1;
+	free(full);
+	sbuf_release(&sb);
+	return rc;
+}
+
+/* Put back every file a crashed run may have touched, as HEAD has it:
+ * contacts.csv too when the run rewrote it (it had checked that the file
+ * was clean, so HEAD's version is the one it started from). */
+static int
+restore_from_head(struct cmd_ctx *c, int contacts)
 {
 	static const char *const dirs[] = { "state/enrollments", "log", "lists" };
 	static const char *const files[] = {
@@ -1375,21 +1396,10 @@ restore_from_head(struct cmd_ctx *c)
 		}
 		closedir(d);
 	}
-	for (i = 0; i < sizeof files / sizeof *files; i++) {
-		struct sbuf sb = SBUF_INIT;
-		char *full = ws_path(c, files[i]);
-		int rc = store_read_head(c->store, files[i], &sb, &c->err);
-
-		if (rc == 0)
-			rc = fsio_write_atomic(full, sb.buf ? sb.buf : "", sb.len, 0644, &c->err);
-		else if (rc == 1)
-			rc = unlink(full) == 0 || errno == ENOENT ? 0 : -1;
-		free(full);
-		sbuf_release(&sb);
-		if (rc < 0)
+	for (i = 0; i < sizeof files / sizeof *files; i++)
+		if (restore_file(c, files[i]) < 0)
 			return -1;
-	}
-	return 0;
+	return contacts ? restore_file(c, "contacts.csv") : 0;
 }
 
 /*
@@ -1506,7 +1516,7 @@ recover(struct cmd_ctx *c)
 {
 	struct sbuf sb = SBUF_INIT;
 	char *full = ws_path(c, PENDING), head[64], *line, *save = NULL;
-	int rc = 0;
+	int rc = 0, contacts;
 
 	if (!fsio_exists(full)) {
 		free(full);
@@ -1517,6 +1527,7 @@ recover(struct cmd_ctx *c)
 		sbuf_release(&sb);
 		return -1;
 	}
+	contacts = sb.buf && strstr(sb.buf, "\n" PENDING_CONTACTS "\n") != NULL;
 	line = strtok_r(sb.buf ? sb.buf : (char *)"", "\n", &save);
 	if (line && strcmp(line, head[0] ? head : "none") != 0) {
 		/* The crashed run committed: only its clean-up was lost - the
@@ -1527,13 +1538,16 @@ recover(struct cmd_ctx *c)
 			return -1;
 		}
 		while ((line = strtok_r(NULL, "\n", &save)) != NULL) {
-			char *ev = ws_path(c, arena_printf(&c->a, "inbox/%s.csv", line));
+			char *ev;
 
+			if (line[0] == '!')
+				continue;
+			ev = ws_path(c, arena_printf(&c->a, "inbox/%s.csv", line));
 			unlink(ev);
 			free(ev);
 		}
 	} else {
-		rc = restore_from_head(c);
+		rc = restore_from_head(c, contacts);
 	}
 	if (rc == 0 && unlink(full) != 0)
 		rc = err_sys(&c->err, DRIP_EFAIL, PENDING, "cannot remove");
@@ -1543,7 +1557,7 @@ recover(struct cmd_ctx *c)
 }
 
 static int
-write_pending(struct cmd_ctx *c, const struct events *ev)
+write_pending(struct cmd_ctx *c, const struct events *ev, int contacts)
 {
 	struct sbuf sb = SBUF_INIT;
 	char head[64], *full;
@@ -1553,6 +1567,8 @@ write_pending(struct cmd_ctx *c, const struct events *ev)
 	if (store_head(c->store, head, &c->err) < 0)
 		return -1;
 	sbuf_printf(&sb, "%s\n", head[0] ? head : "none");
+	if (contacts)
+		sbuf_adds(&sb, PENDING_CONTACTS "\n");
 	for (i = 0; i < ev->n; i++)
 		sbuf_printf(&sb, "%s\n", ev->v[i].id);
 	full = ws_path(c, PENDING);
@@ -1808,13 +1824,11 @@ open_runs(struct run *r)
 	int rc = 0;
 
 	snprintf(r->runs.tmp, sizeof r->runs.tmp, "state/.runs.csv.tmp-%ld", (long)getpid());
-	if (r->d.nautos == 0 && !fsio_exists(full = ws_path(c, STATE_RUNS))) {
+	full = ws_path(c, STATE_RUNS);
+	if (r->d.nautos == 0 && !fsio_exists(full)) {
 		free(full);
 		return 0;
-	} else if (r->d.nautos == 0) {
-		free(full);
 	}
-	full = ws_path(c, STATE_RUNS);
 	if (fsio_exists(full)) {
 		rc = csvio_open(full, &r->runs.r, &c->err);
 		if (rc == 0 && (csvio_ncols(r->runs.r) != STATE_RUN_COLS ||
@@ -2154,7 +2168,7 @@ cmd_tick(int argc, char **argv, struct cmd_ctx *c)
 	/* The pass succeeded.  From here on a crash is recovered by the next
 	 * run (the marker), and messages are queued before any state moves
 	 * (SPEC §9.3). */
-	if (write_pending(c, &r->ev) < 0)
+	if (write_pending(c, &r->ev, contacts_tmp != NULL) < 0)
 		goto out;
 	for (i = 0; i < 3; i++)
 		if (r->stage[i] && outbox_stage_commit(r->stage[i], &c->err) < 0)
@@ -2210,7 +2224,13 @@ cmd_tick(int argc, char **argv, struct cmd_ctx *c)
 		contacts_tmp = NULL;
 		paths[npaths++] = "contacts.csv";
 	}
-	if (r->watch && sync_snapshot(r, paths, &npaths) < 0)
+	/* Once made, the snapshot follows every tick, watched or not: an
+	 * automation that watches again later (its trigger edited back)
+	 * must see the changes since the last tick, not replay older ones. */
+	full = ws_path(c, STATE_SNAPSHOT);
+	k = r->watch || fsio_exists(full);
+	free(full);
+	if (k && sync_snapshot(r, paths, &npaths) < 0)
 		goto out;
 	{
 		struct sbuf sb = SBUF_INIT;

@@ -51,6 +51,24 @@ crash_ws() {
 	EOF
 	printf 'Subject: Hi {{first_name}}\n\nHello {{first_name}} {{last_name}} from {{city}}.\n' \
 		>templates/one.eml
+	# Sequence automations: runs, notes, contact edits, the snapshot.
+	mkdir automations
+	cat >automations/mark.yaml <<-'EOF'
+	id: mark
+	if: {event: step_completed, sequence: burst, step: one}
+	and: 'score > 70'
+	actions:
+	  - tag: {add: [seen]}
+	  - note: "seen {{first_name}}"
+	  - wait: 1h
+	  - tag: {add: [later]}
+	EOF
+	cat >automations/chain.yaml <<-'EOF'
+	id: chain
+	if: {event: tag_added, tag: seen}
+	actions:
+	  - set: {city: Paris}
+	EOF
 	git add -A && git commit -q -m "crash workspace" &&
 	"$DRIP" -q --now 2026-03-19T12:00:00Z seq publish burst &&
 	"$DRIP" --now 2026-03-20T07:40:00Z tick --no-deliver &&
@@ -166,6 +184,10 @@ reference() {
 		ls '$1'/outbox/new >msgs && test $(wc -l <msgs) -gt 1500 &&
 		test_grep ",burst,ship,,fulfillment,ok," '$1'/log/2026-03.csv &&
 		test_grep ",burst,call,,call,ok," '$1'/log/2026-03.csv &&
+		test_grep ",burst,two,mark,note,ok," '$1'/log/2026-03.csv &&
+		test_grep ",,,chain,set,ok,,city=Paris$" '$1'/log/2026-03.csv &&
+		test -s '$1'/notes.csv && test -s '$1'/state/runs.csv &&
+		cmp '$1'/contacts.csv '$1'/state/contacts.csv &&
 		test -s '$1'/tasks.csv && test -s '$1'/lists/ship.csv &&
 		git -C '$1' status --porcelain >st && test_line_count 0 st &&
 		git -C '$1' fsck --strict --no-dangling
