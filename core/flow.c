@@ -169,6 +169,8 @@ end_run(struct run *r, struct arun *ar, enum arun_status status, int64_t s, cons
 static int
 advance_run(struct run *r, size_t k, int64_t s)
 {
+	int counted = 0;
+
 	for (;;) {
 		struct arun *ar = &r->fl->runs[k];
 		const struct autodef *ad = engine_auto(r->d, ar->automation);
@@ -229,6 +231,9 @@ advance_run(struct run *r, size_t k, int64_t s)
 			ar->status = RUN_RUNNING;
 			ar->due = s;
 		}
+		/* The commit's count: automations that acted in this slot. */
+		if (!counted++)
+			r->fx->automations++;
 		idx = ar->next++;
 		if (engine_actions(r, ar->sequence, current_step(r, ar->sequence), m->id, ad, a, 1,
 				   (size_t)idx, s, 1) < 0)
@@ -275,7 +280,6 @@ start(struct run *r, const struct autodef *ad, const char *seq, int64_t s, int c
 	ar->started = s;
 	ar->next = 0;
 	ar->due = s;
-	r->fx->automations++;
 	return advance_run(r, (size_t)k, s);
 }
 
@@ -345,7 +349,7 @@ int
 flow_slot_start(struct run *r, int64_t s)
 {
 	size_t i, j, before;
-	int any_enrolled = 0;
+	int any_enrolled = 0, any_removed = 0;
 
 	if (r->fl == NULL || !live(r))
 		return 0;
@@ -353,7 +357,15 @@ flow_slot_start(struct run *r, int64_t s)
 		/* What changed in contacts.csv since the last tick. */
 		before = r->ntrigs;
 		if (r->fl->prev == NULL) {
+			/* A new contact; the tags it came with are added tags. */
+			const char *tags = contact_get(r->c, "tags");
+			const char **v;
+			size_t nv;
+
 			flow_emit(r, AT_CONTACT_CREATED, "", NULL, NULL, NULL);
+			csvio_split_list(r->fx->a, tags ? tags : "", &v, &nv);
+			for (i = 0; i < nv; i++)
+				flow_emit(r, AT_TAG_ADDED, "", NULL, v[i], NULL);
 		} else {
 			for (i = 0; i < r->c->n; i++) {
 				const char *old = contact_get(r->fl->prev, r->c->cols[i]);
@@ -370,20 +382,27 @@ flow_slot_start(struct run *r, int64_t s)
 
 		if (m->trigger == AT_ENROLLED || m->trigger == AT_STEP_ENTERED)
 			any_enrolled = 1;
+		if (m->trigger == AT_REMOVED)
+			any_removed = 1;
 		if (m->trigger == AT_DATE && date_slot(r, &r->d->autos[i], s) == s)
 			flow_emit(r, AT_DATE, "", NULL, m->id, NULL);
 	}
 	/* Enrollments made between ticks (drip enroll, enroll_when) in the
-	 * slot of their enrollment time; those the engine makes itself are
-	 * noted when it makes them. */
-	for (i = 0; any_enrolled && i < *r->n; i++) {
+	 * slot of their enrollment time, even one removed again before this
+	 * tick, and removals made between ticks (drip enroll --remove) in the
+	 * slot of their time.  What the engine does itself it notes when it
+	 * does it, always after the start of the slot. */
+	for (i = 0; (any_enrolled || any_removed) && i < *r->n; i++) {
 		const struct enr *e = ENR(r, i);
 
-		if (enr_ended(e->status) || sched_slot_ceil(e->enrolled, r->len) != s)
-			continue;
-		flow_emit(r, AT_ENROLLED, e->sequence, NULL, NULL, NULL);
-		if (e->entered == e->enrolled && *e->step)
-			flow_emit(r, AT_STEP_ENTERED, e->sequence, e->step, NULL, NULL);
+		if (any_enrolled && sched_slot_ceil(e->enrolled, r->len) == s) {
+			flow_emit(r, AT_ENROLLED, e->sequence, NULL, NULL, NULL);
+			if (e->entered == e->enrolled && *e->step)
+				flow_emit(r, AT_STEP_ENTERED, e->sequence, e->step, NULL, NULL);
+		}
+		if (any_removed && e->status == ENR_REMOVED &&
+		    sched_slot_ceil(e->entered, r->len) == s)
+			flow_emit(r, AT_REMOVED, e->sequence, NULL, NULL, NULL);
 	}
 	return flow_drain(r, s);
 }
@@ -447,7 +466,7 @@ int64_t
 flow_next(const struct run *r, int64_t from)
 {
 	int64_t best = NEVER, t;
-	int any_enrolled = 0, any_or = 0;
+	int any_enrolled = 0, any_removed = 0, any_or = 0;
 	size_t i;
 
 	if (r->fl == NULL || !live(r))
@@ -457,6 +476,8 @@ flow_next(const struct run *r, int64_t from)
 
 		if (m->trigger == AT_ENROLLED || m->trigger == AT_STEP_ENTERED)
 			any_enrolled = 1;
+		if (m->trigger == AT_REMOVED)
+			any_removed = 1;
 		if (m->or_.expr)
 			any_or = 1;
 		if (m->trigger == AT_DATE && (t = date_slot(r, &r->d->autos[i], from)) < best)
@@ -473,12 +494,13 @@ flow_next(const struct run *r, int64_t from)
 		if ((t = engine_slot(r, ar->due)) >= from && t < best)
 			best = t;
 	}
-	for (i = 0; any_enrolled && i < *r->n; i++) {
+	for (i = 0; (any_enrolled || any_removed) && i < *r->n; i++) {
 		const struct enr *e = ENR(r, i);
 
-		if (enr_ended(e->status))
-			continue;
-		if ((t = sched_slot_ceil(e->enrolled, r->len)) >= from && t < best)
+		if (any_enrolled && (t = sched_slot_ceil(e->enrolled, r->len)) >= from && t < best)
+			best = t;
+		if (any_removed && e->status == ENR_REMOVED &&
+		    (t = sched_slot_ceil(e->entered, r->len)) >= from && t < best)
 			best = t;
 	}
 	return best;

@@ -86,6 +86,24 @@ run seq show onboarding
 run enroll onboarding --where 'tags has "lead"'
 run enroll winback alan
 
+say "a sequence automation: when a contact is tagged hot, a note, a reviewed email, a call"
+mkdir -p automations
+cat >automations/hot-lead.yaml <<'YAML'
+id: hot-lead
+title: Hot leads get a personal touch
+if: {event: tag_added, tag: hot}
+and: 'country == "US"'
+actions:
+  - note: "{{first_name}} is hot: reach out today"
+  - wait: 1d
+  - notify: {template: templates/personal.eml}
+  - task: {kind: call, subject: "Call {{first_name}}, a hot lead", assignee: "{{owner}}"}
+stop_when: 'tags has "customer"'
+YAML
+printf 'Subject: A personal note, {{first_name}}\n\nI saw you were looking around; can I help?\n' >templates/personal.eml
+git add -A && git commit -qm "Hot leads get a personal touch"
+run automate show hot-lead
+
 say "a simulated week: drip tick every 20 minutes from Monday 09:00 to Sunday (Berlin)"
 # One tick per cron run, twenty minutes apart, each one commit (the quiet
 # ones move only the clock in state/clock.csv).
@@ -93,11 +111,15 @@ t=$(date -u -d "$NOW" +%s)
 end=$((t + 7 * 86400))
 while [ "$t" -le "$end" ]; do
 	now=$(date -u -d "@$t" +%Y-%m-%dT%H:%M:%SZ)
+	if [ "$now" = 2026-11-24T14:00:00Z ]; then
+		say "drip contact tag katherine hot   # Tuesday 15:00: the automation starts at the next tick"
+		"$DRIP" contact tag katherine hot --now "$now"
+	fi
 	"$DRIP" tick --now "$now" --no-deliver
 	t=$((t + 20 * 60))
 done
 say "what fired, from the action log (log/2026-11.csv)"
-awk -F, 'NR > 1 && $6 != "enroll" { printf "%-22s %-10s %-11s %-9s %-7s %s\n", $1, $2, $3, $4, $6, $7 }' log/2026-11.csv
+awk -F, 'NR > 1 && $6 != "enroll" { printf "%-22s %-10s %-11s %-9s %-9s %-7s %s\n", $1, $2, $3, $4, $5, $6, $7 }' log/2026-11.csv
 say "ls outbox/new   # messages queued for delivery"
 ls outbox/new | head -5
 echo "... $(ls outbox/new | wc -l) messages"
