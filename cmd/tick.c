@@ -1734,14 +1734,6 @@ deliver(struct run *r)
 
 /* ---- sequence automations: since, runs, the contacts snapshot ---- */
 
-/* Does automation m react to changes in contacts.csv? */
-static int
-watches(const struct autom *m)
-{
-	return m->trigger == AT_TAG_ADDED || m->trigger == AT_TAG_REMOVED ||
-	       m->trigger == AT_FIELD_CHANGED || m->trigger == AT_CONTACT_CREATED;
-}
-
 /* Each automation's since from state/automations.csv; one not there yet
  * acts from this tick's first slot. */
 static int
@@ -1776,9 +1768,10 @@ load_since(struct run *r)
 			     v[i].since == STATE_NONE))
 				return err_set(&c->err, DRIP_EDATA, STATE_AUTOS, (int)t.lines[j], 0,
 					       "bad since \"%s\"", t.rows[j][csince]);
-		if (watches(v[i].m))
-			r->watch = 1;
 	}
+	/* Does an automation react to changes in contacts.csv? */
+	r->watch = (r->d.auto_kinds & (1u << AT_TAG_ADDED | 1u << AT_TAG_REMOVED |
+				       1u << AT_FIELD_CHANGED | 1u << AT_CONTACT_CREATED)) != 0;
 	/* The file changes when an automation comes or goes. */
 	r->since_dirty = t.nrows != r->d.nautos;
 	for (i = 0; !r->since_dirty && i < t.nrows; i++)

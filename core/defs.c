@@ -289,5 +289,7 @@ defs_load_autos(struct arena *a, const char *root, struct defs *d, struct drip_e
 		qsort(v, n, sizeof *v, cmp_autodef);
 	d->autos = v;
 	d->nautos = n;
+	for (i = 0; i < n; i++)
+		d->auto_kinds |= 1u << v[i].m->trigger | (v[i].m->or_.expr ? DEFS_OR : 0);
 	return 0;
 }

@@ -42,6 +42,8 @@ struct seqdef {
 	size_t ntmpls;
 };
 
+#define DEFS_OR (1u << 31)
+
 /* A sequence automation (automations/ID.yaml, SPEC §3.6), ready to run. */
 struct autodef {
 	const struct autom *m;
@@ -61,6 +63,10 @@ struct defs {
 	size_t nseqs;
 	const struct autodef *autos;	/* sorted by id */
 	size_t nautos;
+	/* What the automations need looked at, once for the run: bit
+	 * 1u << trigger for each trigger in use, and DEFS_OR when one has an
+	 * `or:` condition. */
+	unsigned auto_kinds;
 	const int64_t *holidays;	/* sorted civil days */
 	size_t nholidays;
 	const char *msgid_domain;

@@ -348,8 +348,10 @@ date_slot(const struct run *r, const struct autodef *ad, int64_t from)
 int
 flow_slot_start(struct run *r, int64_t s)
 {
+	unsigned kinds = r->d->auto_kinds;
+	int any_enrolled = (kinds & (1u << AT_ENROLLED | 1u << AT_STEP_ENTERED)) != 0;
+	int any_removed = (kinds & 1u << AT_REMOVED) != 0;
 	size_t i, j, before;
-	int any_enrolled = 0, any_removed = 0;
 
 	if (r->fl == NULL || !live(r))
 		return 0;
@@ -377,13 +379,9 @@ flow_slot_start(struct run *r, int64_t s)
 		for (j = before; j < r->ntrigs; j++)
 			r->trigs[j].between = 1;
 	}
-	for (i = 0; i < r->d->nautos; i++) {
+	for (i = 0; (kinds & 1u << AT_DATE) && i < r->d->nautos; i++) {
 		const struct autom *m = r->d->autos[i].m;
 
-		if (m->trigger == AT_ENROLLED || m->trigger == AT_STEP_ENTERED)
-			any_enrolled = 1;
-		if (m->trigger == AT_REMOVED)
-			any_removed = 1;
 		if (m->trigger == AT_DATE && date_slot(r, &r->d->autos[i], s) == s)
 			flow_emit(r, AT_DATE, "", NULL, m->id, NULL);
 	}
@@ -434,7 +432,7 @@ flow_conds(struct run *r, int64_t s)
 {
 	size_t i;
 
-	if (r->fl == NULL || !live(r))
+	if (r->fl == NULL || !(r->d->auto_kinds & DEFS_OR) || !live(r))
 		return 0;
 	for (i = 0; i < r->d->nautos; i++) {
 		const struct autodef *ad = &r->d->autos[i];
@@ -465,25 +463,19 @@ flow_conds(struct run *r, int64_t s)
 int64_t
 flow_next(const struct run *r, int64_t from)
 {
+	unsigned kinds = r->d->auto_kinds;
+	int any_enrolled = (kinds & (1u << AT_ENROLLED | 1u << AT_STEP_ENTERED)) != 0;
+	int any_removed = (kinds & 1u << AT_REMOVED) != 0;
 	int64_t best = NEVER, t;
-	int any_enrolled = 0, any_removed = 0, any_or = 0;
 	size_t i;
 
 	if (r->fl == NULL || !live(r))
 		return NEVER;
-	for (i = 0; i < r->d->nautos; i++) {
-		const struct autom *m = r->d->autos[i].m;
-
-		if (m->trigger == AT_ENROLLED || m->trigger == AT_STEP_ENTERED)
-			any_enrolled = 1;
-		if (m->trigger == AT_REMOVED)
-			any_removed = 1;
-		if (m->or_.expr)
-			any_or = 1;
-		if (m->trigger == AT_DATE && (t = date_slot(r, &r->d->autos[i], from)) < best)
+	for (i = 0; (kinds & 1u << AT_DATE) && i < r->d->nautos; i++)
+		if (r->d->autos[i].m->trigger == AT_DATE &&
+		    (t = date_slot(r, &r->d->autos[i], from)) < best)
 			best = t;
-	}
-	if (r->r0 >= from && r->r0 < best && (r->fl->have_prev || any_or))
+	if (r->r0 >= from && r->r0 < best && (r->fl->have_prev || (kinds & DEFS_OR)))
 		best = r->r0;
 	for (i = 0; i < r->fl->n; i++) {
 		const struct arun *ar = &r->fl->runs[i];
