@@ -1852,21 +1852,37 @@ cmd_automate_show(int argc, char **argv, struct cmd_ctx *c)
 
 /* ---- the review queue (SPEC §3.6) ---- */
 
-/* What the queued action of run r does, in words. */
-static const char *
-queued_words(struct cmd_ctx *c, const struct arun *r)
-{
-	const struct autom *m = parse_auto(c, r->automation);
+/* The automations the queue names, each file parsed once. */
+struct auto_cache {
+	struct cached { const char *id; const struct autom *m; } *v;
+	size_t n, cap;
+};
 
-	if (m == NULL || (size_t)r->next >= m->nactions)
-		return "(the automation no longer has this action)";
-	return action_words(c, &m->actions[r->next]);
+/* The action a queued run r waits with, or NULL when its automation no
+ * longer has it. */
+static const struct action *
+queued_action(struct cmd_ctx *c, struct auto_cache *ac, const struct arun *r)
+{
+	const struct autom *m;
+	size_t i;
+
+	for (i = 0; i < ac->n && strcmp(ac->v[i].id, r->automation) != 0; i++)
+		;
+	if (i == ac->n) {
+		struct cached *x = ARENA_PUSH(&c->a, ac->v, ac->n, ac->cap);
+
+		x->id = r->automation;
+		x->m = parse_auto(c, r->automation);
+	}
+	m = ac->v[i].m;
+	return m && (size_t)r->next < m->nactions ? &m->actions[r->next] : NULL;
 }
 
 int
 cmd_automate_review(int argc, char **argv, struct cmd_ctx *c)
 {
 	struct arun *runs;
+	struct auto_cache ac = { NULL, 0, 0 };
 	const char **cells;
 	size_t n, i, nrows = 1, ncols = 7;
 	int k, f;
@@ -1889,10 +1905,12 @@ cmd_automate_review(int argc, char **argv, struct cmd_ctx *c)
 	cells[6] = "does";
 	for (i = 0; i < n; i++) {
 		const char **row = cells + nrows * ncols;
+		const struct action *a;
 		char id[11], t[32];
 
 		if (runs[i].status != RUN_REVIEW)
 			continue;
+		a = queued_action(c, &ac, &runs[i]);
 		state_run_review_id(&runs[i], id);
 		dtime_format_utc(runs[i].due, t, sizeof t);
 		row[0] = arena_strdup(&c->a, id);
@@ -1900,13 +1918,8 @@ cmd_automate_review(int argc, char **argv, struct cmd_ctx *c)
 		row[2] = runs[i].automation;
 		row[3] = runs[i].sequence;
 		row[4] = arena_strdup(&c->a, t);
-		row[6] = queued_words(c, &runs[i]);
-		{
-			const struct autom *m = parse_auto(c, runs[i].automation);
-
-			row[5] = m && (size_t)runs[i].next < m->nactions ?
-				 action_names[m->actions[runs[i].next].kind] : "";
-		}
+		row[5] = a ? action_names[a->kind] : "";
+		row[6] = a ? action_words(c, a) : "(the automation no longer has this action)";
 		nrows++;
 	}
 	if (nrows == 1 && f == FMT_TABLE) {
@@ -1936,6 +1949,7 @@ on_all(struct cmd_ctx *c, void *ud, const char *name, const char *arg)
 static int
 decide(int argc, char **argv, struct cmd_ctx *c, enum arun_status to, const char *verb)
 {
+	struct auto_cache ac = { NULL, 0, 0 };
 	struct arun *runs;
 	struct sbuf rows = SBUF_INIT, state = SBUF_INIT, log = SBUF_INIT, subject = SBUF_INIT;
 	struct change ch[2];
@@ -1970,15 +1984,14 @@ decide(int argc, char **argv, struct cmd_ctx *c, enum arun_status to, const char
 	for (i = 0; i < n; i++) {
 		struct log_row lr = { c->now, runs[i].contact, runs[i].sequence, "",
 				      runs[i].automation, verb, "ok", "", "" };
-		const struct autom *m;
+		const struct action *qa;
 
 		if (runs[i].status != RUN_REVIEW || (!all && !pick[i]))
 			continue;
 		state_run_review_id(&runs[i], id);
-		m = parse_auto(c, runs[i].automation);
+		qa = queued_action(c, &ac, &runs[i]);
 		lr.ref = arena_strdup(&c->a, id);
-		lr.detail = m && (size_t)runs[i].next < m->nactions ?
-			    action_names[m->actions[runs[i].next].kind] : "";
+		lr.detail = qa ? action_names[qa->kind] : "";
 		actlog_format(&rows, &lr);
 		runs[i].status = to;
 		runs[i].due = c->now;
