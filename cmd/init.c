@@ -65,6 +65,7 @@ settings(struct sbuf *sb, const char *name, const char *zone, const char *pk64)
 		  "#   from: \"08:00\"\n"
 		  "#   to: \"18:00\"\n"
 		  "# holidays: holidays.csv\n"
+		  "# The sender, and where signed links point: both are needed to send email.\n"
 		  "# from: \"Acme <hello@acme.example>\"\n"
 		  "# reply_to: \"support@acme.example\"\n"
 		  "links:\n"

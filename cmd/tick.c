@@ -2010,7 +2010,8 @@ cmd_tick(int argc, char **argv, struct cmd_ctx *c)
 	r->d.task_done = task_done;
 	r->d.task_ctx = &r->done;
 	r->r0 = r->from == STATE_NONE ? r->to : r->from + c->cfg.tick;
-	if (defs_load_autos(&c->a, c->root, &r->d, &c->err) < 0 || load_since(r) < 0)
+	if (defs_load_autos(&c->a, c->root, &r->d, &c->err) < 0 ||
+	    defs_check_mail(&r->d, &c->err) < 0 || load_since(r) < 0)
 		goto out;
 	if (setup_links(r, &links) < 0)
 		goto out;

@@ -328,6 +328,22 @@ lint_setup(struct cmd_ctx *c, struct lint_ctx *l, struct diags *d, const char *r
 		l->nfields = t.ncols;
 	}
 	free(path);
+	if (c->have_cfg && c->root && strcmp(c->root, root) == 0) {
+		l->check_mail = 1;
+		l->from = c->cfg.from;
+		l->base_url = c->cfg.base_url;
+	} else {
+		struct config cfg;
+
+		path = fsio_join(root, "drip.yaml");
+		if (config_load(&c->a, path, &cfg, &e) == 0) {
+			l->check_mail = 1;
+			l->from = cfg.from;
+			l->base_url = cfg.base_url;
+			config_release(&cfg);
+		}
+		free(path);
+	}
 	saved = c->root;
 	c->root = (char *)root;
 	l->seqs = seq_ids(c, &l->nseqs);

@@ -293,3 +293,70 @@ defs_load_autos(struct arena *a, const char *root, struct defs *d, struct drip_e
 		d->auto_kinds |= 1u << v[i].m->trigger | (v[i].m->or_.expr ? DEFS_OR : 0);
 	return 0;
 }
+
+struct mail_ck {
+	const struct config *cfg;
+	const char *what, *id;		/* "sequence" and its id */
+	const char *const *paths;	/* its loaded templates */
+	const struct tmpl *const *tmpls;
+	size_t ntmpls;
+	unsigned missing;
+	struct mail_use first;		/* the first use with something missing */
+};
+
+static void
+mail_ck_cb(void *ctx, const struct mail_use *u)
+{
+	struct mail_ck *k = ctx;
+	const struct tmpl *t = NULL;
+	unsigned m;
+	size_t i;
+
+	for (i = 0; u->template && i < k->ntmpls; i++)
+		if (strcmp(k->paths[i], u->template) == 0)
+			t = k->tmpls[i];
+	m = seq_mail_check(u, k->cfg->from, k->cfg->base_url != NULL, t) & ~MAIL_NOTICE_LOST;
+	if (m && k->missing == 0)
+		k->first = *u;
+	k->missing |= m;
+}
+
+static int
+mail_ck_fail(struct mail_ck *k, struct drip_err *err)
+{
+	unsigned bit = k->missing & MAIL_NO_FROM ? MAIL_NO_FROM : MAIL_NO_BASE_URL;
+	char why[256];
+
+	if (k->missing == 0)
+		return 0;
+	seq_mail_why(bit, &k->first, why, sizeof why);
+	return err_set(err, DRIP_ECONFIG, "drip.yaml", 0, 0, "%s \"%s\" (%ss/%s.yaml:%d): %s",
+		       k->what, k->id, k->what, k->id, k->first.at ? k->first.at->line : 0, why);
+}
+
+int
+defs_check_mail(const struct defs *d, struct drip_err *err)
+{
+	size_t i;
+
+	for (i = 0; i < d->nseqs; i++) {
+		const struct seqdef *sd = &d->seqs[i];
+		struct mail_ck k = { d->cfg, "sequence", sd->id, sd->tmpl_paths,
+				     sd->tmpls, sd->ntmpls, 0, { 0 } };
+
+		seq_mail_uses(sd->q, mail_ck_cb, &k);
+		if (mail_ck_fail(&k, err) < 0)
+			return -1;
+	}
+	for (i = 0; i < d->nautos; i++) {
+		const struct autodef *ad = &d->autos[i];
+		struct mail_ck k = { d->cfg, "automation", ad->m->id, ad->tmpl_paths,
+				     ad->tmpls, ad->ntmpls, 0, { 0 } };
+
+		action_mail_uses(ad->m->actions, ad->m->nactions, mail_ck_cb, &k);
+		action_mail_uses(ad->m->stop_actions, ad->m->nstop_actions, mail_ck_cb, &k);
+		if (mail_ck_fail(&k, err) < 0)
+			return -1;
+	}
+	return 0;
+}

@@ -31,4 +31,14 @@ void defs_release(struct defs *d);
  */
 int defs_load_autos(struct arena *a, const char *root, struct defs *d, struct drip_err *err);
 
+/*
+ * Can drip.yaml send the mail the loaded sequences and automations ask for?
+ * A template with no From: and no from: in drip.yaml, or mail to contacts
+ * without links.base_url for the unsubscribe link, is DRIP_ECONFIG naming
+ * drip.yaml, the sequence or automation and the place that asks, so tick
+ * refuses to run instead of logging every message as failed.  Notices to
+ * colleagues without a from: are only lint's warning.
+ */
+int defs_check_mail(const struct defs *d, struct drip_err *err);
+
 #endif

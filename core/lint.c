@@ -307,6 +307,44 @@ lint_flow(struct lint_ctx *c, struct schema *s, const struct seq *q)
 				    "step \"%s\" can never be reached", q->steps[i].id);
 }
 
+struct mail_lint {
+	struct lint_ctx *c;
+	struct schema *s;
+	unsigned said;		/* MAIL_* bits already reported in this file */
+};
+
+/* Can drip.yaml send this mail?  The first finding of each kind per file
+ * is enough: the fix is one line in drip.yaml. */
+static void
+mail_cb(void *ctx, const struct mail_use *u)
+{
+	struct mail_lint *ml = ctx;
+	struct lint_ctx *c = ml->c;
+	struct tmpl *t = NULL;
+	struct drip_err e;
+	char why[256];
+	unsigned missing, bit;
+
+	if (u->template && c->from == NULL) {
+		char *full = fsio_join(c->root, u->template);
+
+		if (tmpl_load(c->a, full, &t, &e) < 0)
+			t = NULL;
+		free(full);
+	}
+	missing = seq_mail_check(u, c->from, c->base_url != NULL, t) & ~ml->said;
+	ml->said |= missing;
+	for (bit = MAIL_NO_FROM; bit <= MAIL_NOTICE_LOST; bit <<= 1) {
+		if (!(missing & bit))
+			continue;
+		seq_mail_why(bit, u, why, sizeof why);
+		if (bit == MAIL_NOTICE_LOST)
+			schema_warn(ml->s, u->at, "%s", why);
+		else
+			schema_error(ml->s, u->at, "%s", why);
+	}
+}
+
 static void
 lint_seq(struct lint_ctx *c, struct schema *s, const struct seq *q)
 {
@@ -332,6 +370,11 @@ lint_seq(struct lint_ctx *c, struct schema *s, const struct seq *q)
 				     st->on_field);
 	}
 	seq_templates(q, template_cb, pair);
+	if (c->check_mail) {
+		struct mail_lint ml = { c, s, 0 };
+
+		seq_mail_uses(q, mail_cb, &ml);
+	}
 }
 
 static void
@@ -360,6 +403,12 @@ lint_autom(struct lint_ctx *c, struct schema *s, const struct autom *m)
 		if (m->stop_actions[i].template)
 			template_cb(pair, m->stop_actions[i].template,
 				    m->stop_actions[i].template_node);
+	if (c->check_mail) {
+		struct mail_lint ml = { c, s, 0 };
+
+		action_mail_uses(m->actions, m->nactions, mail_cb, &ml);
+		action_mail_uses(m->stop_actions, m->nstop_actions, mail_cb, &ml);
+	}
 }
 
 /* The file's base name without .yaml/.yml, which must equal its id. */

@@ -7,7 +7,8 @@
  * time zones, templates exist and parse and their fields are columns of
  * contacts.csv, expressions parse and their fields are columns, goto/branch/
  * on_timeout targets exist, zero-wait cycles, unreachable steps, variants'
- * weights, and references to other sequences.
+ * weights, references to other sequences, and that drip.yaml can send the
+ * mail a file asks for (a From: address, links.base_url).
  */
 #ifndef DRIP_CORE_LINT_H
 #define DRIP_CORE_LINT_H
@@ -31,6 +32,11 @@ struct lint_ctx {
 	 * sequences are not checked. */
 	const char *const *seqs;
 	size_t nseqs;
+	/* From drip.yaml, when check_mail is set (in a workspace whose
+	 * drip.yaml loads): its from: and links.base_url, or NULL, to check
+	 * that it can send the mail a file asks for. */
+	int check_mail;
+	const char *from, *base_url;
 	/* Templates already checked, so one used by ten steps is read once. */
 	const char **seen;
 	size_t nseen, capseen;

@@ -15,6 +15,7 @@
 #include "err.h"
 #include "expr.h"
 #include "schema.h"
+#include "tmpl.h"
 #include "tz.h"
 #include "ws.h"
 #include "ydoc.h"
@@ -521,4 +522,113 @@ seq_templates(const struct seq *q,
 			action_templates(st->autos[j].actions, st->autos[j].nactions, fn, ctx);
 	}
 	action_templates(q->on_remove, q->non_remove, fn, ctx);
+}
+
+void
+action_mail_uses(const struct action *a, size_t n,
+		 void (*fn)(void *ctx, const struct mail_use *u), void *ctx)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		struct mail_use u = { MAIL_CONTACT, a[i].template, a[i].still_interested,
+				      a[i].template_node ? a[i].template_node : a[i].node };
+
+		if (a[i].kind != ACT_NOTIFY)
+			continue;
+		if (a[i].template) {
+			if (a[i].to)
+				u.kind = MAIL_OTHER;
+			fn(ctx, &u);
+		}
+		if (a[i].coordinator || a[i].watchers) {
+			u.kind = MAIL_NOTICE;
+			u.template = NULL;
+			u.links = 0;
+			u.at = a[i].node;
+			fn(ctx, &u);
+		}
+	}
+}
+
+void
+seq_mail_uses(const struct seq *q, void (*fn)(void *ctx, const struct mail_use *u), void *ctx)
+{
+	size_t i, j;
+
+	for (i = 0; i < q->nsteps; i++) {
+		const struct step *st = &q->steps[i];
+		struct mail_use u = { MAIL_CONTACT, NULL, 0, st->node };
+
+		switch (st->type) {
+		case STEP_EMAIL:
+			if (st->template) {
+				u.template = st->template;
+				u.at = st->template_node;
+				fn(ctx, &u);
+			}
+			for (j = 0; j < st->nvariants; j++) {
+				if (st->variants[j].template == NULL)
+					continue;
+				u.template = st->variants[j].template;
+				u.at = st->variants[j].template_node;
+				fn(ctx, &u);
+			}
+			break;
+		case STEP_TASK:
+		case STEP_CALL:
+		case STEP_MANUAL_EMAIL:
+			if (q->notify_due_tasks) {
+				u.kind = MAIL_NOTICE;
+				fn(ctx, &u);
+			}
+			break;
+		default:
+			break;
+		}
+		action_mail_uses(st->then_actions, st->nthen, fn, ctx);
+		action_mail_uses(st->else_actions, st->nelse, fn, ctx);
+		for (j = 0; j < st->nautos; j++)
+			action_mail_uses(st->autos[j].actions, st->autos[j].nactions, fn, ctx);
+	}
+	action_mail_uses(q->on_remove, q->non_remove, fn, ctx);
+	if (q->notify_ended) {
+		struct mail_use u = { MAIL_NOTICE, NULL, 0, q->id_node };
+
+		fn(ctx, &u);
+	}
+}
+
+unsigned
+seq_mail_check(const struct mail_use *u, const char *from, int has_base_url,
+	       const struct tmpl *t)
+{
+	unsigned missing = 0;
+
+	if (u->kind == MAIL_NOTICE)
+		return from == NULL ? MAIL_NOTICE_LOST : 0;
+	if (from == NULL && t != NULL && tmpl_header(t, "From") == NULL)
+		missing |= MAIL_NO_FROM;
+	if (!has_base_url && (u->kind == MAIL_CONTACT || u->links))
+		missing |= MAIL_NO_BASE_URL;
+	return missing;
+}
+
+void
+seq_mail_why(unsigned bit, const struct mail_use *u, char *why, size_t n)
+{
+	switch (bit) {
+	case MAIL_NO_FROM:
+		snprintf(why, n, "email needs a From: address: template \"%s\" has none "
+			 "and drip.yaml sets no \"from:\"", u->template);
+		break;
+	case MAIL_NO_BASE_URL:
+		snprintf(why, n, "email needs \"links.base_url\" in drip.yaml: every message "
+			 "to a contact carries a signed unsubscribe link");
+		break;
+	default:
+		snprintf(why, n, "drip.yaml sets no \"from:\", so the notices this sends "
+			 "to colleagues are not sent");
+		break;
+	}
 }

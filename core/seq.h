@@ -17,6 +17,7 @@
 
 struct expr;
 struct schema;
+struct tmpl;
 struct ydoc;
 struct ynode;
 
@@ -166,5 +167,43 @@ long seq_step_index(const struct seq *q, const char *id);
 void seq_templates(const struct seq *q,
 		   void (*fn)(void *ctx, const char *path, const struct ynode *at),
 		   void *ctx);
+
+/*
+ * Mail a sequence or automation sends, for the checks that drip.yaml can
+ * send it (lint and publish report them; tick refuses to run without).
+ */
+enum mail_kind {
+	MAIL_CONTACT,	/* a template to the contact: From: and links.base_url */
+	MAIL_OTHER,	/* a template to another address (notify to:): From: */
+	MAIL_NOTICE	/* a built-in notice (a task due, a summary): drip.yaml's from: */
+};
+
+struct mail_use {
+	enum mail_kind kind;
+	const char *template;		/* NULL for MAIL_NOTICE */
+	int links;			/* carries still_interested links */
+	const struct ynode *at;		/* where it is asked for */
+};
+
+/* Every mail a sequence sends: email steps and their variants, notify
+ * actions anywhere, task notices (notify.due_tasks) and summaries. */
+void seq_mail_uses(const struct seq *q, void (*fn)(void *ctx, const struct mail_use *u),
+		   void *ctx);
+/* The same for a list of actions (a sequence automation's). */
+void action_mail_uses(const struct action *a, size_t n,
+		      void (*fn)(void *ctx, const struct mail_use *u), void *ctx);
+
+/*
+ * Can drip.yaml send u?  from is drip.yaml's from: (or NULL), has_base_url
+ * whether links.base_url is set, t the template u names, loaded (NULL when
+ * it could not be: its From: is then not checked).  Returns 0 when it can,
+ * else the MAIL_* bits of what is missing: MAIL_NO_FROM and
+ * MAIL_NO_BASE_URL lose mail (errors), MAIL_NOTICE_LOST only a notice to a
+ * colleague (a warning).  seq_mail_why says one of them in a sentence.
+ */
+enum { MAIL_NO_FROM = 1, MAIL_NO_BASE_URL = 2, MAIL_NOTICE_LOST = 4 };
+unsigned seq_mail_check(const struct mail_use *u, const char *from, int has_base_url,
+			const struct tmpl *t);
+void seq_mail_why(unsigned bit, const struct mail_use *u, char *why, size_t n);
 
 #endif

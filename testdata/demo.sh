@@ -13,8 +13,9 @@ run() { say "drip $*"; "$DRIP" -C "$DEMO/acme" --now "$NOW" "$@"; }
 say "drip init --name Acme --timezone Europe/Berlin $DEMO/acme"
 "$DRIP" init --now "$NOW" --name Acme --timezone Europe/Berlin "$DEMO/acme"
 cd "$DEMO/acme"
-# A sender for the messages, and office hours for them.
-sed -i -e 's/^# from: .*/from: "Acme <hello@acme.example>"/' drip.yaml
+# A sender for the messages and an address for their signed links.
+sed -i -e 's/^# from: .*/from: "Acme <hello@acme.example>"/' \
+       -e 's|^  # base_url: .*|  base_url: "https://acme.example/cgi-bin/drip-respond"|' drip.yaml
 git config user.name "Demo Operator"
 git config user.email ops@acme.example
 

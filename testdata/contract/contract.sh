@@ -38,6 +38,7 @@ make_contract_ws() {
 	"$DRIP" init -q --now 2026-03-19T12:00:00Z "$1" || return 1
 	(
 	cd "$1" || exit 1
+	pk=$(grep "public_key:" drip.yaml) || exit 1
 	cat >drip.yaml <<-'EOF'
 	name: Contract
 	timezone: Europe/Berlin
@@ -54,7 +55,10 @@ make_contract_ws() {
 	transport:
 	  email: {maildir: outbox}
 	  sms: {maildir: outbox}
+	links:
+	  base_url: "https://acme.example/r"
 	EOF
+	printf '%s\n' "$pk" >>drip.yaml
 	printf 'date,name\n2026-04-03,Karfreitag\n2026-04-06,Ostermontag\n' >holidays.csv
 	python3 "$CONTRACT/gen.py" contacts "$2" >contacts.csv || exit 1
 	cat >sequences/onboard.yaml <<-'EOF'

@@ -128,9 +128,17 @@ test_unchanged() {
 	fi
 }
 
-# new_ws DIR: a fresh workspace at a fixed --now.
-new_ws() {
+# new_ws DIR: a fresh workspace at a fixed --now, with the sender and the
+# links' base URL set, as every workspace that sends email needs
+# (new_bare_ws: exactly what drip init writes).
+new_bare_ws() {
 	"$DRIP" init -q --now "$NOW" "$1"
+}
+new_ws() {
+	new_bare_ws "$1" &&
+	sed -i -e 's|^# from: .*|from: "Acme <hello@acme.example>"|' \
+	       -e 's|^  # base_url: .*|  base_url: "https://acme.example/r"|' "$1/drip.yaml" &&
+	git -C "$1" commit -qm 'sender and links' drip.yaml
 }
 
 test_done() {

@@ -63,18 +63,21 @@ test_expect_success 'a public key that does not match the secret stops tick (78)
 	cp saved.yaml ws/drip.yaml && git -C ws commit -qam "right key"
 '
 
-test_expect_success 'without links.base_url there are no links and no List-Unsubscribe' '
+test_expect_success 'without links.base_url, publish and tick refuse: no email without an unsubscribe link' '
 	sed -i "s|^  base_url: .*|  # base_url: none|" ws/drip.yaml &&
 	git -C ws commit -qam "no links" &&
-	drip -C ws -q --now 2026-11-05T00:00:00Z enroll s ada 2>/dev/null || true &&
 	printf "Subject: Plain\n\nNo links here.\n" >ws/templates/b.eml &&
 	printf "%s\n" "id: p" "steps:" "  - {id: x, type: email, wait: 0, template: templates/b.eml}" >ws/sequences/p.yaml &&
 	git -C ws add -A && git -C ws commit -qm p &&
-	drip -C ws -q --now 2026-11-05T00:00:00Z seq publish p &&
-	drip -C ws -q --now 2026-11-05T00:00:00Z enroll p ada &&
-	drip -C ws --now 2026-11-05T01:00:00Z tick &&
-	f=$(grep -l "^X-Drip-Sequence: p$" ws/outbox/new/*) &&
-	! grep "^List-Unsubscribe" "$f"
+	snapshot ws >before &&
+	test_expect_code 65 drip -C ws --now 2026-11-05T00:00:00Z seq publish p >out 2>&1 &&
+	test_grep "^sequences/p.yaml:3:45: error: email needs \"links.base_url\" in drip.yaml" out &&
+	test_grep "^drip: cannot publish .p.: 1 error in the draft" out &&
+	test_unchanged ws before &&
+	test_expect_code 78 drip -C ws --now 2026-11-05T01:00:00Z tick >out 2>err &&
+	test_grep "^drip: drip.yaml: sequence \"s\" (sequences/s.yaml:[0-9]*): email needs \"links.base_url\"" err &&
+	test_line_count 1 err &&
+	test_unchanged ws before
 '
 
 test_done

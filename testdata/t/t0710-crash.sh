@@ -22,7 +22,8 @@ crash_ws() {
 	(
 	cd "$1" || exit 1
 	python3 "$CONTRACT/gen.py" contacts "$2" >contacts.csv || exit 1
-	sed -i 's/^# from:.*/from: "Acme <hello@acme.example>"/' drip.yaml
+	sed -i -e 's/^# from:.*/from: "Acme <hello@acme.example>"/' \
+	       -e 's|^  # base_url: .*|  base_url: "https://acme.example/r"|' drip.yaml
 	cat >sequences/burst.yaml <<-'EOF'
 	id: burst
 	name: Burst
