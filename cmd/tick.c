@@ -1108,11 +1108,26 @@ append_rows(struct cmd_ctx *c, const char *rel, const char *header, const struct
 	return 0;
 }
 
+/* The columns the engine sets that contacts.csv's header lacks, in
+ * engine_contact_cols order: contacts are presented with them, "". */
+static size_t
+missing_cols(struct csvio_reader *cr, const char **out)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < ENGINE_CONTACT_NCOLS; i++)
+		if (csvio_col(cr, engine_contact_cols[i]) < 0)
+			out[n++] = engine_contact_cols[i];
+	return n;
+}
+
 /*
  * Contacts edited by actions: contacts.csv is streamed once more and
  * written beside itself with those rows replaced (columns and order kept),
  * to be renamed into place with the other files.  Rare, so the usual tick
- * never rewrites contacts.csv.
+ * never rewrites contacts.csv.  When an edited row gave a value to a
+ * column the file lacked (see missing_cols), every missing one is appended
+ * to the header and the other rows get "" there (engine.h says why all).
  */
 static int
 rewrite_contacts(struct run *r, char **tmp_out)
@@ -1123,8 +1138,8 @@ rewrite_contacts(struct run *r, char **tmp_out)
 	const char *paths[1] = { "contacts.csv" };
 	char *src = ws_path(c, "contacts.csv"), *tmp;
 	struct sbuf sb = SBUF_INIT;
-	const char **hdr;
-	size_t k = 0, j;
+	const char **hdr, *extra[ENGINE_CONTACT_NCOLS], **pad;
+	size_t k = 0, j, ncols, nextra, nout;
 	FILE *f = NULL;
 	long idcol;
 	int rc = -1, fd;
@@ -1142,16 +1157,31 @@ rewrite_contacts(struct run *r, char **tmp_out)
 		err_sys(&c->err, DRIP_EFAIL, "contacts.csv", "cannot write beside");
 		goto out;
 	}
-	hdr = arena_alloc(&c->a, (csvio_ncols(cr) + 1) * sizeof *hdr);
-	for (j = 0; j < csvio_ncols(cr); j++)
-		hdr[j] = csvio_colname(cr, j);
-	csvio_format_row(&sb, hdr, csvio_ncols(cr));
+	ncols = csvio_ncols(cr);
+	nextra = missing_cols(cr, extra);
+	nout = ncols;
+	for (k = 0; k < r->nedited && nout == ncols; k++)
+		for (j = ncols; j < r->edited[k].n; j++)
+			if (*r->edited[k].vals[j])
+				nout = ncols + nextra;
+	k = 0;
+	hdr = arena_alloc(&c->a, (nout + 1) * sizeof *hdr);
+	pad = arena_alloc(&c->a, (nout + 1) * sizeof *pad);
+	for (j = 0; j < nout; j++) {
+		hdr[j] = j < ncols ? csvio_colname(cr, j) : extra[j - ncols];
+		pad[j] = "";
+	}
+	csvio_format_row(&sb, hdr, nout);
 	idcol = csvio_col(cr, "id");
 	while ((rc = csvio_next(cr, &row, &c->err)) == 1) {
-		if (k < r->nedited && strcmp(row.f[idcol], r->edited[k].id) == 0)
-			csvio_format_row(&sb, r->edited[k++].vals, row.n);
-		else
+		if (k < r->nedited && strcmp(row.f[idcol], r->edited[k].id) == 0) {
+			csvio_format_row(&sb, r->edited[k++].vals, nout);
+		} else if (nout == row.n) {
 			csvio_format_row(&sb, row.f, row.n);
+		} else {
+			memcpy(pad, row.f, row.n * sizeof *pad);
+			csvio_format_row(&sb, pad, nout);
+		}
 		if (sb.len > 65536) {
 			fwrite(sb.buf, 1, sb.len, f);
 			sbuf_reset(&sb);
@@ -1957,7 +1987,7 @@ cmd_tick(int argc, char **argv, struct cmd_ctx *c)
 	struct linker links = { NULL, NULL, NULL };
 	const char **cols = NULL;
 	int64_t last;
-	size_t i, npaths = 0;
+	size_t i, npaths = 0, nvirt;
 	long idcol;
 	int k, rc = -1, have_clock, committed = 0;
 
@@ -2094,10 +2124,12 @@ cmd_tick(int argc, char **argv, struct cmd_ctx *c)
 		err_set(&c->err, DRIP_EDATA, "contacts.csv", 1, 0, "more than 1024 columns");
 		goto out;
 	}
-	/* The header is the same for every contact: its names, once. */
-	cols = arena_alloc(&c->a, (csvio_ncols(cr) + 1) * sizeof *cols);
+	/* The header is the same for every contact: its names, once, and
+	 * after them the columns the engine sets that the file lacks. */
+	cols = arena_alloc(&c->a, (csvio_ncols(cr) + ENGINE_CONTACT_NCOLS + 1) * sizeof *cols);
 	for (i = 0; i < csvio_ncols(cr); i++)
 		cols[i] = csvio_colname(cr, i);
+	nvirt = missing_cols(cr, cols + i);
 	while ((k = csvio_next(cr, &row, &c->err)) == 1) {
 		struct contact ct;
 
@@ -2115,14 +2147,16 @@ cmd_tick(int argc, char **argv, struct cmd_ctx *c)
 			goto out;
 		}
 		snprintf(prev, sizeof prev, "%s", ct.id);
-		ct.n = row.n;
+		ct.n = row.n + nvirt;
 		ct.changed = 0;
 		{
-			static const char *vals[1024];
+			static const char *vals[1024 + ENGINE_CONTACT_NCOLS];
 			size_t j;
 
 			for (j = 0; j < row.n && j < 1024; j++)
 				vals[j] = row.f[j];
+			for (; j < ct.n; j++)
+				vals[j] = "";
 			ct.vals = vals;
 		}
 		ct.cols = cols;

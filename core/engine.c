@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <sodium.h>
 
@@ -194,32 +195,64 @@ rules_for(const struct run *r, const struct seqdef *sd, const struct step *st,
 	out->nholidays = r->d->nholidays;
 }
 
-/* A date step's next occurrence at or after not_before; NEVER if none. */
+/*
+ * A date step's next occurrence at or after not_before; NEVER if none, and
+ * then, when whyp is not NULL, *whyp says why (in fx's arena): the date
+ * field is empty or not a date, or the date has passed.
+ */
 static int64_t
-date_due(const struct run *r, const struct seqdef *sd, const struct step *st,
-	 int64_t not_before)
+date_due_why(const struct run *r, const struct seqdef *sd, const struct step *st,
+	     int64_t not_before, const char **whyp)
 {
+	static const struct dur zero = { 0, 0, 0 };
 	struct sched_rules rules;
-	struct dur zero = { 0, 0, 0 };
+	const struct dur *off = &zero;
 	int64_t out;
-	int y, m, dd;
-	char why[128];
+	int y = st->on_year, m = st->on_mon, dd = st->on_day, rc;
+	char why[128], when[DTIME_LOCAL_MAX];
 
 	rules_for(r, sd, st, &rules);
 	if (st->on_field) {
 		const char *v = contact_get(r->c, st->on_field);
 
-		if (v == NULL || dtime_parse_date(v, &y, &m, &dd, why, sizeof why) < 0)
+		if (v == NULL || *v == '\0') {
+			if (whyp)
+				*whyp = arena_printf(r->fx->a, "%s is empty", st->on_field);
 			return NEVER;
-		if (sched_date_next(&rules, y, m, dd, &st->on_offset, st->at, st->annually,
-				    not_before, &out, why, sizeof why) != 0)
+		}
+		if (dtime_parse_date(v, &y, &m, &dd, why, sizeof why) < 0) {
+			if (whyp)
+				*whyp = arena_printf(r->fx->a, "%s: %s", st->on_field, why);
 			return NEVER;
-		return out;
+		}
+		off = &st->on_offset;
 	}
-	if (sched_date_next(&rules, st->on_year, st->on_mon, st->on_day, &zero, st->at,
-			    st->annually, not_before, &out, why, sizeof why) != 0)
+	rc = sched_date_next(&rules, y, m, dd, off, st->at, st->annually, not_before, &out, why,
+			     sizeof why);
+	if (rc == 0 && out != NEVER)
+		return out;
+	if (whyp == NULL)
 		return NEVER;
-	return out;
+	if (rc < 0) {
+		*whyp = arena_strdup(r->fx->a, why);
+	} else if (rc == 0) {
+		*whyp = "no moment on its date is allowed to send";
+	} else if (sched_date_next(&rules, y, m, dd, off, st->at, 0, INT64_MIN, &out, why,
+				   sizeof why) == 0 && out != NEVER) {
+		dtime_format_local(rules.zone, out, 0, when, sizeof when);
+		*whyp = arena_printf(r->fx->a, "its date (%s) had passed at enrollment", when);
+	} else {
+		*whyp = "its date had passed at enrollment";
+	}
+	return NEVER;
+}
+
+/* A date step's next occurrence at or after not_before; NEVER if none. */
+static int64_t
+date_due(const struct run *r, const struct seqdef *sd, const struct step *st,
+	 int64_t not_before)
+{
+	return date_due_why(r, sd, st, not_before, NULL);
 }
 
 /* For a date sequence: the step that comes next at or after t (earliest
@@ -328,6 +361,25 @@ struct getter {
 	const struct enr *e;
 };
 
+/*
+ * The contact's signed unsubscribe link (SPEC §8) for a message of slot s:
+ * naming the step the message comes from when there is one, else only the
+ * sequence, or nothing but the contact (a sequence automation acting for no
+ * sequence); an unsubscribe is the contact's whichever it names.  NULL when
+ * links are not configured.
+ */
+static const char *
+unsub_link(const struct run *r, const struct seqdef *sd, const struct step *st,
+	   const struct enr *e, int64_t s)
+{
+	int on_step = st != NULL && e != NULL;
+
+	if (r->d->link == NULL)
+		return NULL;
+	return r->d->link(r->d->link_ctx, r->fx->a, r->c->id, sd ? sd->id : "",
+			  on_step ? st->id : "", on_step ? e->entered : 0, "unsubscribe", s);
+}
+
 static const char *
 get_field(void *ctx, const char *name)
 {
@@ -337,8 +389,13 @@ get_field(void *ctx, const char *name)
 		return g->sd == NULL ? "" : g->sd->q->name ? g->sd->q->name : g->sd->id;
 	if (strcmp(name, "step.name") == 0)
 		return g->st == NULL ? "" : g->st->name ? g->st->name : g->st->id;
+	if (strcmp(name, "link.unsubscribe") == 0) {
+		const char *u = unsub_link(g->r, g->sd, g->st, g->e, g->r->slot);
+
+		return u ? u : "";
+	}
 	if (strncmp(name, "link.", 5) == 0) {
-		/* A link answers for a contact on a step: none without one
+		/* A yes/no answer is for a contact on a step: none without one
 		 * (on_remove), nor when links are not configured. */
 		if (g->r->d->link == NULL || g->sd == NULL || g->st == NULL || g->e == NULL)
 			return "";
@@ -378,19 +435,26 @@ hex_of(struct arena *a, const char *msgid)
 	return arena_strndup(a, msgid + 1, 32);
 }
 
-/* Why a contact cannot receive this kind of message, or NULL. */
-static const char *
-cannot_receive(const struct contact *c, const char *kind)
+const char *const engine_contact_cols[ENGINE_CONTACT_NCOLS] = {
+	"status", "unsubscribed", "bounced",
+};
+
+const char *
+engine_unreachable(const struct contact *c, const char *channel)
 {
 	const char *v;
 
 	if ((v = contact_get(c, "status")) && strcmp(v, "archived") == 0)
 		return "contact is archived";
+	if (v && strcmp(v, "inactive") == 0)
+		return "contact is inactive";
 	if (is_true(contact_get(c, "unsubscribed")))
 		return "contact is unsubscribed";
 	if (is_true(contact_get(c, "bounced")))
 		return "contact's address bounced";
-	if (strcmp(kind, "email") == 0) {
+	/* Whether the address is one drip can deliver to at all is a
+	 * question for here too; for now, only that there is one. */
+	if (strcmp(channel, "email") == 0) {
 		v = contact_get(c, "email");
 		if (v == NULL || *v == '\0')
 			return "contact has no email address";
@@ -400,6 +464,14 @@ cannot_receive(const struct contact *c, const char *kind)
 			return "contact has no phone number";
 	}
 	return NULL;
+}
+
+int
+engine_halted(const struct run *r)
+{
+	const char *v = contact_get(r->c, "status");
+
+	return v != NULL && (strcmp(v, "inactive") == 0 || strcmp(v, "archived") == 0);
 }
 
 static void
@@ -502,6 +574,13 @@ pick_variant(const struct run *r, const struct seqdef *sd, const struct step *st
 	return &st->variants[engine_variant(r->c->id, sd->id, st->id, w, i)];
 }
 
+/* What fire_email and fire_sms did: sent (or failed, logged), held back
+ * by the frequency cap (the enrollment stays on the step), or passed
+ * without sending because the contact may not be sent to. */
+#define FIRE_SENT 0
+#define FIRE_DEFERRED 1
+#define FIRE_SKIPPED 2
+
 static int
 fire_email(struct run *r, const struct seqdef *sd, const struct step *st,
 	   struct enr *e, int64_t s)
@@ -517,17 +596,16 @@ fire_email(struct run *r, const struct seqdef *sd, const struct step *st,
 
 	if ((v = pick_variant(r, sd, st)) != NULL)
 		path = v->template;
-	if ((why = cannot_receive(r->c, "email")) != NULL) {
+	if ((why = engine_unreachable(r->c, "email")) != NULL) {
 		engine_log(r->fx, s, r->c->id, sd->id, st->id, "email", "skipped", "", why);
-		return 0;
+		return FIRE_SKIPPED;
 	}
 	if (capped(r, sd, st, e, s, "email"))
-		return 1;
+		return FIRE_DEFERRED;
 	t = find_tmpl(sd, path);
 	to = contact_get(r->c, "email");
 	msgid = message_id(r, sd->id, st->id, s, to);
-	unsub = r->d->link ? r->d->link(r->d->link_ctx, r->fx->a, r->c->id, sd->id, st->id,
-					e->entered, "unsubscribe", s) : NULL;
+	unsub = unsub_link(r, sd, st, e, s);
 	extra[0] = "X-Drip-Contact";
 	extra[1] = r->c->id;
 	extra[2] = "X-Drip-Sequence";
@@ -577,12 +655,12 @@ fire_sms(struct run *r, const struct seqdef *sd, const struct step *st, struct e
 		text = v->text;
 		path = v->template;
 	}
-	if ((why = cannot_receive(r->c, "sms")) != NULL) {
+	if ((why = engine_unreachable(r->c, "sms")) != NULL) {
 		engine_log(r->fx, s, r->c->id, sd->id, st->id, "sms", "skipped", "", why);
-		return 0;
+		return FIRE_SKIPPED;
 	}
 	if (capped(r, sd, st, e, s, "sms"))
-		return 1;
+		return FIRE_DEFERRED;
 	if (text == NULL && path) {
 		const struct tmpl *t = find_tmpl(sd, path);
 
@@ -949,21 +1027,18 @@ act_notify(struct run *r, const char *seq, const struct seqdef *sd, const struct
 	struct getter g = { r, sd, st, e };
 	const struct tmpl *t = notify_tmpl(sd, ad, a->template);
 	const char *to, *msgid, *why, *key = auto_id && *auto_id ? auto_id : st ? st->id : "";
-	const char *stepid = st ? st->id : "";
+	const char *stepid = st ? st->id : "", *own = contact_get(r->c, "email");
 	struct render_ctx rc;
 	struct sbuf out = SBUF_INIT;
 	struct drip_err err;
 	struct tmpl tt;
 	size_t i;
+	int personal;
 
 	if (idx > 0)
 		key = arena_printf(r->fx->a, "%s.%zu", key, idx);
 	if (a->to == NULL) {
-		if ((why = cannot_receive(r->c, "email")) != NULL) {
-			engine_act(r, s, seq, stepid, auto_id, "notify", "skipped", "", why);
-			goto others;
-		}
-		to = contact_get(r->c, "email");
+		to = own;
 	} else {
 		to = strchr(a->to, '@') ? a->to : contact_get(r->c, a->to);
 		if (to == NULL || *to == '\0') {
@@ -971,6 +1046,16 @@ act_notify(struct run *r, const char *seq, const struct seqdef *sd, const struct
 				arena_printf(r->fx->a, "no address in \"%s\"", a->to));
 			goto others;
 		}
+	}
+	/* The contact's own message (no to:, or a to: that comes to the
+	 * contact's address): it asks whether the contact may be sent to, and
+	 * carries the contact's unsubscribe link.  A notify to someone else
+	 * about the contact does neither: an unsubscribe link there would let
+	 * that person unsubscribe the contact. */
+	personal = a->to == NULL || (own != NULL && strcasecmp(to, own) == 0);
+	if (personal && (why = engine_unreachable(r->c, "email")) != NULL) {
+		engine_act(r, s, seq, stepid, auto_id, "notify", "skipped", "", why);
+		goto others;
 	}
 	if (t == NULL) {
 		engine_act(r, s, seq, stepid, auto_id, "notify", "failed", "",
@@ -985,11 +1070,17 @@ act_notify(struct run *r, const char *seq, const struct seqdef *sd, const struct
 	}
 	tt = *t;
 	if (a->still_interested) {
-		/* The two signed answers, after the template's own text. */
+		/* The two signed answers, after the template's own text - each
+		 * only when the template does not place it itself. */
 		const char *yes = get_field(&g, "link.yes"), *no = get_field(&g, "link.no");
+		int has_yes = tmpl_uses(t, "link.yes"), has_no = tmpl_uses(t, "link.no");
 
-		tt.body = arena_printf(r->fx->a, "%s\nYes, I'm still interested: %s\nNot interested: %s\n",
-				       t->body, yes ? yes : "", no ? no : "");
+		if (!has_yes || !has_no)
+			tt.body = arena_printf(r->fx->a, "%s\n%s%s%s%s%s%s", t->body ? t->body : "",
+					       has_yes ? "" : "Yes, I'm still interested: ",
+					       has_yes ? "" : yes ? yes : "", has_yes ? "" : "\n",
+					       has_no ? "" : "Not interested: ",
+					       has_no ? "" : no ? no : "", has_no ? "" : "\n");
 	}
 	msgid = message_id(r, seq, key, s, to);
 	memset(&rc, 0, sizeof rc);
@@ -1000,6 +1091,7 @@ act_notify(struct run *r, const char *seq, const struct seqdef *sd, const struct
 	rc.to = to;
 	rc.message_id = msgid;
 	rc.date = s;
+	rc.unsubscribe_url = personal ? unsub_link(r, sd, st, e, s) : NULL;
 	if (render_message(&tt, &rc, &out, &err) < 0) {
 		engine_act(r, s, seq, stepid, auto_id, "notify", "failed", "",
 			arena_strdup(r->fx->a, err.msg));
@@ -1101,6 +1193,13 @@ act_enroll(struct run *r, const char *seq, const char *auto_id, const char *from
 	if (sd == NULL || !sd->accepting || sd->q->nsteps == 0) {
 		engine_act(r, s, from_seq, from_step, auto_id, "enroll", "skipped", "",
 			arena_printf(r->fx->a, "sequence %s takes no enrollments", seq));
+		return;
+	}
+	if (engine_halted(r)) {
+		/* An earlier action of the same list made the contact inactive
+		 * or archived it. */
+		engine_act(r, s, from_seq, from_step, auto_id, "enroll", "skipped", "",
+			arena_printf(r->fx->a, "contact is %s", contact_get(r->c, "status")));
 		return;
 	}
 	if (k >= 0 && (!enr_ended(ENR(r, k)->status) ? sd->q->reenroll != REENROLL_ALWAYS :
@@ -1395,9 +1494,11 @@ fire_due_autos(struct run *r, size_t ei, int64_t s)
 		const struct step_auto *a = &st->autos[k];
 		long j = engine_enr(r, seq);
 
-		/* An earlier automation may have moved the contact on. */
+		/* An earlier automation may have moved the contact on, ended
+		 * the enrollment, or made the contact inactive. */
 		if (j < 0 || strcmp(ENR(r, j)->step, st->id) != 0 ||
-		    (ENR(r, j)->status != ENR_ACTIVE && ENR(r, j)->status != ENR_WAITING))
+		    (ENR(r, j)->status != ENR_ACTIVE && ENR(r, j)->status != ENR_WAITING) ||
+		    engine_halted(r))
 			return 0;
 		if (auto_slot(r, sd, a, ENR(r, j)->entered, s) != s ||
 		    already_fired(r, (size_t)j, st->id, a->id, s))
@@ -1450,6 +1551,11 @@ leave_step(struct run *r, size_t ei, int64_t s, long next)
 		for (k = 0; k < st->nautos; k++) {
 			if (st->autos[k].on != TRIG_COMPLETE || st->autos[k].id == NULL)
 				continue;
+			/* The step's own actions, or an automation before this
+			 * one, may have stopped the contact or the enrollment. */
+			if (engine_halted(r) || (j = engine_enr(r, seq)) < 0 ||
+			    enr_ended(ENR(r, j)->status))
+				break;
 			r->fx->automations++;
 			if (engine_actions(r, seq, st, st->autos[k].id, NULL, st->autos[k].actions,
 					   st->autos[k].nactions, 0, s, 1) < 0)
@@ -1488,7 +1594,10 @@ fire_chain(struct run *r, const struct seqdef *sd, size_t ei, int64_t s)
 		int64_t when;
 		int h;
 
-		if ((j = engine_enr(r, seq)) < 0)
+		/* A step's actions may have made the contact inactive or
+		 * archived it: then the chain stops here (it goes on when the
+		 * contact is active again), and nothing else fires this slot. */
+		if ((j = engine_enr(r, seq)) < 0 || engine_halted(r))
 			return 0;
 		ei = (size_t)j;
 		e = ENR(r, ei);
@@ -1521,16 +1630,13 @@ fire_chain(struct run *r, const struct seqdef *sd, size_t ei, int64_t s)
 		r->fx->fired++;
 		switch (st->type) {
 		case STEP_EMAIL:
-			if (fire_email(r, sd, st, e, s)) {
-				r->fx->fired--;
-				return 0;	/* deferred by the cap: it stays on this step */
-			}
-			break;
 		case STEP_SMS:
-			if (fire_sms(r, sd, st, e, s)) {
-				r->fx->fired--;
-				return 0;
-			}
+			h = st->type == STEP_EMAIL ? fire_email(r, sd, st, e, s) :
+			    fire_sms(r, sd, st, e, s);
+			if (h != FIRE_SENT)
+				r->fx->fired--;	/* passed or held back: not fired */
+			if (h == FIRE_DEFERRED)
+				return 0;	/* deferred by the cap: it stays on this step */
 			break;
 		case STEP_TASK:
 		case STEP_CALL:
@@ -1634,6 +1740,35 @@ removal_bit(const char *name)
 	return 0;
 }
 
+/*
+ * Engagement that acts on the contact itself (SPEC §4.1, §5): a bounce
+ * marks the contact bounced, an unsubscribe unsubscribes it, whatever
+ * sequence the event names.  Each change is a `set` row (ref the event,
+ * detail FIELD=true) and a field_changed trigger; from this slot on
+ * engine_unreachable refuses every message to the contact.
+ */
+static void
+event_marks(struct run *r, const struct event *ev, int64_t s)
+{
+	const char *col = strcmp(ev->name, "bounce") == 0 ? "bounced" :
+			  strcmp(ev->name, "unsubscribe") == 0 ? "unsubscribed" : NULL;
+	const char *old;
+
+	if (col == NULL)
+		return;
+	old = contact_get(r->c, col);
+	if (old == NULL) {
+		engine_log(r->fx, s, r->c->id, "", "", "set", "failed", ev->id,
+			arena_printf(r->fx->a, "contacts.csv has no column %s", col));
+		return;
+	}
+	if (is_true(old))
+		return;		/* already so: nothing changes, nothing to log */
+	set_field(r, col, "true");
+	engine_log(r->fx, s, r->c->id, "", "", "set", "ok", ev->id,
+		arena_printf(r->fx->a, "%s=true", col));
+}
+
 static int
 apply_event(struct run *r, const struct event *ev, int64_t s)
 {
@@ -1645,6 +1780,7 @@ apply_event(struct run *r, const struct event *ev, int64_t s)
 		flow_emit(r, AT_RESPONSE, ev->sequence, NULL, ev->name, ev->answer);
 	else
 		flow_emit(r, AT_EXTERNAL, ev->sequence, NULL, ev->name, NULL);
+	event_marks(r, ev, s);
 	for (i = 0; i < *r->n; i++) {
 		struct enr *e = ENR(r, i);
 		const struct seqdef *sd = engine_seq(r->d, e->sequence);
@@ -1698,20 +1834,76 @@ apply_event(struct run *r, const struct event *ev, int64_t s)
 
 /* ---- the loop ---- */
 
+/* The slot in which enrollment e's date steps that will never fire are
+ * logged: the slot of its enrollment, as for the enrolled trigger (an
+ * enrollment back-dated before the last tick has had its slot), or NEVER
+ * when not a date enrollment or that slot has passed. */
+static int64_t
+date_skip_slot(const struct run *r, const struct seqdef *sd, const struct enr *e)
+{
+	int64_t t;
+
+	if (sd == NULL || sd->q->kind != SEQ_KIND_DATE || enr_ended(e->status) ||
+	    e->base != e->enrolled)
+		return NEVER;
+	t = sched_slot_ceil(e->enrolled, r->len);
+	return t >= r->first ? t : NEVER;
+}
+
+/*
+ * SPEC §3.4: a date step whose date had passed when the contact enrolled,
+ * or whose date field is empty or not a date, never fires; each gets a
+ * skipped row with the reason, once, in the slot of the enrollment -
+ * whatever the contact's status, since this decides nothing that fires.
+ */
+static void
+date_skips(struct run *r, const struct seqdef *sd, size_t ei, int64_t s)
+{
+	const struct enr *e = ENR(r, ei);
+	size_t i;
+
+	if (date_skip_slot(r, sd, e) != s || already_fired(r, SIZE_MAX, sd->id, "\ndate", s))
+		return;
+	for (i = 0; i < sd->q->nsteps; i++) {
+		const struct step *st = &sd->q->steps[i];
+		const char *why = NULL;
+
+		if (date_due_why(r, sd, st, e->enrolled, &why) == NEVER)
+			engine_log(r->fx, s, r->c->id, sd->id, st->id, step_type_names[st->type],
+				"skipped", "", why ? why : "no date to fire on");
+	}
+}
+
+static int
+status_is(const struct run *r, const char *status)
+{
+	const char *v = contact_get(r->c, "status");
+
+	return v != NULL && strcmp(v, status) == 0;
+}
+
 /* One slot's due work for every enrollment, by sequence id: the step (with
  * the automations due with it, just before it), then the other
- * automations.  Returns 0, or -1 on a loop. */
+ * automations.  The contact's status is looked at for each enrollment: an
+ * action of one (mark_inactive, archive) stops the others in this very
+ * slot.  Returns 0, or -1 on a loop. */
 static int
-process_slot(struct run *r, int64_t s, int inactive, int archived)
+process_slot(struct run *r, int64_t s)
 {
 	size_t i;
 
 	for (i = 0; i < *r->n; i++) {
 		struct enr *e = ENR(r, i);
 		const struct seqdef *sd = engine_seq(r->d, e->sequence);
+		int archived;
 
-		if (sd == NULL || inactive)
+		if (sd == NULL)
 			continue;
+		date_skips(r, sd, i, s);
+		e = ENR(r, i);
+		if (status_is(r, "inactive"))
+			continue;
+		archived = status_is(r, "archived");
 		if (e->status == ENR_WAITING && engine_slot(r, done_time(r, e)) == s) {
 			e->status = ENR_ACTIVE;
 			engine_log(r->fx, s, r->c->id, e->sequence, e->step, "complete", "ok", e->task, "");
@@ -1729,9 +1921,7 @@ process_slot(struct run *r, int64_t s, int inactive, int archived)
 		if (fire_due_autos(r, i, s) < 0 || fire_chain(r, sd, i, s) < 0)
 			return -1;
 	}
-	if (inactive || archived)
-		return 0;
-	for (i = 0; i < *r->n; i++)
+	for (i = 0; i < *r->n && !engine_halted(r); i++)
 		if (fire_due_autos(r, i, s) < 0)
 			return -1;
 	return 0;
@@ -1764,6 +1954,8 @@ advance(struct run *r, const struct event *ev, size_t nev)
 			const struct seqdef *sd = engine_seq(r->d, e->sequence);
 			int64_t t = e->status == ENR_WAITING ? done_time(r, e) : due_time(r, sd, e);
 
+			if ((ts = date_skip_slot(r, sd, e)) < s)
+				s = ts;
 			if (inactive)
 				continue;	/* nothing fires until set active */
 			if ((ts = engine_slot(r, t)) < s)
@@ -1793,10 +1985,7 @@ advance(struct run *r, const struct event *ev, size_t nev)
 				return err_set(r->err, DRIP_EFAIL, NULL, 0, 0,
 					       "contact '%s': work keeps coming due in one slot; a loop?",
 					       c->id);
-			cstatus = contact_get(c, "status");
-			inactive = cstatus && strcmp(cstatus, "inactive") == 0;
-			archived = cstatus && strcmp(cstatus, "archived") == 0;
-			if (process_slot(r, s, inactive, archived) < 0 || flow_drain(r, s) < 0 ||
+			if (process_slot(r, s) < 0 || flow_drain(r, s) < 0 ||
 			    flow_due(r, s) < 0 || flow_conds(r, s) < 0)
 				return -1;
 			if (fx->nlog == before)

@@ -209,4 +209,30 @@ size_t engine_variant(const char *contact, const char *sequence, const char *ste
 /* The value of column name for c, or NULL. */
 const char *contact_get(const struct contact *c, const char *name);
 
+/*
+ * May contact c be sent a message on channel ("email" or "sms")?  NULL when
+ * it may; else why not, as the log's detail ("contact is unsubscribed").
+ * SPEC §5: no email or SMS ever goes to a contact who is archived,
+ * inactive, unsubscribed or bounced, or who lacks the address.  Every
+ * message to the contact - a step's email or SMS, a notify addressed to
+ * the contact - asks this one function, so a new rule (an address drip
+ * cannot deliver to) goes here and nowhere else.  Messages about the
+ * contact to other people (task notices, summaries, a notify `to:` a
+ * colleague) do not ask it.
+ */
+const char *engine_unreachable(const struct contact *c, const char *channel);
+
+/*
+ * Columns of contacts.csv that the engine sets (status by mark_inactive
+ * and archive, unsubscribed, bounced by the events of those names) and
+ * that a contacts.csv may lack (SPEC §4.1), in the order they are added.
+ * A caller presents a contact whose file lacks some of them with every
+ * missing one appended, valued "", and when the engine gives any of them a
+ * value, appends all the missing ones to the file's header (after the
+ * existing columns, which keep their order): all of them, so that the
+ * header a run writes does not depend on how ticks split the slots.
+ */
+#define ENGINE_CONTACT_NCOLS 3
+extern const char *const engine_contact_cols[ENGINE_CONTACT_NCOLS];
+
 #endif

@@ -73,6 +73,10 @@ int64_t engine_slot(const struct run *r, int64_t t);
  * workspace's when sd is NULL)?  1, 0, or -1 with *why. */
 int engine_cond(struct run *r, const struct seqdef *sd, const struct cond *k, int64_t s,
 		const char **why);
+/* Is the contact inactive or archived (SPEC §5: nothing fires for it)?
+ * Looked at again after every action that may change it, so a status
+ * change takes effect within the slot. */
+int engine_halted(const struct run *r);
 /* The index of the contact's enrollment in seq, or -1. */
 long engine_enr(const struct run *r, const char *seq);
 /*

@@ -35,13 +35,13 @@
 #include "sched.h"
 #include "state.h"
 
-/* Neither inactive nor archived: automations act only for such a contact. */
+/* Neither inactive nor archived: automations act only for such a contact.
+ * Looked at before each automation starts or goes on, so that one made
+ * inactive by an action stops the others in the same slot. */
 static int
 live(const struct run *r)
 {
-	const char *v = contact_get(r->c, "status");
-
-	return v == NULL || (strcmp(v, "inactive") != 0 && strcmp(v, "archived") != 0);
+	return !engine_halted(r);
 }
 
 void
@@ -293,9 +293,7 @@ flow_drain(struct run *r, int64_t s)
 	while (r->headtrig < r->ntrigs) {
 		struct trig t = r->trigs[r->headtrig++];
 
-		if (!live(r))
-			continue;
-		for (i = 0; i < r->d->nautos; i++) {
+		for (i = 0; i < r->d->nautos && live(r); i++) {
 			const struct autodef *ad = &r->d->autos[i];
 			const char *seq;
 
@@ -415,7 +413,7 @@ flow_due(struct run *r, int64_t s)
 	/* advance_run may add runs (an action triggering another
 	 * automation): those have run already, and the loop sees them done
 	 * or waiting. */
-	for (k = 0; k < r->fl->n; k++) {
+	for (k = 0; k < r->fl->n && live(r); k++) {
 		const struct arun *ar = &r->fl->runs[k];
 
 		if (arun_ended(ar->status) || ar->status == RUN_REVIEW ||
@@ -434,7 +432,7 @@ flow_conds(struct run *r, int64_t s)
 
 	if (r->fl == NULL || !(r->d->auto_kinds & DEFS_OR) || !live(r))
 		return 0;
-	for (i = 0; i < r->d->nautos; i++) {
+	for (i = 0; i < r->d->nautos && live(r); i++) {
 		const struct autodef *ad = &r->d->autos[i];
 		const struct autom *m = ad->m;
 		const char *seq = m->sequence ? m->sequence : "", *why = NULL;

@@ -23,7 +23,7 @@
  * may be used in conditions even before the first contact has them. */
 static const char *const builtin_fields[] = {
 	"id", "email", "first_name", "last_name", "phone", "timezone", "status",
-	"unsubscribed", "owner", "tags", "sites", "opportunities",
+	"unsubscribed", "bounced", "owner", "tags", "sites", "opportunities",
 };
 
 static int

@@ -585,6 +585,17 @@ tmpl_header(const struct tmpl *t, const char *name)
 }
 
 int
+tmpl_uses(const struct tmpl *t, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < t->nfields; i++)
+		if (strcmp(t->fields[i].name, name) == 0)
+			return 1;
+	return 0;
+}
+
+int
 tmpl_is_builtin(const char *name)
 {
 	size_t i;

@@ -49,6 +49,9 @@ int tmpl_load(struct arena *a, const char *path, struct tmpl **out,
 /* The value of header name (case-insensitive), or NULL. */
 const char *tmpl_header(const struct tmpl *t, const char *name);
 
+/* Does the template place field name anywhere (a header or the body)? */
+int tmpl_uses(const struct tmpl *t, const char *name);
+
 /* Is name a built-in placeholder (sequence.name, link.yes, ...)? */
 int tmpl_is_builtin(const char *name);
 

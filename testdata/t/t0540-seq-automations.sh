@@ -163,8 +163,8 @@ actions: [{tag: {add: [hot]}}]" &&
 	EOF
 	runs w-fc >actual && test_cmp expect actual &&
 	cat >expect <<-\EOF &&
-	time,contact,sequence,step,id,email,first_name,status,tags,stage,country,score,renew
-	2026-12-01T10:20:00Z,ada,,,ada,ada@example.com,Ada,,lead,Interested,US,99,2026-12-10
+	time,contact,sequence,step,id,email,first_name,status,tags,stage,country,score,renew,unsubscribed,bounced
+	2026-12-01T10:20:00Z,ada,,,ada,ada@example.com,Ada,,lead,Interested,US,99,2026-12-10,,
 	EOF
 	test_cmp expect w-fc/lists/interested.csv &&
 	sed 1d w-fc/tasks.csv | sed "s/^t-20261201T1020-[0-9a-f]\{8\},/TASK,/" >actual &&
@@ -905,12 +905,14 @@ actions:
 	cat >expect <<-\EOF &&
 	DRIP_AUTOMATION=hook
 	DRIP_CONTACT=ada
+	DRIP_FIELD_BOUNCED=
 	DRIP_FIELD_EMAIL=ada@example.com
 	DRIP_FIELD_FIRST_NAME=$(touch pwned)
 	DRIP_FIELD_ID=ada
 	DRIP_FIELD_STAGE=;rm -rf x
 	DRIP_FIELD_STATUS=
 	DRIP_FIELD_TAGS=lead;cold
+	DRIP_FIELD_UNSUBSCRIBED=
 	DRIP_FIELD_X_NOTE=a "q" b
 	DRIP_SEQUENCE=
 	EOF
@@ -919,7 +921,7 @@ actions:
 	printf "%s" ";rm -rf x" >expect && test_cmp expect rec/ada/stage &&
 	printf "%s\n%s" "a \"q\" b" "line2 é \$HOME" >expect && test_cmp expect rec/ada/x_note &&
 	cat >expect <<-\EOF &&
-	{"id":"ada","email":"ada@example.com","first_name":"$(touch pwned)","status":"","tags":"lead;cold","stage":";rm -rf x","x-note":"a \"q\" b\nline2 é $HOME"}
+	{"id":"ada","email":"ada@example.com","first_name":"$(touch pwned)","status":"","tags":"lead;cold","stage":";rm -rf x","x-note":"a \"q\" b\nline2 é $HOME","unsubscribed":"","bounced":""}
 	EOF
 	test_cmp expect rec/ada/stdin &&
 	test "$(cat x)" = keep && test "$(cat w-ru/x)" = keep &&

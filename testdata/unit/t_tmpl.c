@@ -295,6 +295,22 @@ test_builtin(void)
 	ok(!tmpl_is_builtin("Link.Yes"), "built-ins are case-sensitive");
 }
 
+/* still_interested asks whether the template places the answers itself. */
+static void
+test_uses(struct arena *a)
+{
+	struct tmpl *t = parse_ok(a, "Subject: {{link.no | \"-\"}}\n\nYes: {{ link.yes }}\n");
+
+	if (t == NULL)
+		return;
+	ok(tmpl_uses(t, "link.yes"), "a placeholder in the body is used");
+	ok(tmpl_uses(t, "link.no"), "one in a header, with a fallback, too");
+	ok(!tmpl_uses(t, "link.unsubscribe"), "one not written is not");
+	ok(!tmpl_uses(t, "link"), "nor a prefix of one");
+	t = parse_ok(a, "Subject: Hi\n\nNo links here: link.yes\n");
+	ok(t && !tmpl_uses(t, "link.yes"), "the bare words are not a placeholder");
+}
+
 static int
 write_file(const char *path, const char *s, size_t len)
 {
@@ -372,6 +388,7 @@ main(void)
 	test_errors(&a);
 	test_expand();
 	test_builtin();
+	test_uses(&a);
 	test_load(&a);
 	arena_release(&a);
 	return tap_done();
