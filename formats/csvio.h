@@ -4,9 +4,11 @@
  *
  * Reading (SPEC §4, §12): libcsv with CSV_STRICT | CSV_STRICT_FINI; a
  * leading UTF-8 BOM is skipped; CRLF and LF are accepted; a header row is
- * required; a field longer than CSVIO_MAX_FIELD or holding a NUL byte is
- * an error; every row must have as many fields as the header.  Errors are DRIP_EDATA with the file
- * and the 1-based line where the offending record starts.
+ * required; a field longer than CSVIO_MAX_FIELD, holding a NUL byte or
+ * bytes that are not UTF-8 is an error; every row must have as many fields
+ * as the header.  Errors are DRIP_EDATA with the file and the 1-based line
+ * where the offending record starts (for invalid UTF-8, the line of the bad
+ * byte: "invalid UTF-8 in column \"first_name\"").
  *
  * Spaces and tabs are data: an unquoted field keeps them, as RFC 4180 says
  * (libcsv's trimming is turned off).  Blank lines between records are
