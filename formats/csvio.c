@@ -708,6 +708,27 @@ csvio_table_find(const struct csvio_table *t, size_t keycol, const char *key)
 	return -1;
 }
 
+long
+csvio_table_bsearch(const struct csvio_table *t, size_t keycol, const char *key)
+{
+	size_t lo = 0, hi = t->nrows;
+
+	if (keycol >= t->ncols)
+		return -1;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(t->rows[mid][keycol], key);
+
+		if (c == 0)
+			return (long)mid;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return -1;
+}
+
 size_t
 csvio_table_add_row(struct arena *a, struct csvio_table *t)
 {

@@ -102,6 +102,9 @@ long csvio_table_col(const struct csvio_table *t, const char *name);
 size_t csvio_table_add_col(struct arena *a, struct csvio_table *t, const char *name);
 /* Index of the first row whose column keycol equals key, or -1. */
 long csvio_table_find(const struct csvio_table *t, size_t keycol, const char *key);
+/* The same in a table sorted by keycol (csvio_table_sort): a binary
+ * search, so merging N rows into a table of M costs N log M. */
+long csvio_table_bsearch(const struct csvio_table *t, size_t keycol, const char *key);
 /* Append an empty row (every field "") and return its index. */
 size_t csvio_table_add_row(struct arena *a, struct csvio_table *t);
 /* Set a field (the value is copied into the arena; NULL sets "").  A row or
