@@ -45,6 +45,7 @@ static const struct optspec add_opts[] = {
 	{ NULL, 0, NULL, NULL, NULL }
 };
 static const struct optspec none[] = { { NULL, 0, NULL, NULL, NULL } };
+static const struct optspec raw_opts[] = { OPT_RAW, { NULL, 0, NULL, NULL, NULL } };
 static const struct optspec decide_opts[] = {
 	{ "all", 0, NULL, "every action in the review queue", NULL },
 	{ NULL, 0, NULL, NULL, NULL }
@@ -55,9 +56,9 @@ const struct subcmd automate_subcmds[] = {
 	  "SEQ STEP ID --on enter|complete|pending [--after D] [--repeat D --times N] "
 	  "--action ACTION... | SEQ STEP ID --from FILE",
 	  "add an automation to a step of a sequence, in place", add_opts, "@seq" },
-	{ "list", cmd_automate_list, NEED_WS, "[SEQ] [--format table|csv|json]",
+	{ "list", cmd_automate_list, NEED_WS, "[SEQ] [--format table|csv|json] [--raw]",
 	  "list the step automations of the sequences' drafts and, without SEQ, the "
-	  "sequence automations", none, "@seq" },
+	  "sequence automations", raw_opts, "@seq" },
 	{ "show", cmd_automate_show, NEED_WS,
 	  "SEQ STEP ID | SEQ/STEP/ID | ID [--format table|json]",
 	  "show an automation, its schedule or trigger and actions in plain words", none, "@seq" },
@@ -65,8 +66,8 @@ const struct subcmd automate_subcmds[] = {
 	  "remove an automation from a step, in place", none, "@seq" },
 	{ "lint", cmd_seq_lint, 0, "[FILE...] [--format text|json|github]",
 	  "check sequence and automation files, as 'drip seq lint' does", none, "@file" },
-	{ "review", cmd_automate_review, NEED_WS, "[--format table|csv|json]",
-	  "list the actions waiting in the review queue", none, NULL },
+	{ "review", cmd_automate_review, NEED_WS, "[--format table|csv|json] [--raw]",
+	  "list the actions waiting in the review queue", raw_opts, NULL },
 	{ "approve", cmd_automate_approve, NEED_WS | NEED_LOCK | NEED_STORE, "ID... | --all",
 	  "approve queued actions: they run at the next tick", decide_opts, "@review" },
 	{ "reject", cmd_automate_reject, NEED_WS | NEED_LOCK | NEED_STORE, "ID... | --all",
@@ -1597,7 +1598,7 @@ cmd_automate_list(int argc, char **argv, struct cmd_ctx *c)
 	size_t n, i, j, m, nrows = 1, ncols = 6, nautos = 0;
 	int k, f;
 
-	if ((k = opts_parse(c, argc, argv, none, NULL, NULL)) < 0)
+	if ((k = opts_parse(c, argc, argv, raw_opts, NULL, NULL)) < 0)
 		return DRIP_EUSAGE;
 	if (argc - k > 1)
 		return usage_error(c, "too many arguments");
@@ -1887,7 +1888,7 @@ cmd_automate_review(int argc, char **argv, struct cmd_ctx *c)
 	size_t n, i, nrows = 1, ncols = 7;
 	int k, f;
 
-	if ((k = opts_parse(c, argc, argv, none, NULL, NULL)) < 0)
+	if ((k = opts_parse(c, argc, argv, raw_opts, NULL, NULL)) < 0)
 		return DRIP_EUSAGE;
 	if (argc - k != 0)
 		return usage_error(c, "review takes no arguments");

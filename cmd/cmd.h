@@ -28,6 +28,11 @@ struct optspec {
 	const char *values;	/* completion: "a b c" words, "@file", "@dir", "@seq", "@contact" */
 };
 
+/* --raw, which every command that prints --format csv takes (SPEC §10);
+ * opts_parse sets cmd_ctx.raw for it. */
+#define OPT_RAW { "raw", 0, NULL, \
+	"with --format csv: cells as they are, no ' before = + - @ TAB CR", NULL }
+
 struct cmd_ctx;
 
 typedef int (*cmd_fn)(int argc, char **argv, struct cmd_ctx *c);
@@ -74,6 +79,7 @@ struct cmd_ctx {
 	const char *format;		/* --format, checked by each command */
 	int quiet, verbose;
 	int wait;			/* --wait, -1 = the command's default */
+	int raw;			/* --raw: CSV cells printed as they are */
 	/* resolved */
 	int64_t now;			/* --now, else the wall clock */
 	int has_now;
@@ -124,14 +130,18 @@ struct change {
 int ws_apply(struct cmd_ctx *c, const struct change *ch, size_t n, const char *subject);
 
 /* Print a table: rows of ncols strings (row 0 is the header) in the chosen
- * format.  Tables pad columns; CSV neutralises formula cells unless raw. */
+ * format.  Tables pad columns; CSV puts a ' before every cell (header
+ * included) that starts with = + - @, TAB or CR, which spreadsheets would
+ * run as a formula, unless --raw (c->raw) asks for the cells as they are. */
 void print_table(struct cmd_ctx *c, enum out_format f, const char *const *cells,
 		 size_t nrows, size_t ncols);
 
 /* Render a time for humans in the workspace zone. */
 const char *show_time(struct cmd_ctx *c, int64_t t);
 
-/* Load contacts.csv into t. */
+/* Load contacts.csv into t, its rows sorted by id whatever their order in
+ * the file; a missing id or email column, or an id on two rows (both lines
+ * named), is DRIP_EDATA. */
 int contacts_load(struct cmd_ctx *c, struct csvio_table *t);
 
 /* The sequences in sequences/ (ids, sorted), read from the directory. */

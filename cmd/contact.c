@@ -13,6 +13,7 @@
 #include "csvio.h"
 #include "expr.h"
 #include "json.h"
+#include "mail.h"
 #include "sbuf.h"
 #include "tz.h"
 #include "ws.h"
@@ -27,14 +28,16 @@ static const struct optspec tag_opts[] = {
 	{ NULL, 0, NULL, NULL, NULL }
 };
 static const struct optspec list_opts[] = {
+	OPT_RAW,
 	{ "where", 'w', "EXPR", "only contacts for whom EXPR holds (see drip(7), expressions)",
 	  NULL },
 	{ NULL, 0, NULL, NULL, NULL }
 };
 
 const struct subcmd contact_subcmds[] = {
-	{ "import", cmd_contact_import, NEED_WS | NEED_LOCK | NEED_STORE, "FILE",
-	  "merge a CSV by id: add new contacts, update given columns, never delete",
+	{ "import", cmd_contact_import, NEED_WS | NEED_LOCK | NEED_STORE, "FILE|-",
+	  "merge a CSV (- reads stdin) by id: add new contacts, update given columns, "
+	  "never delete",
 	  none, "@file" },
 	{ "add", cmd_contact_add, NEED_WS | NEED_LOCK | NEED_STORE,
 	  "ID email=ADDRESS [FIELD=VALUE...] [--add-column]", "add one contact", set_opts, NULL },
@@ -46,10 +49,39 @@ const struct subcmd contact_subcmds[] = {
 	  "set contacts' status to archived", none, "@contact" },
 	{ "show", cmd_contact_show, NEED_WS, "ID [--format table|json]",
 	  "show one contact", none, "@contact" },
-	{ "list", cmd_contact_list, NEED_WS, "[--where EXPR] [--format table|csv|json]",
+	{ "list", cmd_contact_list, NEED_WS, "[--where EXPR] [--format table|csv|json] [--raw]",
 	  "list contacts", list_opts, NULL },
 	{ NULL, NULL, 0, NULL, NULL, NULL, NULL }
 };
+
+/*
+ * Is the email address v one drip can send to?  NULL, or why not.  An
+ * empty value is allowed: the column is required, its value is not, and a
+ * contact without one (reached by SMS only) is skipped by email steps.
+ * The rule is mail_addr_check's, which the engine applies again before it
+ * sends to an address edited by hand.
+ */
+static const char *
+check_email(struct cmd_ctx *c, const char *v)
+{
+	const char *reason;
+
+	if (*v == '\0' || mail_addr_check(v, strlen(v), &reason) == 0)
+		return NULL;
+	return arena_printf(&c->a, "not an email address drip can send to: it %s", reason);
+}
+
+/* v with control characters shown as '?', for messages on one line. */
+static const char *
+shown(struct cmd_ctx *c, const char *v)
+{
+	char *s = arena_strdup(&c->a, v), *p;
+
+	for (p = s; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
+	return s;
+}
 
 /*
  * Is value acceptable in column col?  Returns NULL, or why not.  Columns
@@ -66,6 +98,8 @@ check_value(struct cmd_ctx *c, const char *col, const char *v)
 	const char *p;
 	size_t i;
 
+	if (strcmp(col, "email") == 0)
+		return check_email(c, v);
 	for (i = 0; i < sizeof meaningful / sizeof *meaningful; i++)
 		if (strcmp(col, meaningful[i]) == 0)
 			break;
@@ -76,9 +110,6 @@ check_value(struct cmd_ctx *c, const char *col, const char *v)
 	if (strcmp(col, "id") == 0 && !ws_valid_contact_id(v))
 		return "a contact id is 1 to 128 of A-Z, a-z, 0-9, '.', '_', '@', '+' and '-', "
 		       "starting with a letter or digit";
-	if (strcmp(col, "email") == 0 && *v &&
-	    (strchr(v, '@') == NULL || strchr(v, ' ') != NULL || strchr(v, ',') != NULL))
-		return "not an email address";
 	if (strcmp(col, "status") == 0 && *v && strcmp(v, "active") != 0 &&
 	    strcmp(v, "inactive") != 0 && strcmp(v, "archived") != 0)
 		return "status must be active, inactive or archived";
@@ -159,7 +190,13 @@ apply_fields(struct cmd_ctx *c, struct csvio_table *t, long r, char **kv, int n,
 			return -1;
 		}
 		if ((why = check_value(c, kv[i], eq + 1)) != NULL) {
-			usage_error(c, "%s=%s: %s", kv[i], eq + 1, why);
+			/* An address is data, not a misuse of the command: 65,
+			 * as when an import brings it. */
+			if (strcmp(kv[i], "email") == 0)
+				err_set(&c->err, DRIP_EDATA, NULL, 0, 0, "%s=%s: %s", kv[i],
+					shown(c, eq + 1), why);
+			else
+				usage_error(c, "%s=%s: %s", kv[i], eq + 1, why);
 			return -1;
 		}
 		*eq = '=';
@@ -177,6 +214,16 @@ apply_fields(struct cmd_ctx *c, struct csvio_table *t, long r, char **kv, int n,
 		*eq = '=';
 	}
 	return 0;
+}
+
+/* A new contact needs a way to reach it: an email address, or a phone
+ * number for one reached by SMS only. */
+static int
+reachable(const struct csvio_table *t, size_t r)
+{
+	long e = csvio_table_col(t, "email"), p = csvio_table_col(t, "phone");
+
+	return (e >= 0 && t->rows[r][e][0] != '\0') || (p >= 0 && t->rows[r][p][0] != '\0');
 }
 
 static int
@@ -212,9 +259,10 @@ cmd_contact_add(int argc, char **argv, struct cmd_ctx *c)
 	r = (long)csvio_table_add_row(&c->a, &t);
 	csvio_table_set(&c->a, &t, (size_t)r, (size_t)csvio_table_col(&t, "id"), id);
 	if (apply_fields(c, &t, r, argv + k + 1, argc - k - 1, add, &changed) < 0)
-		return DRIP_EUSAGE;
-	if (t.rows[r][csvio_table_col(&t, "email")][0] == '\0')
-		return usage_error(c, "a new contact needs email=ADDRESS");
+		return c->err.code ? -1 : DRIP_EUSAGE;
+	if (!reachable(&t, (size_t)r))
+		return usage_error(c, "a new contact needs email=ADDRESS "
+				   "(or phone=NUMBER for one reached by SMS only)");
 	if (save(c, &t, arena_printf(&c->a, "contact add %s", id)) < 0)
 		return -1;
 	if (!c->quiet)
@@ -239,7 +287,7 @@ cmd_contact_set(int argc, char **argv, struct cmd_ctx *c)
 	if ((r = find_contact(c, &t, argv[k])) < 0)
 		return -1;
 	if (apply_fields(c, &t, r, argv + k + 1, argc - k - 1, add, &changed) < 0)
-		return DRIP_EUSAGE;
+		return c->err.code ? -1 : DRIP_EUSAGE;
 	if (!changed) {
 		if (!c->quiet)
 			printf("contact '%s' already has those values; nothing changed\n", argv[k]);
@@ -385,46 +433,72 @@ cmd_contact_archive(int argc, char **argv, struct cmd_ctx *c)
 	return 0;
 }
 
+/* Load the file to import; "-" is stdin, named "stdin" in messages. */
+static int
+load_input(struct cmd_ctx *c, const char *path, struct csvio_table *in)
+{
+	struct sbuf sb = SBUF_INIT;
+	char buf[65536];
+	size_t n;
+	int rc;
+
+	if (strcmp(path, "-") != 0)
+		return csvio_table_load(&c->a, path, in, &c->err);
+	while ((n = fread(buf, 1, sizeof buf, stdin)) > 0)
+		sbuf_add(&sb, buf, n);
+	if (ferror(stdin)) {
+		sbuf_release(&sb);
+		return err_sys(&c->err, DRIP_EFAIL, "stdin", "cannot read");
+	}
+	rc = csvio_table_load_mem(&c->a, "stdin", sb.buf, sb.len, in, &c->err);
+	sbuf_release(&sb);
+	return rc;
+}
+
 int
 cmd_contact_import(int argc, char **argv, struct cmd_ctx *c)
 {
 	struct csvio_table t, in;
-	size_t added = 0, updated = 0, i, j, *map;
-	long idcol, r;
+	size_t added = 0, updated = 0, i, j, *map, tid;
+	const char *name;
+	long idcol, r, *pos;
 	int k;
 
 	if ((k = opts_parse(c, argc, argv, none, NULL, NULL)) < 0)
 		return DRIP_EUSAGE;
 	if (argc - k != 1)
 		return usage_error(c, argc - k < 1 ? "missing FILE" : "too many arguments");
+	name = strcmp(argv[k], "-") == 0 ? "stdin" : argv[k];
 	if (contacts_load(c, &t) < 0)
 		return -1;
-	if (csvio_table_load(&c->a, argv[k], &in, &c->err) < 0)
+	tid = (size_t)csvio_table_col(&t, "id");
+	if (load_input(c, argv[k], &in) < 0)
 		return -1;
 	if ((idcol = csvio_table_col(&in, "id")) < 0)
-		return err_set(&c->err, DRIP_EDATA, argv[k], 1, 0, "missing required column \"id\"");
-	/* Check every row before changing anything. */
-	for (i = 0; i < in.nrows; i++) {
+		return err_set(&c->err, DRIP_EDATA, name, 1, 0, "missing required column \"id\"");
+	/* Check every row before changing anything, in file order. */
+	for (i = 0; i < in.nrows; i++)
 		for (j = 0; j < in.ncols; j++) {
 			const char *why = check_value(c, in.cols[j], in.rows[i][j]);
 
 			if (why)
-				return err_set(&c->err, DRIP_EDATA, argv[k], (int)in.lines[i], 0,
-					       "%s \"%s\": %s", in.cols[j], in.rows[i][j], why);
+				return err_set(&c->err, DRIP_EDATA, name, (int)in.lines[i], 0,
+					       "%s \"%s\": %s", in.cols[j],
+					       shown(c, in.rows[i][j]), why);
 		}
-		for (j = 0; j < i; j++)
-			if (strcmp(in.rows[j][idcol], in.rows[i][idcol]) == 0)
-				return err_set(&c->err, DRIP_EDATA, argv[k], (int)in.lines[i], 0,
-					       "contact '%s' appears twice (first at line %ld)",
-					       in.rows[i][idcol], in.lines[j]);
-		if (csvio_table_find(&t, (size_t)csvio_table_col(&t, "id"),
-				     in.rows[i][idcol]) < 0) {
-			long ec = csvio_table_col(&in, "email");
-
-			if (ec < 0 || in.rows[i][ec][0] == '\0')
-				return err_set(&c->err, DRIP_EDATA, argv[k], (int)in.lines[i], 0,
-					       "new contact '%s' has no email", in.rows[i][idcol]);
-		}
+	/* In id order (stable), a duplicate is next to its first line. */
+	csvio_table_sort(&in, (size_t)idcol);
+	pos = arena_alloc(&c->a, (in.nrows + 1) * sizeof *pos);
+	for (i = 0; i < in.nrows; i++) {
+		if (i > 0 && strcmp(in.rows[i - 1][idcol], in.rows[i][idcol]) == 0)
+			return err_set(&c->err, DRIP_EDATA, name, (int)in.lines[i], 0,
+				       "contact '%s' appears twice (first at line %ld)",
+				       in.rows[i][idcol], in.lines[i - 1]);
+		pos[i] = csvio_table_bsearch(&t, tid, in.rows[i][idcol]);
+		if (pos[i] < 0 && !reachable(&in, i))
+			return err_set(&c->err, DRIP_EDATA, name, (int)in.lines[i], 0,
+				       "new contact '%s' has no email or phone",
+				       in.rows[i][idcol]);
 	}
 	map = arena_alloc(&c->a, (in.ncols + 1) * sizeof *map);
 	for (j = 0; j < in.ncols; j++)
@@ -432,7 +506,7 @@ cmd_contact_import(int argc, char **argv, struct cmd_ctx *c)
 	for (i = 0; i < in.nrows; i++) {
 		int changed = 0;
 
-		r = csvio_table_find(&t, (size_t)csvio_table_col(&t, "id"), in.rows[i][idcol]);
+		r = pos[i];
 		if (r < 0) {
 			r = (long)csvio_table_add_row(&c->a, &t);
 			added++;
@@ -526,7 +600,7 @@ cmd_contact_list(int argc, char **argv, struct cmd_ctx *c)
 	struct csvio_table t;
 	const char *where = NULL, **cells;
 	unsigned char *take = NULL;
-	size_t cols[64], ncols = 0, n = 0, i, j;
+	size_t *cols, ncols = 0, n = 0, i, j;
 	int k, f;
 
 	if ((k = opts_parse(c, argc, argv, list_opts, on_list_opt, &where)) < 0)
@@ -537,11 +611,13 @@ cmd_contact_list(int argc, char **argv, struct cmd_ctx *c)
 		return DRIP_EUSAGE;
 	if (contacts_load(c, &t) < 0)
 		return -1;
-	/* Sorted first, so the selection lines up with the rows printed. */
-	csvio_table_sort(&t, (size_t)csvio_table_col(&t, "id"));
+	/* contacts_load sorted the rows, so the selection lines up with the
+	 * rows printed. */
 	if (where && (take = where_select(c, where, &t)) == NULL)
 		return DRIP_EUSAGE;
-	/* A table shows the columns people scan; csv and json give all. */
+	/* A table shows the columns people scan; csv and json give all, so
+	 * that `list --format csv --raw | import -` gives contacts.csv back. */
+	cols = arena_alloc(&c->a, (t.ncols + 1) * sizeof *cols);
 	if (f == FMT_TABLE) {
 		for (j = 0; j < sizeof brief / sizeof *brief; j++) {
 			long col = csvio_table_col(&t, brief[j]);
@@ -550,7 +626,7 @@ cmd_contact_list(int argc, char **argv, struct cmd_ctx *c)
 				cols[ncols++] = (size_t)col;
 		}
 	} else {
-		for (j = 0; j < t.ncols && j < 64; j++)
+		for (j = 0; j < t.ncols; j++)
 			cols[ncols++] = j;
 	}
 	cells = arena_alloc(&c->a, (t.nrows + 1) * ncols * sizeof *cells);

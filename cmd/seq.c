@@ -34,13 +34,14 @@ static const struct optspec lint_opts[] = {
 	{ NULL, 0, NULL, NULL, NULL }
 };
 static const struct optspec none[] = { { NULL, 0, NULL, NULL, NULL } };
+static const struct optspec raw_opts[] = { OPT_RAW, { NULL, 0, NULL, NULL, NULL } };
 
 const struct subcmd seq_subcmds[] = {
 	{ "new", cmd_seq_new, NEED_WS | NEED_LOCK | NEED_STORE,
 	  "ID [--kind step|date] [--name NAME]",
 	  "create sequences/ID.yaml (and a first template) as a draft", new_opts, NULL },
-	{ "list", cmd_seq_list, NEED_WS, "[--format table|csv|json]",
-	  "list sequences with their status and published version", none, NULL },
+	{ "list", cmd_seq_list, NEED_WS, "[--format table|csv|json] [--raw]",
+	  "list sequences with their status and published version", raw_opts, NULL },
 	{ "show", cmd_seq_show, NEED_WS, "ID [--format table|json]",
 	  "show a sequence's settings and steps", none, "@seq" },
 	{ "lint", cmd_seq_lint, 0, "[FILE...] [--format text|json|github]",
@@ -373,7 +374,7 @@ cmd_seq_list(int argc, char **argv, struct cmd_ctx *c)
 	size_t n, i, ncols = 6;
 	int f;
 
-	if (operands(c, argc, argv, none, 0) < 0)
+	if (operands(c, argc, argv, raw_opts, 0) < 0)
 		return DRIP_EUSAGE;
 	if ((f = out_format(c, 1)) < 0)
 		return DRIP_EUSAGE;

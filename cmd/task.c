@@ -30,11 +30,12 @@ static const struct optspec none[] = { { NULL, 0, NULL, NULL, NULL } };
 static const struct optspec list_opts[] = {
 	{ "assignee", 'a', "WHO", "only the tasks assigned to WHO", NULL },
 	{ "open", 0, NULL, "only the tasks still open", NULL },
+	OPT_RAW,
 	{ NULL, 0, NULL, NULL, NULL }
 };
 
 const struct subcmd task_subcmds[] = {
-	{ "list", cmd_task_list, NEED_WS, "[--assignee WHO] [--open] [--format table|csv|json]",
+	{ "list", cmd_task_list, NEED_WS, "[--assignee WHO] [--open] [--format table|csv|json] [--raw]",
 	  "list the tasks of tasks.csv", list_opts, NULL },
 	{ "done", cmd_task_done, NEED_WS | NEED_LOCK | NEED_STORE, "ID...",
 	  "mark tasks done; a blocking step goes on at the next tick", none, NULL },

@@ -27,6 +27,7 @@
 #include "autom.h"
 #include "cmd.h"
 #include "csvio.h"
+#include "csvsort.h"
 #include "defs.h"
 #include "dtime.h"
 #include "engine.h"
@@ -627,6 +628,8 @@ struct run {
 	struct json dj;
 	int dry_json;
 	size_t dry_rows;
+	const char *contacts_rel;	/* the contacts read by the pass */
+	int unsorted;			/* the pass met contacts.csv out of id order */
 };
 
 static void
@@ -1976,6 +1979,73 @@ out:
 	return rc;
 }
 
+/*
+ * contacts.csv with rows out of id order (people append rows by hand, SPEC
+ * §4.1): sort it with bounded memory (csvsort).  A real run makes the
+ * sorted file a commit of its own ("contacts.csv: sorted by id") under the
+ * crash marker, so a kill leaves the old file or the new one, and the next
+ * run restores or keeps it; like every rewrite it refuses (75) when
+ * contacts.csv has uncommitted changes.  A dry run sorts into a temporary
+ * under .drip/ and reads that instead, changing nothing.
+ */
+static int
+sort_contacts(struct run *r)
+{
+	struct cmd_ctx *c = r->c;
+	struct csvsort_opts o = { "id", "contact", NULL, 0, 0, 0 };
+	struct events none = { NULL, 0 };
+	const char *paths[1] = { "contacts.csv" };
+	char *src = ws_path(c, "contacts.csv"), *tmpdir = ws_path(c, ".drip"), *tmp = NULL;
+	struct sbuf msg = SBUF_INIT;
+	int rc = -1, committed, fd;
+
+	o.tmpdir = tmpdir;
+	if (fsio_mkdirs(tmpdir, 0700, &c->err) < 0)
+		goto out;
+	if (r->o.dry) {
+		r->contacts_rel = arena_printf(&c->a, ".drip/.contacts.csv.tmp-%ld", (long)getpid());
+		tmp = ws_path(c, r->contacts_rel);
+		rc = csvsort_file(src, tmp, &o, NULL, &c->err);
+		goto out;
+	}
+	if (store_check_clean(c->store, paths, 1, &c->err) < 0)
+		goto out;
+	tmp = ws_path(c, arena_printf(&c->a, ".contacts.csv.tmp-%ld", (long)getpid()));
+	if (csvsort_file(src, tmp, &o, NULL, &c->err) < 0)
+		goto out;
+	if (write_pending(c, &none, 1) < 0 || rename(tmp, src) != 0) {
+		if (c->err.code == 0)
+			err_sys(&c->err, DRIP_EFAIL, "contacts.csv", "cannot replace");
+		unlink(tmp);
+		goto out;
+	}
+	fd = open(c->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 || fsync(fd) != 0) {
+		err_sys(&c->err, DRIP_EFAIL, NULL, "cannot sync the workspace directory");
+		if (fd >= 0)
+			close(fd);
+		goto out;
+	}
+	close(fd);
+	sbuf_printf(&msg, "contacts.csv: sorted by id\n\nDrip-Command: drip tick\nDrip-Now: %s\n",
+		    now_utc(c));
+	if (store_commit(c->store, paths, 1, msg.buf, c->has_now ? c->now : -1, &committed,
+			 NULL, &c->err) < 0)
+		goto out;
+	free(tmp);
+	tmp = ws_path(c, PENDING);
+	unlink(tmp);
+	rc = 0;
+out:
+	if (rc < 0 && strcmp(c->err.file, src) == 0)
+		snprintf(c->err.file, sizeof c->err.file, "contacts.csv");
+	free(src);
+	free(tmpdir);
+	free(tmp);
+	sbuf_release(&msg);
+	return rc;
+}
+
 int
 cmd_tick(int argc, char **argv, struct cmd_ctx *c)
 {
@@ -1988,8 +2058,8 @@ cmd_tick(int argc, char **argv, struct cmd_ctx *c)
 	const char **cols = NULL;
 	int64_t last;
 	size_t i, npaths = 0, nvirt;
-	long idcol;
-	int k, rc = -1, have_clock, committed = 0;
+	long idcol, prev_line = 0;
+	int k, rc = -1, have_clock, committed = 0, sorted = 0;
 
 	r->c = c;
 	if ((k = opts_parse(c, argc, argv, tick_opts, on_opt, &r->o)) < 0)
@@ -2011,6 +2081,7 @@ cmd_tick(int argc, char **argv, struct cmd_ctx *c)
 		if (check_key(c) < 0 || sweep_temps(c) < 0 || recover(c) < 0)
 			return -1;
 	}
+again:
 	have_clock = state_read_clock(c->root, &last, &c->err);
 	if (have_clock < 0)
 		return -1;
@@ -2109,7 +2180,7 @@ cmd_tick(int argc, char **argv, struct cmd_ctx *c)
 	}
 	if (open_runs(r) < 0)
 		goto out;
-	full = ws_path(c, "contacts.csv");
+	full = ws_path(c, r->contacts_rel ? r->contacts_rel : "contacts.csv");
 	k = csvio_open(full, &cr, &c->err);
 	free(full);
 	if (k < 0) {
@@ -2139,14 +2210,21 @@ cmd_tick(int argc, char **argv, struct cmd_ctx *c)
 				"invalid contact id \"%s\"", ct.id);
 			goto out;
 		}
-		if (prev[0] && strcmp(prev, ct.id) >= 0) {
+		if (prev[0] && strcmp(prev, ct.id) == 0) {
 			err_set(&c->err, DRIP_EDATA, "contacts.csv", (int)row.line, 0,
-				strcmp(prev, ct.id) == 0 ? "contact \"%s\" appears twice" :
-				"contact \"%s\" is out of order: drip keeps contacts.csv sorted by id",
-				ct.id);
+				"contact \"%s\" appears twice (lines %ld and %ld)", ct.id,
+				prev_line, row.line);
+			goto out;
+		}
+		/* A row out of order (appended by hand): nothing has been
+		 * written yet, so the run stops here, the file is sorted, and
+		 * the run starts again (cmd_tick). */
+		if (prev[0] && strcmp(prev, ct.id) > 0) {
+			r->unsorted = 1;
 			goto out;
 		}
 		snprintf(prev, sizeof prev, "%s", ct.id);
+		prev_line = row.line;
 		ct.n = row.n + nvirt;
 		ct.changed = 0;
 		{
@@ -2344,5 +2422,40 @@ out:
 	token_key_free(links.key);
 	defs_release(&r->d);
 	sbuf_release(&r->dry);
+	if (r->unsorted) {
+		struct tick_opts o = r->o;
+		int dry_json = r->dry_json;
+
+		/* Sorted once already: someone is rewriting the file now. */
+		if (sorted)
+			return err_set(&c->err, DRIP_ETEMP, "contacts.csv", 0, 0,
+				       "changed while tick was reading it; run tick again");
+		if (sort_contacts(r) < 0)
+			return -1;
+		sorted = 1;
+		memset(r, 0, sizeof *r);
+		r->c = c;
+		r->o = o;
+		r->dry_json = dry_json;
+		if (o.dry)
+			r->contacts_rel = arena_printf(&c->a, ".drip/.contacts.csv.tmp-%ld",
+						       (long)getpid());
+		cr = NULL;
+		paths = NULL;
+		npaths = 0;
+		prev[0] = '\0';
+		prev_line = 0;
+		contacts_tmp = NULL;
+		memset(&links, 0, sizeof links);
+		cols = NULL;
+		committed = 0;
+		rc = -1;
+		goto again;
+	}
+	if (sorted && r->contacts_rel) {
+		full = ws_path(c, r->contacts_rel);
+		unlink(full);
+		free(full);
+	}
 	return rc;
 }

@@ -88,7 +88,13 @@ opts_parse(struct cmd_ctx *c, int argc, char **argv, const struct optspec *opts,
 				if (opts[i].shortc == ch)
 					break;
 		}
-		if (i >= n || (fn && fn(c, ud, opts[i].name, optarg) != 0))
+		if (i >= n)
+			return -1;
+		if (strcmp(opts[i].name, "raw") == 0) {
+			c->raw = 1;
+			continue;
+		}
+		if (fn && fn(c, ud, opts[i].name, optarg) != 0)
 			return -1;
 	}
 	return optind;
@@ -184,11 +190,15 @@ width(const char *s)
 	return w;
 }
 
-/* Spreadsheets run cells that start with = + - @ as formulas. */
+/* Spreadsheets run cells that start with = + - @ as formulas, and OWASP
+ * adds TAB and CR, after which some of them look for one again. */
 static const char *
 neutralise(struct cmd_ctx *c, const char *v)
 {
-	if (v[0] == '=' || v[0] == '+' || v[0] == '-' || v[0] == '@')
+	if (c->raw)
+		return v;
+	if (v[0] == '=' || v[0] == '+' || v[0] == '-' || v[0] == '@' || v[0] == '\t' ||
+	    v[0] == '\r')
 		return arena_printf(&c->a, "'%s", v);
 	return v;
 }
@@ -218,7 +228,7 @@ print_table(struct cmd_ctx *c, enum out_format f, const char *const *cells,
 
 		for (r = 0; r < nrows; r++) {
 			for (k = 0; k < ncols; k++)
-				row[k] = r ? neutralise(c, cells[r * ncols + k]) : cells[k];
+				row[k] = neutralise(c, cells[r * ncols + k]);
 			csvio_format_row(&out, row, ncols);
 		}
 	} else {
@@ -247,6 +257,7 @@ contacts_load(struct cmd_ctx *c, struct csvio_table *t)
 {
 	char *path = ws_path(c, "contacts.csv");
 	int rc = csvio_table_load(&c->a, path, t, &c->err);
+	size_t idcol, i;
 
 	free(path);
 	if (rc < 0)
@@ -257,6 +268,17 @@ contacts_load(struct cmd_ctx *c, struct csvio_table *t)
 	if (csvio_table_col(t, "email") < 0)
 		return err_set(&c->err, DRIP_EDATA, "contacts.csv", 1, 0,
 			       "missing required column \"email\"");
+	/* Rows may come in any order (people append by hand, SPEC §4.1):
+	 * sorted here, every command sees them in id order and the next
+	 * write puts them so.  The sort is stable, so a duplicate id names
+	 * its earlier line first. */
+	idcol = (size_t)csvio_table_col(t, "id");
+	csvio_table_sort(t, idcol);
+	for (i = 1; i < t->nrows; i++)
+		if (strcmp(t->rows[i - 1][idcol], t->rows[i][idcol]) == 0)
+			return err_set(&c->err, DRIP_EDATA, "contacts.csv", (int)t->lines[i], 0,
+				       "contact \"%s\" appears twice (lines %ld and %ld)",
+				       t->rows[i][idcol], t->lines[i - 1], t->lines[i]);
 	return 0;
 }
 

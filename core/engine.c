@@ -452,12 +452,23 @@ engine_unreachable(const struct contact *c, const char *channel)
 		return "contact is unsubscribed";
 	if (is_true(contact_get(c, "bounced")))
 		return "contact's address bounced";
-	/* Whether the address is one drip can deliver to at all is a
-	 * question for here too; for now, only that there is one. */
 	if (strcmp(channel, "email") == 0) {
+		const char *why;
+
 		v = contact_get(c, "email");
 		if (v == NULL || *v == '\0')
 			return "contact has no email address";
+		/* Refused at import, add and set; this catches a hand edit,
+		 * which would otherwise fail at delivery after the step was
+		 * counted as sent. */
+		switch (mail_addr_check(v, strlen(v), &why)) {
+		case 0:
+			break;
+		case MAIL_ADDR_NONASCII:
+			return "contact's email address is not ASCII (write its domain as xn--...)";
+		default:
+			return "contact's email address is malformed";
+		}
 	} else {
 		v = contact_get(c, "phone");
 		if (v == NULL || *v == '\0')

@@ -22,6 +22,7 @@
 #include "arena.h"
 #include "err.h"
 #include "sbuf.h"
+#include "utf8.h"
 
 #include <csv.h>
 #include <errno.h>
@@ -83,7 +84,7 @@ static void
 on_field(void *s, size_t len, void *data)
 {
 	struct csvio_reader *r = data;
-	size_t limit = r->ncols ? r->ncols : SIZE_MAX;
+	size_t limit = r->ncols ? r->ncols : SIZE_MAX, bad;
 
 	if (r->failed)
 		return;
@@ -101,6 +102,29 @@ on_field(void *s, size_t len, void *data)
 		r->failed = 1;
 		err_set(&r->e, DRIP_EDATA, r->name, (int)r->rec_line, 0,
 			"field %zu contains a NUL byte", r->nf);
+		return;
+	}
+	/* Text that is not UTF-8 (a Latin-1 export, say) would reach mail as
+	 * mojibake: it is refused where it enters, with the line of the bad
+	 * byte.  The field's last byte is on the current line (the segment
+	 * being fed ends at the first line end after it), so the line of the
+	 * bad byte is that line less the line ends after it. */
+	if (len > 0 && !utf8_check(s, len, &bad)) {
+		const char *p = (const char *)s;
+		long line = r->line;
+		size_t i;
+
+		for (i = bad; i < len; i++)
+			if (p[i] == '\n')
+				line--;
+		r->failed = 1;
+		if (r->ncols == 0)
+			err_set(&r->e, DRIP_EDATA, r->name, (int)line, 0,
+				"invalid UTF-8 in column %zu of the header", r->nf);
+		else
+			err_set(&r->e, DRIP_EDATA, r->name, (int)line, 0,
+				"invalid UTF-8 in column \"%s\"",
+				r->nstored < r->ncols ? r->cols[r->nstored] : "?");
 		return;
 	}
 	/* A row wider than the header is an error whatever it holds, so its
@@ -681,6 +705,27 @@ csvio_table_find(const struct csvio_table *t, size_t keycol, const char *key)
 	for (i = 0; i < t->nrows; i++)
 		if (strcmp(t->rows[i][keycol], key) == 0)
 			return (long)i;
+	return -1;
+}
+
+long
+csvio_table_bsearch(const struct csvio_table *t, size_t keycol, const char *key)
+{
+	size_t lo = 0, hi = t->nrows;
+
+	if (keycol >= t->ncols)
+		return -1;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(t->rows[mid][keycol], key);
+
+		if (c == 0)
+			return (long)mid;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
 	return -1;
 }
 

@@ -4,9 +4,11 @@
  *
  * Reading (SPEC §4, §12): libcsv with CSV_STRICT | CSV_STRICT_FINI; a
  * leading UTF-8 BOM is skipped; CRLF and LF are accepted; a header row is
- * required; a field longer than CSVIO_MAX_FIELD or holding a NUL byte is
- * an error; every row must have as many fields as the header.  Errors are DRIP_EDATA with the file
- * and the 1-based line where the offending record starts.
+ * required; a field longer than CSVIO_MAX_FIELD, holding a NUL byte or
+ * bytes that are not UTF-8 is an error; every row must have as many fields
+ * as the header.  Errors are DRIP_EDATA with the file and the 1-based line
+ * where the offending record starts (for invalid UTF-8, the line of the bad
+ * byte: "invalid UTF-8 in column \"first_name\"").
  *
  * Spaces and tabs are data: an unquoted field keeps them, as RFC 4180 says
  * (libcsv's trimming is turned off).  Blank lines between records are
@@ -100,6 +102,9 @@ long csvio_table_col(const struct csvio_table *t, const char *name);
 size_t csvio_table_add_col(struct arena *a, struct csvio_table *t, const char *name);
 /* Index of the first row whose column keycol equals key, or -1. */
 long csvio_table_find(const struct csvio_table *t, size_t keycol, const char *key);
+/* The same in a table sorted by keycol (csvio_table_sort): a binary
+ * search, so merging N rows into a table of M costs N log M. */
+long csvio_table_bsearch(const struct csvio_table *t, size_t keycol, const char *key);
 /* Append an empty row (every field "") and return its index. */
 size_t csvio_table_add_row(struct arena *a, struct csvio_table *t);
 /* Set a field (the value is copied into the arena; NULL sets "").  A row or

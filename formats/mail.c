@@ -505,48 +505,113 @@ next_elem(const char *v, size_t *pos, size_t *start, size_t *len)
 	return v[i] == ',';
 }
 
-/* Check an addr-spec: ASCII, one "@", a dot-atom local part, a domain of
- * letters, digits, hyphens and dots. */
-static int
-check_spec(const char *s, size_t n, char *why, size_t whylen)
+/*
+ * The one definition of an address drip can deliver (mail.h).  The local
+ * part is not held to RFC 5321's 64 octets: mail servers take longer ones,
+ * and the whole address is still at most 254 characters.  Domain
+ * labels follow RFC 1035's letters-digits-hyphens rule with RFC 1123's
+ * leading digits; an IDN has to arrive in its xn-- form, since drip neither
+ * converts it (IDNA) nor sends SMTPUTF8 mail.
+ */
+int
+mail_addr_check(const char *s, size_t n, const char **reason)
 {
-	const char *at = NULL;
-	size_t i;
+	const char *at = NULL, *why = NULL;
+	size_t i, label = 0;
+	int rc = 0;
 
-	if (n == 0)
-		return why_set(why, whylen, "empty address \"<>\"");
-	if (n > MAIL_ADDR_MAX)
-		return why_addr(why, whylen, "address \"%s\" is longer than 254 characters", s, n);
+	if (n == 0) {
+		rc = MAIL_ADDR_EMPTY;
+		why = "is empty";
+		goto out;
+	}
+	if (n > MAIL_ADDR_MAX) {
+		rc = MAIL_ADDR_LONG;
+		why = "is longer than 254 characters";
+		goto out;
+	}
 	for (i = 0; i < n; i++) {
-		if (is_ctl(s[i]))
-			return why_addr(why, whylen, "address \"%s\" contains a control character", s, n);
-		if (is_blank(s[i]))
-			return why_addr(why, whylen, "address \"%s\" contains a space", s, n);
-		if ((unsigned char)s[i] >= 0x80)
-			return why_addr(why, whylen, "address \"%s\" is not ASCII "
-					"(international addresses are not supported)", s, n);
+		if (is_ctl(s[i])) {
+			rc = MAIL_ADDR_CTL;
+			why = "contains a control character";
+			goto out;
+		}
+		if (is_blank(s[i])) {
+			rc = MAIL_ADDR_SPACE;
+			why = "contains a space";
+			goto out;
+		}
+		if ((unsigned char)s[i] >= 0x80) {
+			rc = MAIL_ADDR_NONASCII;
+			why = "is not ASCII (international addresses are not supported: "
+			      "write the domain in its ASCII form, punycode xn--...)";
+			goto out;
+		}
 		if (s[i] == '@') {
-			if (at != NULL)
-				return why_addr(why, whylen, "address \"%s\" has more than one \"@\"", s, n);
+			if (at != NULL) {
+				rc = MAIL_ADDR_SYNTAX;
+				why = "has more than one \"@\"";
+				goto out;
+			}
 			at = s + i;
 		}
 	}
-	if (at == NULL)
-		return why_addr(why, whylen, "address \"%s\" has no \"@\"", s, n);
-	if (at == s)
-		return why_addr(why, whylen, "address \"%s\" has nothing before \"@\"", s, n);
-	if (at == s + n - 1)
-		return why_addr(why, whylen, "address \"%s\" has nothing after \"@\"", s, n);
-	for (i = 0; s + i < at; i++) {
-		if (s[i] == '.' ? i == 0 || s + i + 1 == at || s[i + 1] == '.' : !is_atext(s[i]))
-			return why_addr(why, whylen, "address \"%s\" has an invalid local part", s, n);
+	if (at == NULL) {
+		rc = MAIL_ADDR_SYNTAX;
+		why = "has no \"@\"";
+	} else if (at == s) {
+		rc = MAIL_ADDR_LOCAL;
+		why = "has nothing before \"@\"";
+	} else if (at == s + n - 1) {
+		rc = MAIL_ADDR_DOMAIN;
+		why = "has nothing after \"@\"";
 	}
-	for (i = (size_t)(at - s) + 1; i < n; i++) {
-		if (s[i] == '.' ? s[i - 1] == '@' || i + 1 == n || s[i + 1] == '.' :
-		    !is_alnum(s[i]) && s[i] != '-')
-			return why_addr(why, whylen, "address \"%s\" has an invalid domain", s, n);
+	if (rc)
+		goto out;
+	for (i = 0; s + i < at; i++)
+		if (s[i] == '.' ? i == 0 || s + i + 1 == at || s[i + 1] == '.' : !is_atext(s[i])) {
+			rc = MAIL_ADDR_LOCAL;
+			why = "has an invalid local part";
+			goto out;
+		}
+	for (i = (size_t)(at - s) + 1; i <= n; i++) {
+		if (i == n || s[i] == '.') {
+			/* A label: 1 to 63 characters, no hyphen at either end. */
+			if (label == 0 || label > 63 || s[i - 1] == '-' ||
+			    s[i - label] == '-') {
+				rc = MAIL_ADDR_DOMAIN;
+				why = "has an invalid domain";
+				goto out;
+			}
+			label = 0;
+		} else if (is_alnum(s[i]) || s[i] == '-') {
+			label++;
+		} else {
+			rc = MAIL_ADDR_DOMAIN;
+			why = "has an invalid domain";
+			goto out;
+		}
 	}
-	return 0;
+out:
+	if (reason)
+		*reason = why;
+	return rc;
+}
+
+/* Check an addr-spec (mail_addr_check) and say why it is refused, quoting
+ * the address. */
+static int
+check_spec(const char *s, size_t n, char *why, size_t whylen)
+{
+	const char *reason;
+	char fmt[256];
+
+	if (mail_addr_check(s, n, &reason) == 0)
+		return 0;
+	if (n == 0)
+		return why_set(why, whylen, "empty address \"<>\"");
+	snprintf(fmt, sizeof fmt, "address \"%%s\" %s", reason);
+	return why_addr(why, whylen, fmt, s, n);
 }
 
 /* Append the display name d[0..n) cleaned: quotes removed (with their

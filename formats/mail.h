@@ -71,6 +71,35 @@ void mail_header(struct sbuf *out, const char *name, const char *value);
 int mail_address_header(struct sbuf *out, const char *name, const char *value,
 			char *why, size_t whylen);
 
+/*
+ * Can drip deliver to the bare address s[0..n) ("local@domain", no display
+ * name)?  This is the one check for addresses that enter contacts.csv
+ * (import, add, set) and for those the engine is about to send to.
+ * Returns 0, or one of the negative MAIL_ADDR_* codes below with *reason
+ * (if reason is not NULL) set to a short static phrase to follow the
+ * address in a message: "has no \"@\"", "is not ASCII (...)".
+ *
+ * Accepted: printable ASCII only, at most 254 characters; exactly one "@";
+ * a non-empty local part that is a dot-atom (RFC 5322 atext
+ * and single inner dots, no quoted strings); a domain of one or more
+ * labels of 1 to 63 letters, digits and hyphens, no hyphen at either end
+ * (single-label domains such as "localhost" pass; no [address] literals).
+ * Non-ASCII addresses are refused rather than converted: drip implements
+ * neither IDNA nor SMTPUTF8, so an international domain must be written in
+ * its ASCII form (xn--...), and a non-ASCII local part cannot be sent.
+ */
+enum {
+	MAIL_ADDR_EMPTY = -1,		/* nothing at all */
+	MAIL_ADDR_LONG = -2,		/* more than 254 characters */
+	MAIL_ADDR_CTL = -3,		/* a control character: CR, LF, NUL, DEL... */
+	MAIL_ADDR_SPACE = -4,		/* a space or a tab */
+	MAIL_ADDR_NONASCII = -5,	/* a byte >= 0x80 (IDN, SMTPUTF8) */
+	MAIL_ADDR_SYNTAX = -6,		/* no "@", or more than one */
+	MAIL_ADDR_LOCAL = -7,		/* empty or malformed local part */
+	MAIL_ADDR_DOMAIN = -8		/* empty or malformed domain */
+};
+int mail_addr_check(const char *s, size_t n, const char **reason);
+
 /* The domain part of an address or "Name <a@b>" value (the first one of a
  * list), lower-cased and allocated in a, or NULL when value is not a valid
  * address by mail_address_header's rules. */

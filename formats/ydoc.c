@@ -23,6 +23,7 @@
 
 #include "arena.h"
 #include "err.h"
+#include "utf8.h"
 
 /* Below this many keys a mapping is checked for duplicates by a linear scan;
  * above it, by a hash table, so a mapping of 100,000 keys costs no more than
@@ -557,6 +558,7 @@ ydoc_load(struct arena *a, const char *file, const char *buf, size_t len,
 {
 	struct loader l;
 	char *src;
+	size_t bad;
 	int i, rc;
 
 	memset(out, 0, sizeof *out);
@@ -578,6 +580,15 @@ ydoc_load(struct arena *a, const char *file, const char *buf, size_t len,
 	 * first line's columns are the ones an editor shows. */
 	if (len >= 3 && memcmp(src, "\xEF\xBB\xBF", 3) == 0)
 		l.base = 3;
+	/* libyaml refuses bad UTF-8 too, in words of its own ("invalid
+	 * leading UTF-8 octet"); every reader of drip says it one way. */
+	if (!utf8_check(src, len, &bad)) {
+		int line, col;
+
+		utf8_locate(src + l.base, len - l.base, bad - l.base, &line, &col);
+		return err_set(err, DRIP_EDATA, l.file, line, col,
+			       "invalid UTF-8 (byte #x%02X)", (unsigned char)src[bad]);
+	}
 
 	rc = parse(&l);
 	for (i = 0; i < YDOC_MAX_DEPTH; i++) {

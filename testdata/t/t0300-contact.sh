@@ -23,7 +23,7 @@ test_expect_success 'contact add refuses duplicates, bad ids, bad values; nothin
 	test_grep "invalid contact id .a b." err &&
 	test_expect_code 2 drip -C ws contact add bob 2>err &&
 	test_grep "needs email=ADDRESS" err &&
-	test_expect_code 2 drip -C ws contact add bob email=nope 2>err &&
+	test_expect_code 65 drip -C ws contact add bob email=nope 2>err &&
 	test_grep "email=nope: not an email address" err &&
 	test_expect_code 2 drip -C ws contact add bob email=b@example.com status=gone 2>err &&
 	test_grep "status must be active, inactive or archived" err &&

@@ -339,15 +339,20 @@ test_expect_success 'a malformed pinned template stops tick with its place (65)'
 	cp saved.eml "$f" && git -C ws commit -qam "fix it"
 '
 
-test_expect_success 'an unsorted contacts.csv is reported with its line' '
+test_expect_success 'an unsorted contacts.csv is sorted in a commit of its own, then ticked' '
 	cp ws/contacts.csv saved.csv &&
 	{ head -1 saved.csv; tail -n +2 saved.csv | sort -r; } >ws/contacts.csv &&
 	git -C ws commit -qam unsorted &&
 	snapshot ws >before &&
-	test_expect_code 65 drip -C ws --now 2026-11-25T13:00:00Z tick 2>err &&
-	test_grep "^drip: contacts.csv:3: contact \".*\" is out of order" err &&
+	drip -C ws --now 2026-11-25T13:00:00Z tick --dry-run >dry &&
 	test_unchanged ws before &&
-	cp saved.csv ws/contacts.csv && git -C ws commit -qam sorted
+	drip -C ws --now 2026-11-25T13:00:00Z tick &&
+	test_cmp saved.csv ws/contacts.csv &&
+	h=$(git -C ws log -1 --format=%H --grep="^contacts.csv: sorted by id$") &&
+	test -n "$h" &&
+	git -C ws show --name-only --format= "$h" >files &&
+	echo contacts.csv >expect && test_cmp expect files &&
+	git -C ws status --porcelain >st && test_line_count 0 st
 '
 
 test_expect_success 'a world-readable secret key stops tick (78)' '

@@ -349,4 +349,19 @@ test_expect_success 'idempotence: the same tick again changes nothing' '
 	test_cmp before after
 '
 
+test_expect_success 'an address edited by hand into one drip cannot deliver is skipped, not lost' '
+	printf "%s\n" "id,email" "ivy,ivy@example.com" "jan,jan@example.com" \
+		"kai,kai@example.com" >people.csv &&
+	drip -C ws -q --now 2026-12-29T00:00:00Z contact import "$TRASH/people.csv" &&
+	sed -i -e "s/^jan,jan@example.com/jan,jan at example.com/" \
+	       -e "s/^kai,kai@example.com/kai,müller@bücher.example/" ws/contacts.csv &&
+	git -C ws commit -qam "addresses edited by hand" &&
+	drip -C ws -q --now 2026-12-29T00:00:00Z enroll mail ivy jan kai &&
+	drip -C ws --now 2026-12-29T00:20:00Z tick &&
+	test_grep "^2026-12-29T00:20:00Z,jan,mail,one,,email,skipped,,contact.s email address is malformed$" ws/log/2026-12.csv &&
+	test_grep "^2026-12-29T00:20:00Z,kai,mail,one,,email,skipped,,contact.s email address is not ASCII" ws/log/2026-12.csv &&
+	test_grep "^2026-12-29T00:20:00Z,ivy,mail,one,,email,ok," ws/log/2026-12.csv &&
+	! grep -l "^To: .*jan\|^To: .*xn--\|^To: .*bücher" ws/outbox/new/*
+'
+
 test_done

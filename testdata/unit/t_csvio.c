@@ -340,6 +340,25 @@ test_errors(void)
 	       "NUL byte message");
 	is_int(e.code, DRIP_EDATA, "NUL byte code");
 
+	/* Invalid UTF-8 (SPEC §4): the line of the bad byte, the column's name. */
+	is_int(read_all("id,first_name\n1,Jos\xE9\n", &e), -1, "Latin-1 field");
+	is_str(err_str(&e, buf, sizeof buf), "t.csv:2: invalid UTF-8 in column \"first_name\"",
+	       "Latin-1 field message");
+	is_int(e.code, DRIP_EDATA, "Latin-1 field code");
+	is_int(read_all("id,v\n1,\"a\nb\nc\xC3\"\n", &e), -1, "bad byte in a multi-line field");
+	is_str(err_str(&e, buf, sizeof buf), "t.csv:4: invalid UTF-8 in column \"v\"",
+	       "multi-line field: the line of the bad byte");
+	is_int(read_all("id,v\r\n1,ok\r\n2,\xED\xA0\x80\r\n", &e), -1, "surrogate, CRLF");
+	is_str(err_str(&e, buf, sizeof buf), "t.csv:3: invalid UTF-8 in column \"v\"",
+	       "surrogate message");
+	is_int(read_all("id,v\n1,\xC0\xAF", &e), -1, "overlong, no final newline");
+	is_int(e.line, 2, "overlong line");
+	is_int(read_all("id,n\xE4me\n", &e), -1, "bad header");
+	is_str(err_str(&e, buf, sizeof buf), "t.csv:1: invalid UTF-8 in column 2 of the header",
+	       "bad header message");
+	is_int(read_all("\xEF\xBB\xBFid,v\n1,Zo\xC3\xAB \xF0\x9F\x98\x80\n", &e), 1,
+	       "BOM, UTF-8 and emoji are fine");
+
 	is_int(read_all("", &e), -1, "empty file");
 	is_str(e.msg, "missing header row", "empty file message");
 	is_int(e.code, DRIP_EDATA, "empty file code");

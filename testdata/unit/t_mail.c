@@ -848,9 +848,89 @@ test_message_id(void)
 	is_str(small, "", "message hash: too small a buffer gives \"\"");
 }
 
+/* mail_addr_check: the one rule for addresses that enter contacts.csv. */
+static void
+test_addr_check(void)
+{
+	static const struct {
+		const char *addr;
+		int code;
+		const char *reason;	/* a part of it, or NULL */
+	} cases[] = {
+		{ "a@b.org", 0, NULL },
+		{ "x@x", 0, NULL },
+		{ "drip@localhost", 0, NULL },
+		{ "first.last+tag@sub.example.co.uk", 0, NULL },
+		{ "o'neil@xn--bcher-kva.example", 0, NULL },
+		{ "!#$%&'*+-/=?^_`{|}~@a1-b2.example", 0, NULL },
+		{ "", MAIL_ADDR_EMPTY, "is empty" },
+		{ "müller@bücher.example", MAIL_ADDR_NONASCII, "xn--" },
+		{ "muller@bücher.example", MAIL_ADDR_NONASCII, "is not ASCII" },
+		{ "a@b.org\r\nBcc: x@y.org", MAIL_ADDR_CTL, "control character" },
+		{ "a@b.org\n", MAIL_ADDR_CTL, "control character" },
+		{ "a b@c.org", MAIL_ADDR_SPACE, "contains a space" },
+		{ "a@b.org ", MAIL_ADDR_SPACE, "contains a space" },
+		{ "a\t@b.org", MAIL_ADDR_SPACE, "contains a space" },
+		{ "nope", MAIL_ADDR_SYNTAX, "has no \"@\"" },
+		{ "a@b@c.org", MAIL_ADDR_SYNTAX, "more than one" },
+		{ "@c.org", MAIL_ADDR_LOCAL, "nothing before" },
+		{ "a@", MAIL_ADDR_DOMAIN, "nothing after" },
+		{ ".a@b.org", MAIL_ADDR_LOCAL, "invalid local part" },
+		{ "a.@b.org", MAIL_ADDR_LOCAL, "invalid local part" },
+		{ "a..b@c.org", MAIL_ADDR_LOCAL, "invalid local part" },
+		{ "\"a b\"@c.org", MAIL_ADDR_SPACE, NULL },
+		{ "a(b)@c.org", MAIL_ADDR_LOCAL, "invalid local part" },
+		{ "a,b@c.org", MAIL_ADDR_LOCAL, "invalid local part" },
+		{ "<a@b.org>", MAIL_ADDR_LOCAL, "invalid local part" },
+		{ "a@.b.org", MAIL_ADDR_DOMAIN, "invalid domain" },
+		{ "a@b.org.", MAIL_ADDR_DOMAIN, "invalid domain" },
+		{ "a@b..org", MAIL_ADDR_DOMAIN, "invalid domain" },
+		{ "a@-b.org", MAIL_ADDR_DOMAIN, "invalid domain" },
+		{ "a@b-.org", MAIL_ADDR_DOMAIN, "invalid domain" },
+		{ "a@b_c.org", MAIL_ADDR_DOMAIN, "invalid domain" },
+		{ "a@[192.0.2.1]", MAIL_ADDR_DOMAIN, "invalid domain" },
+	};
+	char buf[400];
+	const char *why;
+	size_t i;
+
+	for (i = 0; i < sizeof cases / sizeof *cases; i++) {
+		char name[256];
+
+		esc(cases[i].addr, strlen(cases[i].addr), name, sizeof name);
+		why = "unset";
+		is_int(mail_addr_check(cases[i].addr, strlen(cases[i].addr), &why), cases[i].code,
+		       "addr check: '%s'", name);
+		if (cases[i].code == 0)
+			ok(why == NULL, "addr check: '%s' has no reason", name);
+		else if (cases[i].reason)
+			like(why, cases[i].reason, "addr check: '%s' says why", name);
+	}
+	/* Lengths: 63 in a label, 254 in all. */
+	strcpy(buf, "a@");
+	memset(buf + 2, 'b', 63);
+	strcpy(buf + 65, ".org");
+	is_int(mail_addr_check(buf, strlen(buf), NULL), 0, "addr check: 63-char label");
+	strcpy(buf, "a@");
+	memset(buf + 2, 'b', 64);
+	strcpy(buf + 66, ".org");
+	is_int(mail_addr_check(buf, strlen(buf), NULL), MAIL_ADDR_DOMAIN,
+	       "addr check: 64-char label");
+	strcpy(buf, "a@");
+	for (i = 0; i < 5; i++)
+		strcat(buf, "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb.");
+	strcat(buf, "org");
+	is_int(mail_addr_check(buf, strlen(buf), &why), MAIL_ADDR_LONG,
+	       "addr check: 260 characters");
+	/* n, not the NUL, bounds the address. */
+	is_int(mail_addr_check("a@b.orgXX", 7, NULL), 0, "addr check: length given");
+	is_int(mail_addr_check(LIT("a@b\0.org"), NULL), MAIL_ADDR_CTL, "addr check: NUL byte");
+}
+
 int
 main(void)
 {
+	test_addr_check();
 	test_header_plain();
 	test_header_fold_ascii();
 	test_header_encoded();

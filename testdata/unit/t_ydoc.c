@@ -499,12 +499,17 @@ test_syntax(void)
 	is_err(rc, &e, 1, 5, "control characters are not allowed", "NUL byte");
 
 	rc = load(&a, "a: 1\nb: \xFF\n", &d, &e);
-	is_err(rc, &e, 2, 4, "invalid leading UTF-8 octet", "invalid UTF-8");
+	is_err(rc, &e, 2, 4, "invalid UTF-8 (byte #xFF)", "invalid UTF-8");
 
 	rc = load(&a, "a: Gr\xC3\xBC\xC3\n", &d, &e);
-	/* libyaml points at the byte that broke the sequence. */
-	is_err(rc, &e, 1, 8, "invalid trailing UTF-8 octet (#x0A)",
+	/* The check before libyaml points at the start of the broken
+	 * sequence, in the words every reader of drip uses. */
+	is_err(rc, &e, 1, 7, "invalid UTF-8 (byte #xC3)",
 	       "truncated UTF-8 sequence");
+	rc = load(&a, "a: ok\nb: |\n  Jos\xE9" " M\xFCller\n", &d, &e);
+	is_err(rc, &e, 3, 6, "invalid UTF-8", "Latin-1 text in a block scalar");
+	rc = load(&a, "\xEF\xBB\xBF" "a: \xED\xA0\x80\n", &d, &e);
+	is_err(rc, &e, 1, 4, "invalid UTF-8", "a surrogate after a BOM");
 
 	rc = load(&a, "\xFF\xFE" "a\0:\0", &d, &e);
 	ok(rc == -1, "UTF-16 is refused");
