@@ -324,6 +324,50 @@ test_expect_success 'the transport gets PATH, HOME, USER, LOGNAME, LC_ALL and th
 	test_cmp expect rec-argv
 '
 
+# ---- the log rows of a delivery are committed, or taken back ----
+
+test_expect_success 'a delivery whose commit fails takes its rows back: nothing is left modified' '
+	cat >lock-sendmail <<-EOF &&
+	#!/bin/sh
+	cat >/dev/null
+	: >"$TRASH/ws/.git/index.lock"
+	echo "refused" >&2
+	exit 1
+	EOF
+	chmod +x lock-sendmail &&
+	sed -i "s|^  email: {sendmail: .*|  email: {sendmail: [\"$TRASH/lock-sendmail\", \"-t\"]}|" ws/drip.yaml &&
+	git -C ws commit -qam "a transport that locks the index" &&
+	drip -C ws -q --now 2026-12-02T11:05:00Z contact add gus email=gus@example.com &&
+	drip -C ws -q --now 2026-12-02T11:05:00Z enroll s2 gus &&
+	cp ws/log/2026-12.csv log-before &&
+	test_expect_code 75 drip -C ws --now 2026-12-02T11:20:00Z tick >out 2>err &&
+	test_grep "^drip: 1 email not delivered, will retry: exit status 1: refused (log/2026-12.csv)$" err &&
+	test_grep "index.lock" err &&
+	rm ws/.git/index.lock &&
+	git -C ws status --porcelain >st && test_line_count 0 st &&
+	! grep "^2026-12-02T11:20:00Z,gus,s2,hello,,deliver," ws/log/2026-12.csv &&
+	test ! -e ws/.drip/deliver.pending &&
+	ls ws/outbox/new >new && test_line_count 1 new
+'
+
+test_expect_success 'delivery rows a killed run appended are committed by the next tick' '
+	printf "#!/bin/sh\ncat >/dev/null\nexit 0\n" >lock-sendmail &&
+	row="2026-12-02T11:20:00Z,gus,s2,hello,,deliver,failed,<0123@acme.example>,exit status 1: refused" &&
+	echo "$row" >>ws/log/2026-12.csv &&
+	echo log/2026-12.csv >ws/.drip/deliver.pending &&
+	drip -C ws --now 2026-12-02T11:40:00Z tick >out 2>err &&
+	test_line_count 0 err &&
+	test ! -e ws/.drip/deliver.pending &&
+	c=$(git -C ws log --format=%H --grep="^deliver: recovered$" -1) &&
+	test -n "$c" &&
+	git -C ws show "$c:log/2026-12.csv" >committed &&
+	test_grep "^$row$" committed &&
+	git -C ws diff --name-only "$c~1" "$c" >changed &&
+	echo log/2026-12.csv >expect && test_cmp expect changed &&
+	git -C ws status --porcelain >st && test_line_count 0 st &&
+	ls ws/outbox/new >new && test_line_count 0 new
+'
+
 # ---- drip.yaml: give_up and env ----
 
 bad_config() {
