@@ -75,6 +75,12 @@ settings(struct sbuf *sb, const char *name, const char *zone, const char *pk64)
 		  "  # Written by `drip init`; the secret key stays in .drip/signing.key.\n");
 	sbuf_printf(sb, "  public_key: \"%s\"\n", pk64);
 	sbuf_adds(sb,
+		  "# How messages leave outbox/: {maildir: outbox} leaves them for another\n"
+		  "# program; {sendmail: [/usr/sbin/sendmail, -t, -i]} or, for SMS,\n"
+		  "# {command: [/usr/local/bin/send-sms]} hands each one over.  Optional:\n"
+		  "# rate: 500/20m, give_up: 5d (how long a temporary failure, exit 75, is\n"
+		  "# retried), env: [MSMTPRC] (variables passed on; PATH, HOME, USER,\n"
+		  "# LOGNAME and LC_ALL always are).\n"
 		  "transport:\n"
 		  "  email: {maildir: outbox}\n"
 		  "  sms: {maildir: outbox}\n"

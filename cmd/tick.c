@@ -9,7 +9,10 @@
  *      messages go into outbox/new at once, its rows into temporary files;
  *   4. the state, log, task and list files are put in place (atomic
  *      renames, appends), the clock moves, and one commit records it all;
- *   5. applied inbox files are removed, then the outbox is delivered.
+ *   5. applied inbox files are removed, then the outbox is delivered; the
+ *      log rows of failed deliveries get a commit of their own.
+ * A tick whose actions or deliveries failed still commits, then says so on
+ * stderr, one line per kind of failure, and exits 1 (SPEC §9.4).
  * A run killed anywhere is redone by the next: message names are derived
  * from their content's identity, so a message is never queued twice, and
  * state goes back to the last commit before it is recomputed.
@@ -29,6 +32,7 @@
 #include "csvio.h"
 #include "csvsort.h"
 #include "defs.h"
+#include "delivery.h"
 #include "dtime.h"
 #include "engine.h"
 #include "expr.h"
@@ -52,6 +56,9 @@ const struct optspec tick_opts[] = {
 };
 
 #define PENDING ".drip/tick.pending"
+/* The marker of a delivery's log rows appended but maybe not committed:
+ * the log files, one a line. */
+#define DELIVER_PENDING ".drip/deliver.pending"
 /* A marker line: this run rewrites contacts.csv (which it found clean). */
 #define PENDING_CONTACTS "!contacts.csv"
 #define TASKS_HEADER "id,created,due,kind,contact,sequence,step,assignee,subject,status,done_at\n"
@@ -624,6 +631,8 @@ struct run {
 	int64_t r0;			/* this tick's first slot */
 	int64_t from, to;
 	size_t contacts, fired, completed, enrolled, msgs, failed_contacts;
+	struct delivery_tally tally;	/* failed actions and deliveries */
+	struct delivery dlv;		/* what delivery did */
 	struct sbuf dry;		/* --dry-run rows */
 	struct json dj;
 	int dry_json;
@@ -684,6 +693,9 @@ emit(struct run *r, struct effects *fx)
 	for (i = 0; i < fx->nlog; i++) {
 		const struct log_row *l = &fx->log[i];
 		struct log_row *d;
+
+		if (!r->o.dry)
+			delivery_tally_row(&c->a, &r->tally, l);
 
 		if (r->stream_log) {
 			/* One slot: every row has its time, so pass order is
@@ -1698,71 +1710,170 @@ setup_links(struct run *r, struct linker *l)
 	return 0;
 }
 
+/*
+ * Put the log files a delivery appended to back as they were (a file
+ * that did not exist is removed): its commit failed, and a log file left
+ * modified would make every later command refuse.  The failures are still
+ * reported on stderr, and the outbox remembers its attempts.
+ */
 static void
-on_deliver(void *ctx, const struct outbox_event *ev)
+logs_truncate(struct cmd_ctx *c, const char **paths, const off_t *sizes, size_t n)
 {
-	struct run *r = ctx;
-	struct log_row lr = { r->to, "", "", "", "", "deliver", "failed", ev->name, ev->detail };
-	FILE *f = log_file(r->c, &r->logs, r->to);
+	size_t i;
 
-	if (ev->gave_up)
-		lr.detail = arena_printf(&r->c->a, "gave up after %d attempts: %s", ev->attempts,
-					 ev->detail);
-	if (f) {
-		struct sbuf sb = SBUF_INIT;
+	for (i = 0; i < n; i++) {
+		char *full = ws_path(c, paths[i]);
 
-		actlog_format(&sb, &lr);
-		fwrite(sb.buf, 1, sb.len, f);
-		sbuf_release(&sb);
-	} else {
-		r->logs.failed = 1;
+		if (sizes[i] < 0)
+			unlink(full);
+		else if (truncate(full, sizes[i]) == 0) {
+			int fd = open(full, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+
+			if (fd >= 0) {
+				fsync(fd);
+				close(fd);
+			}
+		}
+		free(full);
 	}
 }
 
+/*
+ * After the commit: hand the outbox to the transports, log each failure as
+ * a deliver row and commit those rows.  The marker DELIVER_PENDING is on
+ * disk while they are appended but maybe not committed, so that a run
+ * killed there has them committed by the next (recover_delivery).
+ */
 static int
 deliver(struct run *r)
 {
 	struct cmd_ctx *c = r->c;
-	static const char *const kinds[] = { "email", "sms", "run" };
 	const char **paths;
-	size_t k, npaths = 0, failures = 0;
-	int committed;
+	off_t sizes[8];
+	size_t k, npaths = 0;
+	struct sbuf mark = SBUF_INIT;
+	char *markp;
+	int committed, rc;
 
 	memset(&r->logs, 0, sizeof r->logs);
-	for (k = 0; k < 3; k++) {
-		/* Commands of run actions: each file carries its own argv. */
-		const struct transport *t = k == 2 ? NULL : k ? &c->cfg.sms : &c->cfg.email;
-		struct outbox_stats st;
-		char *dir;
-		int rc;
+	rc = delivery_run(&c->a, c->root, &c->cfg, r->to, &r->dlv, &c->err);
+	for (k = 0; k < r->dlv.n; k++) {
+		const struct delivery_failure *f = &r->dlv.v[k];
+		FILE *lf = log_file(c, &r->logs, f->row->time);
+		struct sbuf sb = SBUF_INIT;
 
-		if (t && t->kind == TRANSPORT_MAILDIR)
-			continue;
-		dir = ws_path(c, "outbox");
-		rc = outbox_deliver(dir, kinds[k], t, t ? t->rate_count : 0, 60, on_deliver, r, &st,
-				    &c->err);
-		free(dir);
-		if (rc < 0)
-			return -1;
-		failures += st.failed + st.gave_up;
+		delivery_tally_failure(&c->a, &r->tally, f);
+		if (lf == NULL) {
+			logs_discard(&r->logs);
+			return err_sys(&c->err, DRIP_EFAIL, "log", "cannot append to the log");
+		}
+		actlog_format(&sb, f->row);
+		fwrite(sb.buf, 1, sb.len, lf);
+		sbuf_release(&sb);
 	}
+	if (r->logs.n == 0)
+		return rc;
 	paths = arena_alloc(&c->a, 9 * sizeof *paths);
-	for (k = 0; k < r->logs.n; k++)
-		paths[npaths++] = arena_strdup(&c->a, r->logs.paths[k]);
-	if (logs_close(c, &r->logs) < 0)
+	for (k = 0; k < r->logs.n; k++) {
+		char *full = ws_path(c, r->logs.paths[k]);
+		struct stat st;
+
+		paths[npaths] = arena_strdup(&c->a, r->logs.paths[k]);
+		sizes[npaths++] = stat(full, &st) == 0 ? st.st_size : -1;
+		sbuf_printf(&mark, "%s\n", r->logs.paths[k]);
+		free(full);
+	}
+	markp = ws_path(c, DELIVER_PENDING);
+	if (fsio_write_atomic(markp, mark.buf, mark.len, 0600, &c->err) < 0) {
+		logs_discard(&r->logs);
+		free(markp);
+		sbuf_release(&mark);
+		return -1;
+	}
+	sbuf_release(&mark);
+	if (logs_close(c, &r->logs) < 0) {
+		logs_truncate(c, paths, sizes, npaths);
+		unlink(markp);
+		free(markp);
 		return err_sys(&c->err, DRIP_EFAIL, "log", "cannot write the log");
-	if (failures == 0)
-		return 0;
+	}
 	{
 		char msg[256], stamp[32];
+		size_t n = r->dlv.n;
 
 		dtime_format_utc(r->to, stamp, sizeof stamp);
 		snprintf(msg, sizeof msg, "deliver %.10s %.5sZ: %zu failure%s\n\nDrip-Command: "
-			 "drip tick\nDrip-Now: %s\n", stamp, stamp + 11, failures,
-			 failures == 1 ? "" : "s", now_utc(c));
-		return store_commit(c->store, paths, npaths, msg, c->has_now ? c->now : -1,
-				    &committed, NULL, &c->err);
+			 "drip tick\nDrip-Now: %s\n", stamp, stamp + 11, n, n == 1 ? "" : "s",
+			 now_utc(c));
+		if (store_commit(c->store, paths, npaths, msg, c->has_now ? c->now : -1,
+				 &committed, NULL, &c->err) < 0) {
+			logs_truncate(c, paths, sizes, npaths);
+			unlink(markp);
+			free(markp);
+			return -1;
+		}
 	}
+	unlink(markp);
+	free(markp);
+	return rc;
+}
+
+/*
+ * A delivery killed between appending its log rows and committing them
+ * left DELIVER_PENDING: commit the files it names as they are (the rows
+ * say what happened to messages that have moved on already).  When the
+ * commit had been made, there is nothing left to commit.
+ */
+static int
+recover_delivery(struct cmd_ctx *c)
+{
+	struct sbuf sb = SBUF_INIT;
+	char *full = ws_path(c, DELIVER_PENDING), *line, *save = NULL;
+	const char *paths[8];
+	size_t n = 0;
+	int committed, rc = 0;
+
+	if (!fsio_exists(full)) {
+		free(full);
+		return 0;
+	}
+	if (fsio_read(full, 0, &sb, &c->err) < 0) {
+		free(full);
+		return -1;
+	}
+	for (line = strtok_r(sb.buf ? sb.buf : (char *)"", "\n", &save); line && n < 8;
+	     line = strtok_r(NULL, "\n", &save)) {
+		char *lf = ws_path(c, line);
+
+		/* Only a log month: the marker names nothing else. */
+		if (strncmp(line, "log/", 4) == 0 && strlen(line) == 15 &&
+		    strcmp(line + 11, ".csv") == 0 && strchr(line + 4, '/') == NULL &&
+		    fsio_exists(lf))
+			paths[n++] = arena_strdup(&c->a, line);
+		free(lf);
+	}
+	if (n > 0)
+		rc = store_commit(c->store, paths, n,
+				  arena_printf(&c->a, "deliver: recovered\n\nDrip-Command: drip tick\n"
+					       "Drip-Now: %s\n", now_utc(c)),
+				  c->has_now ? c->now : -1, &committed, NULL, &c->err);
+	if (rc == 0 && unlink(full) != 0)
+		rc = err_sys(&c->err, DRIP_EFAIL, DELIVER_PENDING, "cannot remove");
+	free(full);
+	sbuf_release(&sb);
+	return rc;
+}
+
+/* The end of a run that committed: one line per kind of failure on
+ * stderr, for cron to mail; 1 when there was any. */
+static int
+report_failures(struct run *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->tally.n; i++)
+		fprintf(stderr, "drip: %s\n", delivery_tally_line(&r->c->a, &r->tally.v[i]));
+	return r->tally.n > 0 ? DRIP_EFAIL : 0;
 }
 
 /* ---- sequence automations: since, runs, the contacts snapshot ---- */
@@ -2053,11 +2164,11 @@ cmd_tick(int argc, char **argv, struct cmd_ctx *c)
 	struct csvio_reader *cr = NULL;
 	struct csvio_row row;
 	const char **paths = NULL;
-	char *full, prev[256] = "", stamp[32], *contacts_tmp = NULL;
+	char *full, prev[256] = "", stamp[32], *contacts_tmp = NULL, *summary = NULL;
 	struct linker links = { NULL, NULL, NULL };
 	const char **cols = NULL;
 	int64_t last;
-	size_t i, npaths = 0, nvirt;
+	size_t i, npaths = 0, nvirt, summary_len;
 	long idcol, prev_line = 0;
 	int k, rc = -1, have_clock, committed = 0, sorted = 0;
 
@@ -2078,7 +2189,8 @@ cmd_tick(int argc, char **argv, struct cmd_ctx *c)
 			return -1;
 		if (store_open(c->root, &c->store, &c->err) < 0)
 			return -1;
-		if (check_key(c) < 0 || sweep_temps(c) < 0 || recover(c) < 0)
+		if (check_key(c) < 0 || sweep_temps(c) < 0 || recover_delivery(c) < 0 ||
+		    recover(c) < 0)
 			return -1;
 	}
 again:
@@ -2359,13 +2471,13 @@ again:
 			    r->automations == 1 ? "" : "s", r->completed);
 		if (r->enrolled)
 			sbuf_printf(&msg, ", %zu enrolled", r->enrolled);
-		if (r->failed_contacts)
-			sbuf_printf(&msg, ", %zu failed", r->failed_contacts);
+		if (delivery_tally_total(&r->tally))
+			sbuf_printf(&msg, ", %zu failed", delivery_tally_total(&r->tally));
+		summary_len = msg.len;
 		sbuf_printf(&msg, "\n\nDrip-Command: drip tick\nDrip-Now: %s\n", now_utc(c));
 		k = store_commit(c->store, paths, npaths, msg.buf, c->has_now ? c->now : -1,
 				 &committed, NULL, &c->err);
-		if (k == 0 && (c->verbose || (isatty(STDOUT_FILENO) && !c->quiet)))
-			printf("%.*s\n", (int)strcspn(msg.buf, "\n"), msg.buf);
+		summary = arena_strndup(&c->a, msg.buf, summary_len);
 		sbuf_release(&msg);
 		if (k < 0)
 			goto out;
@@ -2383,6 +2495,25 @@ again:
 	rc = 0;
 	if (!r->o.no_deliver)
 		rc = deliver(r);
+	if (c->verbose || (isatty(STDOUT_FILENO) && !c->quiet)) {
+		/* The commit's subject, and what delivery did. */
+		const struct outbox_stats *t = &r->dlv.total;
+
+		printf("%s", summary);
+		if (t->sent || t->failed || t->waiting || t->deferred) {
+			printf("; %zu delivered", t->sent);
+			if (t->failed > t->gave_up)
+				printf(", %zu to retry", t->failed - t->gave_up);
+			if (t->gave_up)
+				printf(", %zu given up", t->gave_up);
+			if (t->waiting + t->deferred)
+				printf(", %zu waiting", t->waiting + t->deferred);
+		}
+		putchar('\n');
+	}
+	k = report_failures(r);
+	if (rc == 0)
+		rc = k;
 out:
 	logs_discard(&r->logs);
 	if (contacts_tmp) {

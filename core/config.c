@@ -27,12 +27,17 @@ static const char *const link_keys[] = {
 	"base_url", "login_url", "expire", "public_key",
 };
 static const char *const transport_keys[] = { "email", "sms" };
-static const char *const channel_keys[] = { "maildir", "sendmail", "command", "rate" };
+static const char *const channel_keys[] = {
+	"maildir", "sendmail", "command", "rate", "give_up", "env",
+};
 static const char *const window_keys[] = { "days", "from", "to" };
 static const char *const limit_keys[] = { "per_contact_per_day" };
 static const char *const day_names[] = { "sun", "mon", "tue", "wed", "thu", "fri", "sat" };
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
+
+/* An empty env: list, so that a transport's env is never NULL. */
+static const char *no_names[] = { NULL };
 
 void
 config_defaults(struct config *cfg)
@@ -48,8 +53,12 @@ config_defaults(struct config *cfg)
 	cfg->link_expire.days = 14;
 	cfg->email.kind = TRANSPORT_MAILDIR;
 	cfg->email.maildir = "outbox";
+	cfg->email.give_up = CONFIG_GIVE_UP;
+	cfg->email.env = no_names;
 	cfg->sms.kind = TRANSPORT_MAILDIR;
 	cfg->sms.maildir = "outbox";
+	cfg->sms.give_up = CONFIG_GIVE_UP;
+	cfg->sms.env = no_names;
 }
 
 int
@@ -153,8 +162,67 @@ config_parse_window(const struct ynode *n, struct window *w,
 	return 0;
 }
 
+/* Is name fit for the environment: [A-Za-z_][A-Za-z0-9_]*?  Anything
+ * else could not be set by a shell either, and "=" would split it. */
+static int
+env_name_ok(const char *name)
+{
+	size_t i;
+
+	if (name[0] == '\0' || (name[0] >= '0' && name[0] <= '9'))
+		return 0;
+	for (i = 0; name[i] != '\0'; i++)
+		if (!((name[i] >= 'a' && name[i] <= 'z') || (name[i] >= 'A' && name[i] <= 'Z') ||
+		      (name[i] >= '0' && name[i] <= '9') || name[i] == '_'))
+			return 0;
+	return 1;
+}
+
+/* give_up: DURATION and env: [NAME, ...] of a channel. */
+static void
+parse_delivery(struct schema *s, const struct ynode *n, struct transport *t)
+{
+	const struct ynode **nodes, *v;
+	const char **names;
+	struct dur d;
+	size_t cnt = 0, i, k;
+
+	if (schema_dur(s, n, "give_up", 0, &d) > 0) {
+		v = ydoc_get(n, "give_up");
+		if (d.months)
+			schema_error(s, v, "\"give_up\" must be in weeks, days, hours or minutes");
+		else if (dur_is_zero(&d))
+			schema_error(s, v, "\"give_up\" must be longer than 0, like 5d");
+		else
+			t->give_up = (int64_t)d.days * 86400 + d.secs;
+	}
+	if ((v = ydoc_get(n, "env")) == NULL)
+		return;
+	if (v->kind != YNODE_SEQ) {
+		schema_error(s, v, "\"env\" must be a list of variable names, like [MSMTPRC]");
+		return;
+	}
+	names = schema_strlist(s, n, "env", &cnt, &nodes);
+	for (i = 0; i < cnt; i++) {
+		if (!env_name_ok(names[i])) {
+			schema_error(s, nodes[i], "\"env\": \"%s\" is not a variable name", names[i]);
+			return;
+		}
+		for (k = 0; k < i; k++)
+			if (strcmp(names[k], names[i]) == 0) {
+				schema_error(s, nodes[i], "\"env\": \"%s\" is listed twice", names[i]);
+				return;
+			}
+	}
+	t->env = arena_alloc(s->a, (cnt + 1) * sizeof *t->env);
+	if (cnt)
+		memcpy(t->env, names, cnt * sizeof *names);
+	t->env[cnt] = NULL;
+	t->nenv = cnt;
+}
+
 /* A channel of `transport:`: {maildir: DIR} | {sendmail: [ARGV]} |
- * {command: [ARGV]}, plus an optional rate "N/DURATION". */
+ * {command: [ARGV]}, plus an optional rate "N/DURATION", give_up and env. */
 static void
 parse_channel(struct schema *s, const struct ynode *n, const char *name,
 	      struct transport *t)
@@ -214,6 +282,7 @@ parse_channel(struct schema *s, const struct ynode *n, const char *name,
 		t->rate_count = (int)cnt;
 		t->rate_secs = d.secs + (int64_t)d.days * 86400;
 	}
+	parse_delivery(s, n, t);
 }
 
 static void

@@ -35,7 +35,16 @@ struct transport {
 	size_t argc;
 	int rate_count;			/* rate: N/DURATION; 0 = unlimited */
 	int64_t rate_secs;
+	int64_t give_up;		/* give_up: seconds after a message was
+					 * queued that a temporary failure stops
+					 * being retried; default CONFIG_GIVE_UP */
+	const char **env;		/* env: names passed on from drip's own
+					 * environment, NULL-terminated (never NULL) */
+	size_t nenv;
 };
+
+/* The default give_up: five days, as a mail server's queue lifetime. */
+#define CONFIG_GIVE_UP (5 * 86400)
 
 struct config {
 	const char *file;		/* path it was read from */

@@ -28,6 +28,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -43,8 +44,10 @@
 static const char *const outbox_dirs[] = { "tmp", "new", "sent", "failed" };
 enum { DIR_TMP, DIR_NEW, DIR_SENT, DIR_FAILED, NDIRS };
 
-/* The environment every transport sees (SPEC §12): nothing of drip's own,
- * so neither secrets nor HOME nor the operator's locale leak into it. */
+/* The environment of a command that brings its own (a run file) or of
+ * outbox_exec given none: nothing of drip's own, so neither secrets nor
+ * the operator's locale leak into it.  A transport gets these two and the
+ * few names of transport_env. */
 static const char *const clean_env[] = { "PATH=/usr/bin:/bin", "LC_ALL=C", NULL };
 
 /* Width of the slot in a queue file name: seconds up to the year 33658. */
@@ -54,6 +57,8 @@ static const char *const clean_env[] = { "PATH=/usr/bin:/bin", "LC_ALL=C", NULL 
 #define WAIT_SLICE_MS 50
 /* Exit status 75 is sendmail's EX_TEMPFAIL: the transport asks to retry. */
 #define EXIT_TEMPFAIL 75
+/* The most of a message's header read for its recipients (64 KiB). */
+#define HEAD_MAX 65536
 /* Linux's CLOSE_RANGE_CLOEXEC (linux/close_range.h), spelled out so that
  * the build needs no kernel headers beyond the syscall number. */
 #define CLOSE_RANGE_CLOEXEC_FLAG 4U
@@ -679,12 +684,14 @@ collect(struct child_run *cr, int fds[2], int timeout_secs)
 	}
 }
 
-/* Say in detail how the run ended; 0 for exit status 0. */
+/* Say in detail how the run ended; 0 for exit status 0, OUTBOX_ETEMP for
+ * EX_TEMPFAIL, else -1. */
 static int
 describe(const struct child_run *cr, int timeout_secs, char *detail, size_t n)
 {
 	char errbuf[OUTBOX_STDERR_MAX + 1];
 	size_t errlen = cr->errlen;
+	int rc = -1;
 
 	if (cr->timed_out) {
 		detail_add(detail, n, "timed out after %d s", timeout_secs);
@@ -692,9 +699,10 @@ describe(const struct child_run *cr, int timeout_secs, char *detail, size_t n)
 	}
 	if (WIFEXITED(cr->status) && WEXITSTATUS(cr->status) == 0)
 		return 0;
-	if (WIFEXITED(cr->status) && WEXITSTATUS(cr->status) == EXIT_TEMPFAIL)
+	if (WIFEXITED(cr->status) && WEXITSTATUS(cr->status) == EXIT_TEMPFAIL) {
 		detail_add(detail, n, "temporary failure (exit %d)", EXIT_TEMPFAIL);
-	else if (WIFEXITED(cr->status))
+		rc = OUTBOX_ETEMP;
+	} else if (WIFEXITED(cr->status))
 		detail_add(detail, n, "exit status %d", WEXITSTATUS(cr->status));
 	else if (WIFSIGNALED(cr->status))
 		detail_add(detail, n, "killed by signal %d", WTERMSIG(cr->status));
@@ -704,7 +712,7 @@ describe(const struct child_run *cr, int timeout_secs, char *detail, size_t n)
 	clean_capture(errbuf, &errlen, cr->err_cut);
 	if (errlen > 0)
 		detail_add(detail, n, ": %s", errbuf);
-	return -1;
+	return rc;
 }
 
 int
@@ -959,49 +967,443 @@ out:
 	return rc;
 }
 
+/* ---- the environment and the recipients of a transport ---- */
+
+/* "NAME=VALUE", malloc'ed. */
+static char *
+env_item(const char *name, const char *value)
+{
+	size_t nl = strlen(name), vl = strlen(value);
+	char *item = xmalloc(nl + vl + 2);
+
+	memcpy(item, name, nl);
+	item[nl] = '=';
+	memcpy(item + nl + 1, value, vl + 1);
+	return item;
+}
+
+/* Set name in the list env (n items so far, room for it): replace an item
+ * of that name, or add one. */
+static void
+env_set(char **env, size_t *n, const char *name, const char *value)
+{
+	size_t i, nl = strlen(name);
+
+	for (i = 0; i < *n; i++)
+		if (strncmp(env[i], name, nl) == 0 && env[i][nl] == '=') {
+			free(env[i]);
+			env[i] = env_item(name, value);
+			return;
+		}
+	env[(*n)++] = env_item(name, value);
+}
+
+/* A variable of drip's own environment, when it is set and not empty. */
+static const char *
+env_own(const char *name)
+{
+	const char *v = getenv(name);
+
+	return v != NULL && *v != '\0' ? v : NULL;
+}
+
+char **
+outbox_transport_env(const struct transport *t)
+{
+	const struct passwd *pw = getpwuid(getuid());
+	size_t n = 0, i, nnames = 0;
+	char **env;
+	const char *v;
+
+	while (t != NULL && t->env != NULL && t->env[nnames] != NULL)
+		nnames++;
+	env = xcalloc(nnames + 6, sizeof *env);
+	env_set(env, &n, "PATH", "/usr/bin:/bin");
+	/* Where the MTA finds its configuration (~/.msmtprc, ~/.mailrc) and
+	 * whom it sends as: drip's own, else the password database's. */
+	if ((v = env_own("HOME")) != NULL || (pw && (v = pw->pw_dir) != NULL && *v))
+		env_set(env, &n, "HOME", v);
+	if ((v = env_own("USER")) != NULL || (pw && (v = pw->pw_name) != NULL && *v))
+		env_set(env, &n, "USER", v);
+	if ((v = env_own("LOGNAME")) != NULL || (pw && (v = pw->pw_name) != NULL && *v))
+		env_set(env, &n, "LOGNAME", v);
+	env_set(env, &n, "LC_ALL", "C");
+	/* The operator's list: a name drip's environment lacks is left out
+	 * (PATH and LC_ALL then keep the values above). */
+	for (i = 0; i < nnames; i++)
+		if ((v = getenv(t->env[i])) != NULL)
+			env_set(env, &n, t->env[i], v);
+	env[n] = NULL;
+	return env;
+}
+
+void
+outbox_env_free(char **env)
+{
+	size_t i;
+
+	for (i = 0; env != NULL && env[i] != NULL; i++)
+		free(env[i]);
+	free(env);
+}
+
+/* Does this sendmail argv read the recipients from the message (-t)?  An
+ * argument "-t", or a bundle of sendmail's argument-less flags that holds
+ * a t ("-ti", "-it"); nothing after "--" counts. */
+static int
+argv_has_t(const char *const *argv)
+{
+	size_t i, k;
+
+	for (i = 1; argv[i] != NULL; i++) {
+		const char *a = argv[i];
+		int t = 0;
+
+		if (strcmp(a, "--") == 0)
+			break;
+		if (a[0] != '-' || a[1] == '\0')
+			continue;
+		for (k = 1; a[k] != '\0' && strchr("itvmU", a[k]) != NULL; k++)
+			t |= a[k] == 't';
+		if (a[k] == '\0' && t)
+			return 1;
+	}
+	return 0;
+}
+
+/* The recipients found so far, and what went wrong, for read_recipients. */
+struct rcpts {
+	char **v;
+	size_t n, cap;
+	const char *bad;	/* the first unreadable address, in scratch */
+	char scratch[256];
+};
+
+/* One address of a list: the addr-spec between angle brackets when there
+ * is one, else the element without its comments and blanks.  Anything left
+ * that is not a plain addr-spec (no "@", a blank or control character, a
+ * leading "-" that a sendmail could take for an option) is refused: better
+ * no delivery than one to a part of the list. */
+static void
+rcpt_add(struct rcpts *r, const char *spec, size_t len)
+{
+	size_t i;
+	int at = 0;
+
+	if (len == 0)
+		return;
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)spec[i];
+
+		if (c <= ' ' || c == 0x7f || c == '<' || c == '>' || c == ',' || c == '"')
+			break;
+		at += c == '@';
+	}
+	if (i < len || at == 0 || spec[0] == '-' || spec[0] == '@' || spec[len - 1] == '@') {
+		if (r->bad == NULL) {
+			snprintf(r->scratch, sizeof r->scratch, "%.*s", (int)(len < 200 ? len : 200),
+				 spec);
+			for (i = 0; r->scratch[i] != '\0'; i++)
+				if ((unsigned char)r->scratch[i] < ' ' || r->scratch[i] == 0x7f)
+					r->scratch[i] = '?';
+			r->bad = r->scratch;
+		}
+		return;
+	}
+	if (r->n == r->cap) {
+		r->cap = r->cap ? r->cap * 2 : 8;
+		r->v = xrealloc(r->v, r->cap * sizeof *r->v);
+	}
+	r->v[r->n] = xmalloc(len + 1);
+	memcpy(r->v[r->n], spec, len);
+	r->v[r->n++][len] = '\0';
+}
+
+/*
+ * The addresses of one unfolded To/Cc/Bcc value (RFC 5322 §3.4): a comma
+ * list of "addr@host", "Name <addr@host>" or groups "name: a, b;", with
+ * quoted strings and comments.  Quoted local parts are not supported: drip
+ * never writes them, and an address it cannot read stops the delivery.
+ */
+static void
+rcpt_list(struct rcpts *r, const char *v, size_t len)
+{
+	char spec[1024];
+	size_t i, sl = 0, angle_start = 0;
+	int quote = 0, paren = 0, angle = 0, had_angle = 0, over = 0;
+
+	for (i = 0; i <= len; i++) {
+		char c = i < len ? v[i] : ',';
+
+		if (quote) {
+			if (c == '\\' && i + 1 < len)
+				i++;
+			else if (c == '"')
+				quote = 0;
+			continue;
+		}
+		if (paren) {
+			if (c == '\\' && i + 1 < len)
+				i++;
+			else if (c == '(')
+				paren++;
+			else if (c == ')')
+				paren--;
+			continue;
+		}
+		if (angle) {
+			if (c == '>') {
+				const char *a = v + angle_start;
+				size_t al = i - angle_start;
+				const char *colon = memchr(a, ':', al);
+
+				/* An obsolete source route "<@a,@b:x@y>". */
+				if (colon != NULL && a[0] == '@') {
+					al -= (size_t)(colon + 1 - a);
+					a = colon + 1;
+				}
+				if (al < sizeof spec) {
+					memcpy(spec, a, al);
+					sl = al;
+				} else {
+					over = 1;
+				}
+				angle = 0;
+				had_angle = 1;
+			}
+			continue;
+		}
+		switch (c) {
+		case '"':
+			quote = 1;
+			break;
+		case '(':
+			paren = 1;
+			break;
+		case '<':
+			angle = 1;
+			angle_start = i + 1;
+			break;
+		case ':':
+			/* A group's display name: the list starts after it. */
+			sl = 0;
+			break;
+		case ',':
+		case ';':
+			if (over)
+				rcpt_add(r, "(too long)", 10);
+			else
+				rcpt_add(r, spec, sl);
+			sl = 0;
+			had_angle = over = 0;
+			break;
+		case ' ':
+		case '\t':
+		case '\r':
+		case '\n':
+			break;
+		default:
+			if (had_angle)
+				break;
+			if (sl < sizeof spec)
+				spec[sl++] = c;
+			else
+				over = 1;
+		}
+	}
+	if (angle || quote || paren)
+		rcpt_add(r, "(unbalanced)", 12);
+}
+
+/*
+ * The recipients of the message open at fd: every address of its To:, Cc:
+ * and Bcc: fields, read with pread so that the file offset stays at 0 for
+ * the transport.  0 with *out (malloc'ed strings in a malloc'ed array) and
+ * *n, or -1 with detail filled.
+ */
+static int
+read_recipients(int fd, char ***out, size_t *n, char *detail, size_t dlen)
+{
+	struct rcpts r;
+	char *head = xmalloc(HEAD_MAX + 1);
+	size_t len = 0, i, end;
+	ssize_t got;
+
+	memset(&r, 0, sizeof r);
+	*out = NULL;
+	*n = 0;
+	while (len < HEAD_MAX) {
+		got = pread(fd, head + len, HEAD_MAX - len, (off_t)len);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0) {
+			detail_add(detail, dlen, "cannot read message: %s", strerror(errno));
+			free(head);
+			return -1;
+		}
+		if (got == 0)
+			break;
+		len += (size_t)got;
+	}
+	/* The header ends at the first empty line; a header longer than
+	 * HEAD_MAX is read up to its last whole line. */
+	for (end = 0, i = 0; i < len; i++)
+		if (head[i] == '\n') {
+			end = i + 1;
+			if (i == 0 || (i + 1 < len && head[i + 1] == '\n') ||
+			    (i + 2 < len && head[i + 1] == '\r' && head[i + 2] == '\n'))
+				break;
+		}
+	for (i = 0; i < end;) {
+		size_t start = i, nl;
+		int want;
+
+		/* One field and its continuation lines. */
+		for (;;) {
+			while (i < end && head[i] != '\n')
+				i++;
+			i++;
+			if (i >= end || (head[i] != ' ' && head[i] != '\t'))
+				break;
+		}
+		nl = i > end ? end - start : i - start;
+		want = (nl > 3 && strncasecmp(head + start, "to:", 3) == 0) ||
+		       (nl > 3 && strncasecmp(head + start, "cc:", 3) == 0) ||
+		       (nl > 4 && strncasecmp(head + start, "bcc:", 4) == 0);
+		if (want) {
+			const char *colon = memchr(head + start, ':', nl);
+
+			rcpt_list(&r, colon + 1, nl - (size_t)(colon + 1 - (head + start)));
+		}
+	}
+	free(head);
+	if (r.bad != NULL || r.n == 0) {
+		if (r.bad != NULL)
+			detail_add(detail, dlen, "cannot read the recipient \"%s\"", r.bad);
+		else
+			detail_add(detail, dlen, "no recipient in To:, Cc: or Bcc:");
+		for (i = 0; i < r.n; i++)
+			free(r.v[i]);
+		free(r.v);
+		return -1;
+	}
+	*out = r.v;
+	*n = r.n;
+	return 0;
+}
+
+/* Run the sendmail or command transport t with the message at fd on
+ * stdin; as outbox_exec. */
+static int
+transport_exec(const struct transport *t, char *const *envp, int fd, int timeout_secs,
+	       char *detail, size_t dlen)
+{
+	const char **argv;
+	char **rcpt = NULL;
+	size_t nrcpt = 0, i;
+	int rc;
+
+	if (t->kind != TRANSPORT_SENDMAIL || argv_has_t(t->argv))
+		return outbox_exec(t->argv, (const char *const *)envp, fd, timeout_secs, detail,
+				   dlen);
+	/* Without -t, sendmail sends to the addresses in argv: the message's
+	 * own, after "--" so that none can be taken for an option. */
+	if (read_recipients(fd, &rcpt, &nrcpt, detail, dlen) < 0)
+		return -1;
+	argv = xmalloc((t->argc + nrcpt + 2) * sizeof *argv);
+	memcpy(argv, t->argv, t->argc * sizeof *argv);
+	argv[t->argc] = "--";
+	for (i = 0; i < nrcpt; i++)
+		argv[t->argc + 1 + i] = rcpt[i];
+	argv[t->argc + 1 + nrcpt] = NULL;
+	rc = outbox_exec(argv, (const char *const *)envp, fd, timeout_secs, detail, dlen);
+	free(argv);
+	for (i = 0; i < nrcpt; i++)
+		free(rcpt[i]);
+	free(rcpt);
+	return rc;
+}
+
 /* ---- the delivery loop ---- */
+
+int64_t
+outbox_retry_delay(int failures)
+{
+	int64_t d = OUTBOX_RETRY_FIRST;
+
+	while (--failures > 0 && d < OUTBOX_RETRY_MAX)
+		d *= 2;
+	return d < OUTBOX_RETRY_MAX ? d : OUTBOX_RETRY_MAX;
+}
 
 /* The folders of one outbox, open for one outbox_deliver call. */
 struct queue {
 	const char *dir;
 	int dfd, newfd, sentfd, failedfd, attfd;
+	const struct outbox_policy *p;
+	int64_t give_up;
+	char **envp;		/* the transport's environment */
 };
 
-/* Failed hand-overs of NAME so far.  A missing, unreadable or garbled
- * count is 0: at worst one more attempt, never a lost message. */
-static int
-attempts_read(const struct queue *q, const char *name)
-{
-	char buf[32];
-	ssize_t got;
-	int fd, n = 0;
-	size_t i;
+/* What attempts/NAME says: failed hand-overs so far, and the earliest
+ * time of the next. */
+struct attempts {
+	int n;
+	int64_t next;
+};
 
+/* Read attempts/NAME: "N NEXT\n" (or "N\n", as written before retries
+ * were spaced out: due at once).  A missing, unreadable or garbled count
+ * is 0, due at once: at worst one more attempt, never a lost message. */
+static void
+attempts_read(const struct queue *q, const char *name, struct attempts *a)
+{
+	char buf[64];
+	ssize_t got;
+	int fd;
+	size_t i;
+	int64_t next = 0;
+
+	a->n = 0;
+	a->next = 0;
 	fd = openat(q->attfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)
-		return 0;
+		return;
 	do
 		got = read(fd, buf, sizeof buf - 1);
 	while (got < 0 && errno == EINTR);
 	close_fd(&fd);
 	if (got <= 0)
-		return 0;
+		return;
 	for (i = 0; i < (size_t)got && buf[i] >= '0' && buf[i] <= '9'; i++)
-		if (n < OUTBOX_MAX_ATTEMPTS)
-			n = n * 10 + (buf[i] - '0');
-	return n < OUTBOX_MAX_ATTEMPTS ? n : OUTBOX_MAX_ATTEMPTS;
+		if (a->n < 1000000)
+			a->n = a->n * 10 + (buf[i] - '0');
+	if (i == 0) {
+		a->n = 0;
+		return;
+	}
+	if (i < (size_t)got && buf[i] == ' ') {
+		size_t k = ++i;
+
+		for (; i < (size_t)got && buf[i] >= '0' && buf[i] <= '9'; i++)
+			if (next < INT64_MAX / 100)
+				next = next * 10 + (buf[i] - '0');
+		if (i > k)
+			a->next = next;
+	}
 }
 
 /* Write attempts/NAME atomically: ".NAME.tmp" (a name no message can have),
  * fsync, rename, fsync of the folder. */
 static int
-attempts_write(const struct queue *q, const char *name, int n, struct drip_err *err)
+attempts_write(const struct queue *q, const char *name, const struct attempts *a,
+	       struct drip_err *err)
 {
-	char tmp[OUTBOX_NAME_MAX + 16], text[16];
+	char tmp[OUTBOX_NAME_MAX + 16], text[48];
 	int fd = -1, made = 0, rc = -1, len, tl;
 
 	tl = snprintf(tmp, sizeof tmp, ".%s.tmp", name);
-	len = snprintf(text, sizeof text, "%d\n", n);
+	len = snprintf(text, sizeof text, "%d %lld\n", a->n, (long long)a->next);
 	if (tl < 0 || (size_t)tl >= sizeof tmp || len < 0 || (size_t)len >= sizeof text) {
 		errno = ENAMETOOLONG;
 		return err_sys(err, DRIP_EFAIL, NULL, "cannot write '%s/attempts/%s'", q->dir, name);
@@ -1094,26 +1496,52 @@ open_message(const struct queue *q, const char *name, char *detail, size_t n)
 	return fd;
 }
 
-/* Record one failed hand-over of NAME and tell the caller. */
+/* When NAME was queued: the slot its name starts with. */
+static int64_t
+name_slot(const char *name)
+{
+	int64_t t = 0;
+	int i;
+
+	for (i = 0; i < SLOT_DIGITS; i++)
+		t = t * 10 + (name[i] - '0');
+	return t;
+}
+
+/*
+ * Record one failed hand-over of NAME (the a->n + 1st) and tell the
+ * caller.  It is the last one - the message moves to failed/ - once
+ * give_up has passed since the message was queued, or, for a failure
+ * that is not temporary, at the OUTBOX_MAX_ATTEMPTS-th failure.  Otherwise
+ * the next attempt is due outbox_retry_delay later, but no later than the
+ * give_up deadline, so that the last attempt comes at that moment.
+ */
 static int
-fail_one(const struct queue *q, const char *name, const char *detail,
-	 void (*on_event)(void *, const struct outbox_event *), void *ctx,
+fail_one(const struct queue *q, const char *name, const struct attempts *a, int temporary,
+	 const char *detail, void (*on_event)(void *, const struct outbox_event *), void *ctx,
 	 struct outbox_stats *stats, struct drip_err *err)
 {
 	struct outbox_event ev;
-	int n = attempts_read(q, name) + 1;
+	struct attempts next;
+	int64_t now = q->p->now, deadline = name_slot(name) + q->give_up;
 
 	memset(&ev, 0, sizeof ev);
 	ev.name = name;
-	ev.attempts = n;
+	ev.attempts = next.n = a->n + 1;
+	ev.temporary = temporary;
 	snprintf(ev.detail, sizeof ev.detail, "%s", detail);
-	if (n >= OUTBOX_MAX_ATTEMPTS) {
+	if (now >= deadline || (!temporary && next.n >= OUTBOX_MAX_ATTEMPTS)) {
 		if (move_out(q, name, q->failedfd, "failed", err) < 0)
 			return -1;
 		ev.gave_up = 1;
 		stats->gave_up++;
-	} else if (attempts_write(q, name, n, err) < 0) {
-		return -1;
+	} else {
+		next.next = now + outbox_retry_delay(next.n);
+		if (next.next > deadline)
+			next.next = deadline;
+		if (attempts_write(q, name, &next, err) < 0)
+			return -1;
+		ev.next = next.next;
 	}
 	stats->failed++;
 	if (on_event)
@@ -1123,22 +1551,27 @@ fail_one(const struct queue *q, const char *name, const char *detail,
 
 /* Hand NAME to the transport t, or run it when t is NULL (a run file).
  * 1: handed over (sent or failed), 0: it had gone from new/ meanwhile,
- * -1: the outbox could not be updated. */
+ * 2: it is not yet due for another attempt, -1: the outbox could not be
+ * updated. */
 static int
 deliver_one(const struct queue *q, const char *name, const struct transport *t,
-	    int timeout_secs, void (*on_event)(void *, const struct outbox_event *),
+	    void (*on_event)(void *, const struct outbox_event *),
 	    void *ctx, struct outbox_stats *stats, struct drip_err *err)
 {
 	char detail[sizeof ((struct outbox_event *)NULL)->detail] = "";
+	struct attempts a;
 	int fd, ok = -1;
 
+	attempts_read(q, name, &a);
+	if (a.n > 0 && q->p->now < a.next)
+		return 2;
 	fd = open_message(q, name, detail, sizeof detail);
 	if (fd == -2)
 		return 0;
 	if (fd >= 0 && t != NULL)
-		ok = outbox_exec(t->argv, NULL, fd, timeout_secs, detail, sizeof detail);
+		ok = transport_exec(t, q->envp, fd, q->p->timeout_secs, detail, sizeof detail);
 	else if (fd >= 0)
-		ok = run_file_exec(fd, timeout_secs, detail, sizeof detail);
+		ok = run_file_exec(fd, q->p->timeout_secs, detail, sizeof detail);
 	close_fd(&fd);
 	if (ok == 0) {
 		if (move_out(q, name, q->sentfd, "sent", err) < 0)
@@ -1146,7 +1579,8 @@ deliver_one(const struct queue *q, const char *name, const struct transport *t,
 		stats->sent++;
 		return 1;
 	}
-	return fail_one(q, name, detail, on_event, ctx, stats, err) < 0 ? -1 : 1;
+	return fail_one(q, name, &a, ok == OUTBOX_ETEMP, detail, on_event, ctx, stats, err) < 0 ?
+	       -1 : 1;
 }
 
 /* Open the queue's folders; 1 when there is no new/ (nothing queued). */
@@ -1193,28 +1627,39 @@ queue_close(struct queue *q)
 	close_fd(&q->sentfd);
 	close_fd(&q->newfd);
 	close_fd(&q->dfd);
+	outbox_env_free(q->envp);
+	q->envp = NULL;
 }
 
 int
-outbox_deliver(const char *dir, const char *kind, const struct transport *t, int max,
-	       int timeout_secs, void (*on_event)(void *ctx, const struct outbox_event *ev),
-	       void *ctx, struct outbox_stats *stats, struct drip_err *err)
+outbox_deliver(const char *dir, const char *kind, const struct transport *t,
+	       const struct outbox_policy *p,
+	       void (*on_event)(void *ctx, const struct outbox_event *ev), void *ctx,
+	       struct outbox_stats *stats, struct drip_err *err)
 {
-	struct queue q = { NULL, -1, -1, -1, -1, -1 };
+	struct queue q = { NULL, -1, -1, -1, -1, -1, NULL, 0, NULL };
+	struct outbox_policy pol = *p;
 	char **names = NULL;
 	size_t n = 0, i, handed = 0;
 	int rc = -1, r;
 
 	memset(stats, 0, sizeof *stats);
+	if (pol.timeout_secs <= 0)
+		pol.timeout_secs = OUTBOX_TIMEOUT_DEFAULT;
+	q.p = &pol;
 	/* A run file carries its own command: no transport to check, and
 	 * deliver_one runs the file when it is given none. */
 	if (strcmp(kind, "run") == 0) {
+		q.give_up = t != NULL && t->give_up > 0 ? t->give_up : CONFIG_GIVE_UP;
 		t = NULL;
 	} else if (t->kind == TRANSPORT_MAILDIR) {
 		return 0;
 	} else if (t->argv == NULL || t->argv[0] == NULL) {
 		return err_set(err, DRIP_ECONFIG, NULL, 0, 0,
 			       "transport for \"%s\" has no command", kind);
+	} else {
+		q.give_up = t->give_up > 0 ? t->give_up : CONFIG_GIVE_UP;
+		q.envp = outbox_transport_env(t);
 	}
 	r = queue_open(&q, dir, err);
 	if (r != 0) {
@@ -1226,16 +1671,19 @@ outbox_deliver(const char *dir, const char *kind, const struct transport *t, int
 		goto out;
 	}
 	for (i = 0; i < n; i++) {
-		if (max > 0 && handed >= (size_t)max) {
+		if (pol.max > 0 && handed >= (size_t)pol.max) {
 			/* The rate limit: the rest wait for the next tick,
 			 * still oldest first (SPEC §3.3). */
 			stats->deferred = n - i;
 			break;
 		}
-		r = deliver_one(&q, names[i], t, timeout_secs, on_event, ctx, stats, err);
+		r = deliver_one(&q, names[i], t, on_event, ctx, stats, err);
 		if (r < 0)
 			goto out;
-		handed += (size_t)r;
+		if (r == 2)
+			stats->waiting++;
+		else
+			handed += (size_t)r;
 	}
 	rc = 0;
 out:

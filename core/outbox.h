@@ -5,19 +5,26 @@
  * tick writes each message to OUTBOX/tmp/NAME and renames it into
  * OUTBOX/new/NAME before it commits state; after the commit it hands what is
  * in new/ to the configured transport and moves each message to sent/ (exit
- * status 0) or, after OUTBOX_MAX_ATTEMPTS failures, to failed/.  NAME derives
- * from the Message-ID, so a rerun after a crash finds the message already
- * queued (or sent) and never makes a second copy.
+ * status 0) or, when it gives up on it, to failed/.  A failed message is
+ * tried again at growing intervals (outbox_retry_delay): after a temporary
+ * failure (exit 75, EX_TEMPFAIL) until give_up has passed since it was
+ * queued, after any other failure at most OUTBOX_MAX_ATTEMPTS times in all.
+ * NAME derives from the Message-ID, so a rerun after a crash finds the
+ * message already queued (or sent) and never makes a second copy.
  *
  * Layout of OUTBOX (every directory 0700, every file 0600):
  *   tmp/NAME        a message being written; garbage after a crash
  *   new/NAME        queued, not yet handed over successfully
  *   sent/NAME       accepted by the transport (exit status 0)
- *   failed/NAME     given up on after OUTBOX_MAX_ATTEMPTS failures
- *   attempts/NAME   failed hand-overs so far of new/NAME, as "N\n"; written
- *                   atomically, removed when the message leaves new/.  A
- *                   missing or unreadable count is 0, so a crash can at
- *                   worst allow one extra attempt, never lose a message.
+ *   failed/NAME     given up on
+ *   attempts/NAME   "N NEXT\n": N failed hand-overs so far of new/NAME, and
+ *                   NEXT, the time (seconds since 1970) before which it is
+ *                   not tried again; written atomically, removed when the
+ *                   message leaves new/.  A missing or unreadable count is
+ *                   0 and due, so a crash can at worst allow one extra
+ *                   attempt, never lose a message.  The times come from the
+ *                   caller (the tick's slot), never from the clock, so a
+ *                   run with --now is repeatable.
  *
  * OUTBOX itself may be a symbolic link (an operator may put the queue on
  * another disk), but nothing inside it is followed: the subdirectories and
@@ -43,8 +50,15 @@ struct drip_err;
 struct sbuf;
 struct transport;
 
-/* Failed hand-overs after which a message moves to failed/ (SPEC §7). */
+/* Failed hand-overs after which a failure that is not temporary moves the
+ * message to failed/ (SPEC §7). */
 #define OUTBOX_MAX_ATTEMPTS 5
+/* The wait after the first failed hand-over, doubled after each further
+ * one up to OUTBOX_RETRY_MAX: 20m, 40m, 1h20m, 2h40m, then every 4h. */
+#define OUTBOX_RETRY_FIRST (20 * 60)
+#define OUTBOX_RETRY_MAX (4 * 3600)
+/* outbox_exec's result for a command that exited 75 (EX_TEMPFAIL). */
+#define OUTBOX_ETEMP (-2)
 /* Longest queue file name accepted by outbox_put. */
 #define OUTBOX_NAME_MAX 200
 /* Bytes of a failing command's stderr kept in outbox_event.detail. */
@@ -113,15 +127,33 @@ void outbox_run_format(struct sbuf *out, const char *const *argv, const char *co
 struct outbox_event {
 	const char *name;	/* the queue file name */
 	int gave_up;		/* 1: this was the last attempt, moved to failed/ */
+	int temporary;		/* 1: the transport exited 75 (EX_TEMPFAIL) */
 	int attempts;		/* failed hand-overs so far, this one included */
+	int64_t next;		/* when not gave_up: the next attempt's earliest time */
 	char detail[256];
 };
 
 /* What one outbox_deliver call did.  failed counts every failed hand-over,
- * including the ones that gave up; gave_up counts those alone. */
+ * including the ones that gave up; gave_up counts those alone; deferred
+ * the messages left for the rate limit, waiting those not yet due for
+ * another attempt. */
 struct outbox_stats {
-	size_t sent, failed, gave_up, deferred;
+	size_t sent, failed, gave_up, deferred, waiting;
 };
+
+/* How one outbox_deliver call goes about it. */
+struct outbox_policy {
+	int64_t now;		/* this attempt's time, seconds since 1970: the
+				 * tick's slot, so retries follow --now */
+	int max;		/* hand over at most this many (the rate
+				 * limit, SPEC §3.3); <= 0: no limit */
+	int timeout_secs;	/* per command; <= 0: OUTBOX_TIMEOUT_DEFAULT */
+};
+
+/* The wait before the next attempt after the failures-th failed hand-over
+ * of a message: OUTBOX_RETRY_FIRST doubled failures - 1 times, at most
+ * OUTBOX_RETRY_MAX. */
+int64_t outbox_retry_delay(int failures);
 
 /*
  * Deliver what is in OUTBOX/new/ for one kind ("email", "sms", "run"),
@@ -130,27 +162,31 @@ struct outbox_stats {
  *  - TRANSPORT_MAILDIR: nothing to do (messages stay in new/ for another
  *    program); returns 0 with all counts 0.
  *  - TRANSPORT_SENDMAIL / TRANSPORT_COMMAND: each message is handed to
- *    t->argv as described at outbox_exec.  Exit status 0 moves it to sent/;
- *    anything else is a failure: the attempt count in attempts/NAME goes up,
- *    on_event (if not NULL) is called, and the OUTBOX_MAX_ATTEMPTS-th failure
- *    moves the message to failed/ with gave_up set.  A message that is not a
- *    regular file (a planted symbolic link, a FIFO) fails like a message the
- *    transport refused, without running anything.
- *  - Kind "run": t is ignored (it may be NULL), since each run file is its
- *    own command.  Its argv and environment are run with outbox_exec
- *    (envp: the file's entries, plus PATH=/usr/bin:/bin and LC_ALL=C each
- *    when the file does not set it, nothing of drip's own), with the file
- *    itself as stdin, positioned at its stdin part;
- *    exit status 0 and failures count as above.  A file that is not a
- *    regular file, cannot be read, or does not parse (a wrong first line, a
- *    list without its ending NUL, an empty argv, an argv[0] that is not an
- *    absolute path, an env item without "NAME=", more than OUTBOX_RUN_MAX
- *    bytes) fails the same way without running anything, with a detail
- *    such as "malformed run file: argv[0] is not an absolute path".
- *  - At most max messages are handed over in one call (the rate limit,
- *    SPEC §3.3); the rest stay queued and count as deferred.  max <= 0
- *    means no limit.
- *  - timeout_secs <= 0 means OUTBOX_TIMEOUT_DEFAULT.
+ *    t->argv as described at outbox_exec, in the environment of
+ *    outbox_transport_env.  A sendmail argv without -t (an argument "-t",
+ *    "-ti" or "-it" before any "--") is given the message's recipients,
+ *    every address of its To:, Cc: and Bcc: fields, after "--"; a message
+ *    whose recipients cannot be read fails without running anything.
+ *  - Kind "run": each run file is its own command, and t gives only
+ *    give_up (t may be NULL: CONFIG_GIVE_UP).  Its argv and environment
+ *    are run with outbox_exec (envp: the file's entries, plus
+ *    PATH=/usr/bin:/bin and LC_ALL=C each when the file does not set it,
+ *    nothing of drip's own), with the file itself as stdin, positioned at
+ *    its stdin part.  A file that is not a regular file, cannot be read,
+ *    or does not parse (a wrong first line, a list without its ending NUL,
+ *    an empty argv, an argv[0] that is not an absolute path, an env item
+ *    without "NAME=", more than OUTBOX_RUN_MAX bytes) fails without
+ *    running anything, with a detail such as "malformed run file: argv[0]
+ *    is not an absolute path".
+ * Exit status 0 moves a message to sent/.  Anything else is a failure:
+ * attempts/NAME is updated, on_event (if not NULL) is called, and the
+ * message moves to failed/ with gave_up set when p->now is at or past its
+ * slot (from its name) plus t->give_up, or when the failure is not
+ * temporary and it is the OUTBOX_MAX_ATTEMPTS-th; else its next attempt is
+ * due at p->now + outbox_retry_delay(attempts), but no later than that
+ * give_up deadline.  A message not yet due is left alone (stats->waiting)
+ * and does not count against p->max; a message that is not a regular file
+ * (a planted symbolic link, a FIFO) fails like one the transport refused.
  * A missing OUTBOX or OUTBOX/new is an empty queue.  Returns 0, even when
  * messages failed (those are reported through on_event and stats), or -1
  * when the outbox itself cannot be read or updated (a message could not be
@@ -159,9 +195,24 @@ struct outbox_stats {
  * problem.  For a kind other than "run", t must not be NULL.
  */
 int outbox_deliver(const char *dir, const char *kind, const struct transport *t,
-		   int max, int timeout_secs,
+		   const struct outbox_policy *p,
 		   void (*on_event)(void *ctx, const struct outbox_event *ev), void *ctx,
 		   struct outbox_stats *stats, struct drip_err *err);
+
+/*
+ * The environment of a sendmail or command transport (SPEC §7), small and
+ * documented, so that a real MTA finds its configuration and nothing else
+ * of drip's leaks into it:
+ *   PATH=/usr/bin:/bin
+ *   HOME, USER, LOGNAME  drip's own when set and not empty, else from the
+ *                        password database entry of the real user id
+ *   LC_ALL=C
+ * then each name of t->env that drip's environment has, with drip's value
+ * (replacing one above of that name).  A malloc'ed NULL-terminated array of
+ * malloc'ed "NAME=VALUE" strings; free it with outbox_env_free.
+ */
+char **outbox_transport_env(const struct transport *t);
+void outbox_env_free(char **env);
 
 /*
  * Run one command for delivery, the way outbox_deliver runs a transport
@@ -175,8 +226,9 @@ int outbox_deliver(const char *dir, const char *kind, const struct transport *t,
  * O_CLOEXEC.  envp NULL means the clean environment, only
  * PATH=/usr/bin:/bin and LC_ALL=C.  After timeout_secs (<= 0: the default)
  * the whole process group is killed with SIGKILL; the child is always
- * reaped.  Returns 0 when the command exited with status 0, and otherwise -1
- * with detail (of detail_len bytes) saying why, as in outbox_event.detail.
+ * reaped.  Returns 0 when the command exited with status 0, OUTBOX_ETEMP
+ * when it exited 75 (EX_TEMPFAIL), and otherwise -1, with detail (of
+ * detail_len bytes) saying why, as in outbox_event.detail.
  */
 int outbox_exec(const char *const *argv, const char *const *envp, int in_fd,
 		int timeout_secs, char *detail, size_t detail_len);

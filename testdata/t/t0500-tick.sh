@@ -269,9 +269,15 @@ test_expect_success 'a template this contact breaks is logged failed; the others
 steps:
   - {id: one, type: email, wait: 0, template: templates/empty-subject.eml}" &&
 	drip -C ws -q --now 2026-11-25T11:00:00Z enroll s8 ada dee &&
-	drip -C ws --now 2026-11-25T11:00:00Z tick &&
+	test_expect_code 1 drip -C ws --now 2026-11-25T11:00:00Z tick >out 2>err &&
 	test_grep "^2026-11-25T11:00:00Z,ada,s8,one,,email,ok," ws/log/2026-11.csv &&
-	test_grep "^2026-11-25T11:00:00Z,dee,s8,one,,email,failed,,.*" ws/log/2026-11.csv
+	test_grep "^2026-11-25T11:00:00Z,dee,s8,one,,email,failed,,.*" ws/log/2026-11.csv &&
+	echo "drip: 1 email failed: Subject: is empty after expanding placeholders (log/2026-11.csv)" >expect &&
+	test_cmp expect err &&
+	test_line_count 0 out &&
+	git -C ws log -1 --format=%s >subject &&
+	test_grep "^tick 2026-11-25 11:00Z: .*, 1 failed$" subject &&
+	git -C ws status --porcelain >st && test_line_count 0 st
 '
 
 test_expect_success 'delivery: a real sendmail-style program gets each message on stdin' '
@@ -298,9 +304,16 @@ test_expect_success 'delivery failures are logged and committed; the message sta
 steps:
   - {id: one, type: email, wait: 0, template: templates/a.eml}" &&
 	drip -C ws -q --now 2026-11-25T12:10:00Z enroll s9 dee &&
-	drip -C ws --now 2026-11-25T12:20:00Z tick &&
-	test_grep "^2026-11-25T12:20:00Z,,,,,deliver,failed,[0-9]*-email-[0-9a-f]*,.*nope" ws/log/2026-11.csv &&
-	ls ws/outbox/new | grep -q email &&
+	test_expect_code 1 drip -C ws --now 2026-11-25T12:20:00Z tick >out 2>err &&
+	id=$(sed -n "s/^2026-11-25T12:20:00Z,dee,s9,one,,email,ok,<\([0-9a-f]*\)@.*/\1/p" ws/log/2026-11.csv) &&
+	test -n "$id" &&
+	test_grep "^2026-11-25T12:20:00Z,dee,s9,one,,deliver,failed,<$id@[a-z.]*>,exit status 1: nope$" ws/log/2026-11.csv &&
+	echo "drip: 1 email not delivered, will retry: exit status 1: nope (log/2026-11.csv)" >expect &&
+	test_cmp expect err &&
+	test_line_count 0 out &&
+	ls ws/outbox/new >new && test_grep "^[0-9]*-email-$id$" new &&
+	git -C ws log -1 --format=%s >subject &&
+	test_grep "^deliver 2026-11-25 12:20Z: 1 failure$" subject &&
 	git -C ws status --porcelain >st && test_line_count 0 st
 '
 
@@ -346,7 +359,7 @@ test_expect_success 'an unsorted contacts.csv is sorted in a commit of its own, 
 	snapshot ws >before &&
 	drip -C ws --now 2026-11-25T13:00:00Z tick --dry-run >dry &&
 	test_unchanged ws before &&
-	drip -C ws --now 2026-11-25T13:00:00Z tick &&
+	drip -C ws --now 2026-11-25T13:00:00Z tick --no-deliver &&
 	test_cmp saved.csv ws/contacts.csv &&
 	h=$(git -C ws log -1 --format=%H --grep="^contacts.csv: sorted by id$") &&
 	test -n "$h" &&

@@ -972,12 +972,14 @@ actions:
 	false_id=$(sed -n "s/.*,run,ok,<\([0-9a-f]*\)@.*,\/bin\/false$/\1/p" actual) &&
 	ls w-ru/outbox/new >new && test_line_count 2 new &&
 	! test -e rec &&
-	tick w-ru 2026-12-01T14:20:00Z &&
+	test_expect_code 1 tick w-ru 2026-12-01T14:20:00Z 2>err &&
+	echo "drip: 1 command not delivered, will retry: exit status 1 (log/2026-12.csv)" >expect &&
+	test_cmp expect err &&
 	echo again >expect && test_cmp expect rec/ada/argv &&
 	ls w-ru/outbox/new >new && test_line_count 1 new &&
 	test_grep "^[0-9]*-run-$false_id$" new &&
 	ls w-ru/outbox/sent >sent && test_line_count 3 sent &&
-	test_grep "^2026-12-01T14:20:00Z,,,,,deliver,failed,$(cat new),exit status 1$" w-ru/log/2026-12.csv &&
+	test_grep "^2026-12-01T14:20:00Z,ada,,,hook2,deliver,failed,<$false_id@acme.example>,exit status 1$" w-ru/log/2026-12.csv &&
 	git -C w-ru status --porcelain >st && test_line_count 0 st
 '
 

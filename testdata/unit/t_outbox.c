@@ -201,13 +201,40 @@ command(const char **argv)
 	struct transport t;
 	size_t n = 0;
 
+	/* A command transport: a sendmail one without -t would add the
+	 * message's recipients to argv (see test_sendmail_recipients). */
 	memset(&t, 0, sizeof t);
-	t.kind = TRANSPORT_SENDMAIL;
+	t.kind = TRANSPORT_COMMAND;
 	t.argv = argv;
 	while (argv && argv[n])
 		n++;
 	t.argc = n;
 	return t;
+}
+
+/* The clock of the deliveries below: each call is OUTBOX_RETRY_MAX after
+ * the one before, so that every failed message is due again, and the
+ * give_up deadline is far enough off (1000 days) never to come, except
+ * where a test sets its own policy. */
+static int64_t test_now = 1000000;
+
+static int
+deliver_at(const char *dir, const char *kind, const struct transport *t, int max,
+	   int timeout_secs, void (*on_ev)(void *, const struct outbox_event *), void *ctx,
+	   struct outbox_stats *st, struct drip_err *err)
+{
+	struct outbox_policy pol;
+	struct transport tt;
+
+	memset(&tt, 0, sizeof tt);
+	if (t != NULL)
+		tt = *t;
+	tt.give_up = 1000 * 86400;
+	pol.now = test_now += OUTBOX_RETRY_MAX;
+	pol.max = max;
+	pol.timeout_secs = timeout_secs;
+	return outbox_deliver(dir, kind, &tt, &pol, on_ev,
+			      ctx, st, err);
 }
 
 static int
@@ -357,7 +384,7 @@ test_symlinks(void)
 		const char *argv[] = { "/bin/true", NULL };
 		struct transport t = command(argv);
 
-		is_int(outbox_deliver(ob, "email", &t, 0, 5, NULL, NULL, &st, &err), -1,
+		is_int(deliver_at(ob, "email", &t, 0, 5, NULL, NULL, &st, &err), -1,
 		       "symlinked new/: deliver refuses");
 		like(err.msg, "cannot open outbox directory '", "symlinked new/: deliver says why");
 	}
@@ -441,6 +468,8 @@ test_deliver_ok(void)
 	const char *argv[] = { prog, "-t", "-i", "a b", "$HOME;echo x", NULL };
 	struct transport t = command(argv);
 	struct outbox_stats st;
+
+	t.kind = TRANSPORT_SENDMAIL;	/* with -t: argv as it is */
 	struct drip_err err;
 	struct seen seen;
 	char want_argv[1024], name[64], *msg, *got;
@@ -466,7 +495,7 @@ test_deliver_ok(void)
 	close(planted);
 
 	memset(&seen, 0, sizeof seen);
-	is_int(outbox_deliver(ob, "email", &t, 0, 10, on_event, &seen, &st, &err), 0,
+	is_int(deliver_at(ob, "email", &t, 0, 10, on_event, &seen, &st, &err), 0,
 	       "deliver: returns 0");
 	close(20);
 	is_int(st.sent, 1, "deliver: one sent");
@@ -487,7 +516,9 @@ test_deliver_ok(void)
 	got = slurp(at("rec/env"), NULL);
 	like(got, "PATH=/usr/bin:/bin\n", "deliver: PATH is the fixed one");
 	like(got, "LC_ALL=C\n", "deliver: LC_ALL=C");
-	ok(got && strstr(got, "HOME=") == NULL, "deliver: no HOME in the environment");
+	like(got, "\nHOME=/home/canary\n", "deliver: HOME is drip's own");
+	ok(got && strstr(got, "LOGNAME=") != NULL && strstr(got, "USER=") != NULL,
+	   "deliver: USER and LOGNAME are set");
 	ok(got && strstr(got, "DRIP_TEST_CANARY") == NULL && strstr(got, "chirp") == NULL,
 	   "deliver: nothing of the test's environment");
 	free(got);
@@ -502,13 +533,13 @@ test_deliver_ok(void)
 	/* Idempotence across new -> sent. */
 	is_int(outbox_put(ob, name, msg, mlen, &existed, &err), 0, "deliver: put after send");
 	is_int(existed, 1, "deliver: put after send reports existed");
-	is_int(outbox_deliver(ob, "email", &t, 0, 10, on_event, &seen, &st, &err), 0,
+	is_int(deliver_at(ob, "email", &t, 0, 10, on_event, &seen, &st, &err), 0,
 	       "deliver again: returns 0");
 	is_int(st.sent, 0, "deliver again: nothing sent twice");
 
 	/* The other kind, through a command transport. */
 	t.kind = TRANSPORT_COMMAND;
-	is_int(outbox_deliver(ob, "sms", &t, 0, 10, on_event, &seen, &st, &err), 0, "deliver sms");
+	is_int(deliver_at(ob, "sms", &t, 0, 10, on_event, &seen, &st, &err), 0, "deliver sms");
 	is_int(st.sent, 1, "deliver sms: sent");
 	got = slurp(at("rec/stdin"), NULL);
 	is_str(got, "sms text", "deliver sms: the sms text on stdin");
@@ -532,7 +563,7 @@ test_maildir(void)
 	put(ob, "000000000001-email-a", "a", &existed);
 	put(ob, "000000000002-email-b", "b", &existed);
 	memset(&st, 0xff, sizeof st);
-	is_int(outbox_deliver(ob, "email", &t, 0, 10, NULL, NULL, &st, &err), 0, "maildir: returns 0");
+	is_int(deliver_at(ob, "email", &t, 0, 10, NULL, NULL, &st, &err), 0, "maildir: returns 0");
 	ok(st.sent == 0 && st.failed == 0 && st.gave_up == 0 && st.deferred == 0,
 	   "maildir: all counts 0");
 	is_str(listing(ob, "new"), "000000000001-email-a 000000000002-email-b",
@@ -560,7 +591,7 @@ test_failures(void)
 
 	put(ob, name, "hello", &existed);
 	memset(&seen, 0, sizeof seen);
-	is_int(outbox_deliver(ob, "email", &t, 0, 10, on_event, &seen, &st, &err), 0,
+	is_int(deliver_at(ob, "email", &t, 0, 10, on_event, &seen, &st, &err), 0,
 	       "exit 1: still returns 0");
 	ok(st.sent == 0 && st.failed == 1 && st.gave_up == 0, "exit 1: one failure counted");
 	is_int(seen.calls, 1, "exit 1: one event");
@@ -571,15 +602,16 @@ test_failures(void)
 	       "exit 1: detail has the status and stderr on one line");
 	is_str(listing(ob, "new"), name, "exit 1: message stays in new/");
 	got = slurp(at("d3/outbox/attempts/000000004000-email-0123456789abcdef0123456789abcdef"), NULL);
-	is_str(got, "1\n", "exit 1: attempt count recorded");
+	ok(got && strncmp(got, "1 ", 2) == 0 && strlen(got) > 3 && got[strlen(got) - 1] == '\n',
+	   "exit 1: attempt count and next time recorded");
 	free(got);
 	for (i = 2; i <= 4; i++) {
-		outbox_deliver(ob, "email", &t, 0, 10, on_event, &seen, &st, &err);
+		deliver_at(ob, "email", &t, 0, 10, on_event, &seen, &st, &err);
 		is_int(seen.last.attempts, i, "exit 1: attempt %d", i);
 	}
 	is_int(seen.last.gave_up, 0, "exit 1: fourth failure does not give up");
 	is_str(listing(ob, "new"), name, "exit 1: still queued after four");
-	is_int(outbox_deliver(ob, "email", &t, 0, 10, on_event, &seen, &st, &err), 0,
+	is_int(deliver_at(ob, "email", &t, 0, 10, on_event, &seen, &st, &err), 0,
 	       "exit 1: fifth attempt returns 0");
 	is_int(seen.calls, 5, "exit 1: five events in all");
 	is_int(seen.last.attempts, 5, "exit 1: fifth attempt");
@@ -597,7 +629,7 @@ test_failures(void)
 	mkdir(at("d3/outbox/attempts"), 0700);
 	write_file(at("d3/outbox/attempts/000000004001-email-0123456789abcdef0123456789abcdef"),
 		   "zz\n", 3, 0600);
-	outbox_deliver(ob, "email", &t, 0, 10, on_event, &seen, &st, &err);
+	deliver_at(ob, "email", &t, 0, 10, on_event, &seen, &st, &err);
 	is_int(seen.last.attempts, 1, "garbled count: starts again at 1");
 }
 
@@ -624,19 +656,19 @@ test_tempfail_and_signal(void)
 
 	put(ob, "000000005000-email-a", "a", &existed);
 	memset(&seen, 0, sizeof seen);
-	is_int(outbox_deliver(ob, "email", &t, 0, 10, on_event, &seen, &st, &err), 0, "exit 75: returns 0");
+	is_int(deliver_at(ob, "email", &t, 0, 10, on_event, &seen, &st, &err), 0, "exit 75: returns 0");
 	is_int(st.failed, 1, "exit 75: counts as a failure");
 	is_str(seen.last.detail, "temporary failure (exit 75): try later", "exit 75: detail");
 	is_int(seen.last.attempts, 1, "exit 75: attempt counted");
 	is_str(listing(ob, "new"), "000000005000-email-a", "exit 75: stays queued");
 
 	t = command(sargv);
-	outbox_deliver(ob, "email", &t, 0, 10, on_event, &seen, &st, &err);
+	deliver_at(ob, "email", &t, 0, 10, on_event, &seen, &st, &err);
 	is_str(seen.last.detail, "killed by signal 15", "signal: detail");
 	is_int(seen.last.attempts, 2, "signal: attempt counted");
 
 	t = command(bargv);
-	outbox_deliver(ob, "email", &t, 0, 10, on_event, &seen, &st, &err);
+	deliver_at(ob, "email", &t, 0, 10, on_event, &seen, &st, &err);
 	like(seen.last.detail, "exit status 3: xxxxxxxxxx", "long stderr: detail starts right");
 	is_int(strlen(seen.last.detail), strlen("exit status 3: ") + OUTBOX_STDERR_MAX,
 	       "long stderr: first 200 bytes kept");
@@ -672,7 +704,7 @@ test_timeout(void)
 	put(ob, "000000006000-email-a", "a", &existed);
 	memset(&seen, 0, sizeof seen);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	is_int(outbox_deliver(ob, "email", &t, 0, 1, on_event, &seen, &st, &err), 0, "hang: returns 0");
+	is_int(deliver_at(ob, "email", &t, 0, 1, on_event, &seen, &st, &err), 0, "hang: returns 0");
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	took = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
 	ok(took >= 0.9 && took < 10, "hang: stopped after the 1 s timeout (%.2f s)", took);
@@ -723,7 +755,7 @@ test_background_holder(void)
 
 	put(ob, "000000009500-email-a", "a", &existed);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	is_int(outbox_deliver(ob, "email", &t, 0, 20, NULL, NULL, &st, &err), 0,
+	is_int(deliver_at(ob, "email", &t, 0, 20, NULL, NULL, &st, &err), 0,
 	       "background holder: returns 0");
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	took = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
@@ -752,7 +784,7 @@ test_exec_errors(void)
 
 	put(ob, "000000007000-email-a", "a", &existed);
 	memset(&seen, 0, sizeof seen);
-	is_int(outbox_deliver(ob, "email", &t, 0, 10, on_event, &seen, &st, &err), 0,
+	is_int(deliver_at(ob, "email", &t, 0, 10, on_event, &seen, &st, &err), 0,
 	       "missing program: returns 0");
 	is_int(st.failed, 1, "missing program: a failure");
 	is_str(seen.last.detail,
@@ -762,7 +794,7 @@ test_exec_errors(void)
 
 	write_file(noexec, "#!/bin/sh\nexit 0\n", 17, 0644);
 	t = command(nargv);
-	outbox_deliver(ob, "email", &t, 0, 10, on_event, &seen, &st, &err);
+	deliver_at(ob, "email", &t, 0, 10, on_event, &seen, &st, &err);
 	like(seen.last.detail, "': Permission denied", "not executable: exec error in detail");
 	is_int(seen.last.attempts, 2, "not executable: attempt counted");
 
@@ -770,14 +802,14 @@ test_exec_errors(void)
 	t = command(NULL);
 	t.kind = TRANSPORT_SENDMAIL;
 	err_clear(&err);
-	is_int(outbox_deliver(ob, "email", &t, 0, 10, on_event, &seen, &st, &err), -1,
+	is_int(deliver_at(ob, "email", &t, 0, 10, on_event, &seen, &st, &err), -1,
 	       "no argv: -1");
 	is_int(err.code, DRIP_ECONFIG, "no argv: DRIP_ECONFIG");
 	is_str(err.msg, "transport for \"email\" has no command", "no argv: message");
 
 	/* No outbox yet: nothing to do. */
 	t = command(argv);
-	is_int(outbox_deliver(at("none/outbox"), "email", &t, 0, 10, on_event, &seen, &st, &err), 0,
+	is_int(deliver_at(at("none/outbox"), "email", &t, 0, 10, on_event, &seen, &st, &err), 0,
 	       "missing outbox: 0");
 	ok(st.sent == 0 && st.failed == 0, "missing outbox: nothing done");
 }
@@ -804,7 +836,7 @@ test_hostile_queue(void)
 	    mkfifo(at("d7/outbox/new/000000008001-email-fifo"), 0600) < 0)
 		abort();
 	memset(&seen, 0, sizeof seen);
-	is_int(outbox_deliver(ob, "email", &t, 0, 10, on_event, &seen, &st, &err), 0,
+	is_int(deliver_at(ob, "email", &t, 0, 10, on_event, &seen, &st, &err), 0,
 	       "hostile: returns 0");
 	is_int(st.failed, 2, "hostile: link and fifo fail");
 	is_int(st.sent, 0, "hostile: nothing sent");
@@ -835,7 +867,7 @@ test_rate_limit(void)
 		snprintf(text, sizeof text, "m%d\nbody\n", i);
 		put(ob, name, text, &existed);
 	}
-	is_int(outbox_deliver(ob, "email", &t, 2, 10, NULL, NULL, &st, &err), 0, "rate: returns 0");
+	is_int(deliver_at(ob, "email", &t, 2, 10, NULL, NULL, &st, &err), 0, "rate: returns 0");
 	is_int(st.sent, 2, "rate: two sent");
 	is_int(st.deferred, 3, "rate: three deferred");
 	got = slurp(at("order"), NULL);
@@ -846,9 +878,9 @@ test_rate_limit(void)
 	       "000000009004-email-0123456789abcdef0123456789abcdef "
 	       "000000009005-email-0123456789abcdef0123456789abcdef",
 	       "rate: the newest three stay queued");
-	outbox_deliver(ob, "email", &t, 2, 10, NULL, NULL, &st, &err);
+	deliver_at(ob, "email", &t, 2, 10, NULL, NULL, &st, &err);
 	ok(st.sent == 2 && st.deferred == 1, "rate: next tick sends two more");
-	outbox_deliver(ob, "email", &t, 0, 10, NULL, NULL, &st, &err);
+	deliver_at(ob, "email", &t, 0, 10, NULL, NULL, &st, &err);
 	ok(st.sent == 1 && st.deferred == 0, "rate: max 0 means no limit");
 	got = slurp(at("order"), NULL);
 	is_str(got, "m1\nm2\nm3\nm4\nm5\n", "rate: every message once, in order");
@@ -1094,7 +1126,7 @@ test_run_deliver(void)
 	is_int(queue_run(ob, 100, argv, env, in, sizeof in - 1, name), 0, "run deliver: queued");
 	memset(&seen, 0, sizeof seen);
 	err_clear(&err);
-	is_int(outbox_deliver(ob, "run", NULL, 0, 10, on_event_all, &seen, &st, &err), 0,
+	is_int(deliver_at(ob, "run", NULL, 0, 10, on_event_all, &seen, &st, &err), 0,
 	       "run deliver: returns 0 with no transport");
 	is_int(st.sent, 1, "run deliver: one sent");
 	ok(st.failed == 0 && st.gave_up == 0 && st.deferred == 0,
@@ -1130,7 +1162,7 @@ test_run_deliver(void)
 	/* A file that sets PATH keeps its own; LC_ALL is still added. */
 	rm_rf(at("rr1"));
 	is_int(queue_run(ob, 101, argv, env_path, "", 0, name), 0, "run deliver: queue with PATH");
-	is_int(outbox_deliver(ob, "run", NULL, 0, 10, on_event_all, &seen, &st, &err), 0,
+	is_int(deliver_at(ob, "run", NULL, 0, 10, on_event_all, &seen, &st, &err), 0,
 	       "run deliver with PATH: returns 0");
 	is_int(st.sent, 1, "run deliver with PATH: sent");
 	got = env_entries(at("rr1/env"));
@@ -1178,7 +1210,7 @@ test_run_hostile_values(void)
 	if (getcwd(oldcwd, sizeof oldcwd) == NULL || chdir(cwd) < 0)
 		abort();
 	is_int(queue_run(ob, 200, argv, env, in, (size_t)n, name), 0, "hostile run: queued");
-	is_int(outbox_deliver(ob, "run", NULL, 0, 10, NULL, NULL, &st, &err), 0,
+	is_int(deliver_at(ob, "run", NULL, 0, 10, NULL, NULL, &st, &err), 0,
 	       "hostile run: returns 0");
 	if (chdir(oldcwd) < 0)
 		abort();
@@ -1279,7 +1311,7 @@ test_run_malformed(void)
 		abort();
 	for (round = 1; round <= OUTBOX_MAX_ATTEMPTS; round++) {
 		err_clear(&err);
-		is_int(outbox_deliver(ob, "run", NULL, 0, 10, on_event_all, &seen, &st, &err), 0,
+		is_int(deliver_at(ob, "run", NULL, 0, 10, on_event_all, &seen, &st, &err), 0,
 		       "malformed round %d: returns 0", round);
 		is_int(st.failed, nbad + 3, "malformed round %d: every file failed", round);
 		is_int(st.sent, 0, "malformed round %d: none sent", round);
@@ -1319,7 +1351,7 @@ test_run_malformed(void)
 	/* Exactly OUTBOX_RUN_MAX bytes is still a run file. */
 	is_int(queue_run(ob, 312, margv, none, big, OUTBOX_RUN_MAX - len, ok_name), 0,
 	       "cap: queue a file of exactly OUTBOX_RUN_MAX bytes");
-	is_int(outbox_deliver(ob, "run", NULL, 0, 10, on_event_all, &seen, &st, &err), 0,
+	is_int(deliver_at(ob, "run", NULL, 0, 10, on_event_all, &seen, &st, &err), 0,
 	       "cap: returns 0");
 	is_int(st.sent, 1, "cap: a file of OUTBOX_RUN_MAX bytes is run");
 	got = slurp(at("m1-ran"), NULL);
@@ -1344,18 +1376,18 @@ test_run_exit(void)
 
 	is_int(queue_run(ob, 400, argv, env, "{}", 2, name), 0, "run exit: queued");
 	memset(&seen, 0, sizeof seen);
-	is_int(outbox_deliver(ob, "run", NULL, 0, 10, on_event_all, &seen, &st, &err), 0,
+	is_int(deliver_at(ob, "run", NULL, 0, 10, on_event_all, &seen, &st, &err), 0,
 	       "run exit 3: returns 0");
 	ok(st.sent == 0 && st.failed == 1 && st.gave_up == 0, "run exit 3: one failure");
 	is_str(detail_of(&seen, name), "exit status 3: no such list", "run exit 3: detail");
 	is_int(seen.attempts[0], 1, "run exit 3: first attempt");
 	is_str(listing(ob, "new"), name, "run exit 3: stays in new/");
 	got = slurp(at("e1/outbox/attempts/000000000400-run-0123456789abcdef0123456789abcdef"), NULL);
-	is_str(got, "1\n", "run exit 3: attempt count written");
+	ok(got && strncmp(got, "1 ", 2) == 0, "run exit 3: attempt count written");
 	free(got);
 
 	write_file(at("e1-pass"), "", 0, 0600);
-	is_int(outbox_deliver(ob, "run", NULL, 0, 10, on_event_all, &seen, &st, &err), 0,
+	is_int(deliver_at(ob, "run", NULL, 0, 10, on_event_all, &seen, &st, &err), 0,
 	       "run exit 0: returns 0");
 	ok(st.sent == 1 && st.failed == 0, "run exit 0: sent");
 	is_int(seen.calls, 1, "run exit 0: no new event");
@@ -1386,19 +1418,265 @@ test_run_rate(void)
 	}
 	memset(&t, 0, sizeof t);
 	t.kind = TRANSPORT_MAILDIR;
-	is_int(outbox_deliver(ob, "run", &t, 2, 10, NULL, NULL, &st, &err), 0, "run rate: returns 0");
+	is_int(deliver_at(ob, "run", &t, 2, 10, NULL, NULL, &st, &err), 0, "run rate: returns 0");
 	ok(st.sent == 2 && st.deferred == 1, "run rate: two run, one deferred");
 	got = slurp(at("rt-order"), NULL);
 	is_str(got, "r1\nr2\n", "run rate: oldest first");
 	free(got);
 	is_str(listing(ob, "new"), "000000000503-run-0123456789abcdef0123456789abcdef",
 	       "run rate: the newest stays queued");
-	is_int(outbox_deliver(ob, "run", NULL, 2, 10, NULL, NULL, &st, &err), 0,
+	is_int(deliver_at(ob, "run", NULL, 2, 10, NULL, NULL, &st, &err), 0,
 	       "run rate: next call");
 	ok(st.sent == 1 && st.deferred == 0, "run rate: the last one runs");
 	got = slurp(at("rt-order"), NULL);
 	is_str(got, "r1\nr2\nr3\n", "run rate: each once, in order");
 	free(got);
+}
+
+
+/* Deliver at now with give_up, through t. */
+static int
+deliver_policy(const char *ob, const char *kind, const struct transport *t, int64_t now,
+	       int max, struct seen *seen, struct outbox_stats *st)
+{
+	struct outbox_policy pol;
+	struct drip_err err;
+
+	pol.now = now;
+	pol.max = max;
+	pol.timeout_secs = 10;
+	return outbox_deliver(ob, kind, t, &pol, on_event, seen, st, &err);
+}
+
+static void
+test_retry_schedule(void)
+{
+	char ob_buf[1024], cnt_buf[1024];
+	const char *ob = keep(ob_buf, "rs/outbox");
+	char temp_path[1024], perm_path[1024];
+	const char *temp = script(temp_path, "r-temp.sh",
+				  "cat >/dev/null\necho x >>@D/r-calls\necho 'try later' >&2\nexit 75\n");
+	const char *perm = script(perm_path, "r-perm.sh", "cat >/dev/null\nexit 1\n");
+	const char *targv[] = { temp, NULL }, *pargv[] = { perm, NULL };
+	struct transport t = command(targv);
+	const int64_t S = 1800000000;	/* the slot the messages were queued in */
+	const char *name = "001800000000-email-0123456789abcdef0123456789abcdef";
+	const char *cnt = keep(cnt_buf, "rs/outbox/attempts/001800000000-email-0123456789abcdef0123456789abcdef");
+	struct outbox_stats st;
+	struct seen seen;
+	char want[64], *got;
+	int existed, i;
+
+	is_int(outbox_retry_delay(1), 20 * 60, "retry delay: 20m after the first failure");
+	is_int(outbox_retry_delay(2), 40 * 60, "retry delay: 40m after the second");
+	is_int(outbox_retry_delay(3), 80 * 60, "retry delay: 80m after the third");
+	is_int(outbox_retry_delay(4), 160 * 60, "retry delay: 160m after the fourth");
+	is_int(outbox_retry_delay(5), 4 * 3600, "retry delay: capped at 4h");
+	is_int(outbox_retry_delay(60), 4 * 3600, "retry delay: stays at 4h");
+
+	/* Temporary failures with give_up 1h: tried at S, S+20m, S+60m. */
+	t.give_up = 3600;
+	put(ob, name, "To: a@example.com\n\nhi\n", &existed);
+	memset(&seen, 0, sizeof seen);
+	is_int(deliver_policy(ob, "email", &t, S, 0, &seen, &st), 0, "retry: first attempt");
+	ok(seen.calls == 1 && seen.last.temporary == 1 && seen.last.gave_up == 0,
+	   "retry: a temporary failure, not given up");
+	is_int(seen.last.next, S + 1200, "retry: next attempt 20m later");
+	snprintf(want, sizeof want, "1 %lld\n", (long long)(S + 1200));
+	got = slurp(cnt, NULL);
+	is_str(got, want, "retry: attempts file holds count and next time");
+	free(got);
+	is_int(deliver_policy(ob, "email", &t, S + 600, 0, &seen, &st), 0, "retry: early tick");
+	ok(seen.calls == 1 && st.waiting == 1 && st.failed == 0 && st.sent == 0,
+	   "retry: a message not yet due is left alone");
+	got = slurp(at("r-calls"), NULL);
+	is_str(got, "x\n", "retry: the transport ran once so far");
+	free(got);
+	deliver_policy(ob, "email", &t, S + 1200, 0, &seen, &st);
+	ok(seen.calls == 2 && seen.last.attempts == 2 && seen.last.gave_up == 0,
+	   "retry: second attempt when due");
+	is_int(seen.last.next, S + 3600, "retry: the third comes at the give_up deadline, not later");
+	deliver_policy(ob, "email", &t, S + 2400, 0, &seen, &st);
+	ok(seen.calls == 2 && st.waiting == 1, "retry: not due at S+40m");
+	deliver_policy(ob, "email", &t, S + 3600, 0, &seen, &st);
+	ok(seen.calls == 3 && seen.last.gave_up == 1 && seen.last.temporary == 1,
+	   "retry: gives up once give_up has passed");
+	ok(st.failed == 1 && st.gave_up == 1, "retry: stats count the give-up");
+	is_str(listing(ob, "failed"), name, "retry: moved to failed/");
+	ok(!exists(cnt), "retry: attempts file removed");
+	got = slurp(at("r-calls"), NULL);
+	is_str(got, "x\nx\nx\n", "retry: three attempts in all");
+	free(got);
+
+	/* With the default give_up, temporary failures go on past five. */
+	t.give_up = 0;
+	name = "001800001200-email-0123456789abcdef0123456789abcdef";
+	put(ob, name, "To: a@example.com\n\nhi\n", &existed);
+	for (i = 1; i <= 8; i++)
+		deliver_policy(ob, "email", &t, S + 1200 + (int64_t)i * 4 * 3600, 0, &seen, &st);
+	ok(seen.last.attempts == 8 && seen.last.gave_up == 0,
+	   "retry: eight temporary failures, still queued (give_up 5d)");
+	is_str(listing(ob, "new"), name, "retry: still in new/");
+	deliver_policy(ob, "email", &t, S + 1200 + 5 * 86400, 0, &seen, &st);
+	ok(seen.last.gave_up == 1, "retry: default give_up is 5 days");
+
+	/* Any other failure: five attempts, spaced out too. */
+	t = command(pargv);
+	name = "001800002400-email-0123456789abcdef0123456789abcdef";
+	put(ob, name, "To: a@example.com\n\nhi\n", &existed);
+	memset(&seen, 0, sizeof seen);
+	deliver_policy(ob, "email", &t, S + 2400, 0, &seen, &st);
+	ok(seen.last.temporary == 0 && seen.last.next == S + 2400 + 1200,
+	   "permanent: not temporary, next in 20m");
+	deliver_policy(ob, "email", &t, S + 3000, 0, &seen, &st);
+	is_int(seen.calls, 1, "permanent: not retried before it is due");
+	for (i = 2; i <= 5; i++)
+		deliver_policy(ob, "email", &t, S + (int64_t)i * 86400, 0, &seen, &st);
+	ok(seen.calls == 5 && seen.last.gave_up == 1, "permanent: gives up at the fifth failure");
+	name = "001800003600-email-0123456789abcdef0123456789abcdef";
+	put(ob, name, "To: a@example.com\n\nhi\n", &existed);
+	deliver_policy(ob, "email", &t, S + 3600 + 5 * 86400, 0, &seen, &st);
+	ok(seen.last.attempts == 1 && seen.last.gave_up == 1,
+	   "permanent: a first failure after give_up gives up too");
+
+	/* A count in the old "N\n" form is due at once; waiting messages do
+	 * not count against the rate. */
+	t = command(targv);
+	put(ob, "001800004800-email-0123456789abcdef0123456789abcdef", "To: a@example.com\n\n",
+	    &existed);
+	put(ob, "001800006000-email-0123456789abcdef0123456789abcdef", "To: a@example.com\n\n",
+	    &existed);
+	write_file(at("rs/outbox/attempts/001800004800-email-0123456789abcdef0123456789abcdef"),
+		   "1 9999999999\n", 13, 0600);
+	write_file(at("rs/outbox/attempts/001800006000-email-0123456789abcdef0123456789abcdef"),
+		   "2\n", 2, 0600);
+	memset(&seen, 0, sizeof seen);
+	deliver_policy(ob, "email", &t, S + 7200, 1, &seen, &st);
+	ok(seen.calls == 1 && seen.last.attempts == 3 && st.waiting == 1 && st.deferred == 0,
+	   "old count: due at once; a waiting message leaves the rate to others");
+}
+
+static void
+test_sendmail_recipients(void)
+{
+	char ob_buf[1024];
+	const char *ob = keep(ob_buf, "s1/outbox");
+	char prog_path[1024];
+	const char *prog = script(prog_path, "s-recorder.sh",
+				  "d=@D/srec\nmkdir -p \"$d\"\ncat > \"$d/stdin\"\n"
+				  "for a in \"$@\"; do printf '%s\\n' \"$a\"; done > \"$d/argv\"\n");
+	const char *argv[] = { prog, "-i", NULL }, *targv[] = { prog, "-ti", NULL };
+	struct transport t = command(argv);
+	struct outbox_stats st;
+	struct seen seen;
+	const char *msg =
+		"From: Shop <shop@example.com>\n"
+		"To: =?utf-8?q?Ad=C3=A1?= <ada@example.com>,\n"
+		" \"Doe, J. <x@y>\" <j@example.com>\n"
+		"cc: c@example.com (the boss, really)\n"
+		"Bcc: team: b1@example.com, <b2@example.com>;\n"
+		"Subject: To: z@example.com\n"
+		"\n"
+		"To: body@example.com\n";
+	char *got;
+	int existed;
+
+	t.kind = TRANSPORT_SENDMAIL;
+	put(ob, "000000007000-email-0123456789abcdef0123456789abcdef", msg, &existed);
+	memset(&seen, 0, sizeof seen);
+	deliver_policy(ob, "email", &t, 7000, 0, &seen, &st);
+	is_int(st.sent, 1, "recipients: sent");
+	got = slurp(at("srec/argv"), NULL);
+	is_str(got, "-i\n--\nada@example.com\nj@example.com\nc@example.com\nb1@example.com\n"
+	       "b2@example.com\n", "recipients: To, Cc and Bcc after --");
+	free(got);
+	got = slurp(at("srec/stdin"), NULL);
+	is_str(got, msg, "recipients: the message itself unchanged on stdin");
+	free(got);
+
+	t.argv = targv;
+	put(ob, "000000007001-email-0123456789abcdef0123456789abcdef", msg, &existed);
+	deliver_policy(ob, "email", &t, 7000, 0, &seen, &st);
+	got = slurp(at("srec/argv"), NULL);
+	is_str(got, "-ti\n", "recipients: -ti reads them itself: argv as configured");
+	free(got);
+
+	t.argv = argv;
+	put(ob, "000000007002-email-0123456789abcdef0123456789abcdef",
+	    "To: crlf@example.com\r\nSubject: x\r\n\r\nCc: no@example.com\r\n", &existed);
+	deliver_policy(ob, "email", &t, 7000, 0, &seen, &st);
+	got = slurp(at("srec/argv"), NULL);
+	is_str(got, "-i\n--\ncrlf@example.com\n", "recipients: CRLF header, body ignored");
+	free(got);
+
+	unlink(at("srec/argv"));
+	put(ob, "000000007003-email-0123456789abcdef0123456789abcdef", "Subject: x\n\nhi\n",
+	    &existed);
+	memset(&seen, 0, sizeof seen);
+	deliver_policy(ob, "email", &t, 7000, 0, &seen, &st);
+	ok(st.failed == 1 && seen.last.temporary == 0, "no recipient: a failure");
+	is_str(seen.last.detail, "no recipient in To:, Cc: or Bcc:", "no recipient: detail");
+	ok(!exists(at("srec/argv")), "no recipient: sendmail not run");
+	put(ob, "000000007004-email-0123456789abcdef0123456789abcdef",
+	    "To: ok@example.com, -oQ@evil.example\n\nhi\n", &existed);
+	deliver_policy(ob, "email", &t, 7000, 0, &seen, &st);
+	is_str(seen.last.detail, "cannot read the recipient \"-oQ@evil.example\"",
+	       "option-like recipient: refused");
+	ok(!exists(at("srec/argv")), "option-like recipient: sendmail not run");
+	put(ob, "000000007005-email-0123456789abcdef0123456789abcdef",
+	    "To: Ada <ada@example.com\n\nhi\n", &existed);
+	deliver_policy(ob, "email", &t, 7000, 0, &seen, &st);
+	like(seen.last.detail, "cannot read the recipient", "unbalanced bracket: refused");
+}
+
+static void
+test_transport_env(void)
+{
+	const char *names[] = { "T_MSMTPRC", "T_UNSET", "PATH", NULL };
+	const char *argv[] = { "/bin/true", NULL };
+	struct transport t = command(argv);
+	struct sbuf sb = SBUF_INIT;
+	char **env;
+	size_t i;
+	const char *path = getenv("PATH");
+
+	setenv("USER", "tester", 1);
+	setenv("LOGNAME", "tester2", 1);
+	setenv("T_MSMTPRC", "/etc/x rc", 1);
+	unsetenv("T_UNSET");
+	env = outbox_transport_env(&t);
+	for (i = 0; env[i] != NULL; i++)
+		sbuf_printf(&sb, "%s\n", env[i]);
+	is_str(sb.buf, "PATH=/usr/bin:/bin\nHOME=/home/canary\nUSER=tester\nLOGNAME=tester2\n"
+	       "LC_ALL=C\n", "env: the documented five");
+	outbox_env_free(env);
+	sbuf_reset(&sb);
+	t.env = names;
+	env = outbox_transport_env(&t);
+	for (i = 0; env[i] != NULL; i++)
+		sbuf_printf(&sb, "%s\n", env[i]);
+	{
+		char want[4096];
+
+		snprintf(want, sizeof want, "PATH=%s\nHOME=/home/canary\nUSER=tester\n"
+			 "LOGNAME=tester2\nLC_ALL=C\nT_MSMTPRC=/etc/x rc\n", path ? path : "/usr/bin:/bin");
+		is_str(sb.buf, want, "env: listed names from drip's environment; unset ones left out");
+	}
+	outbox_env_free(env);
+	sbuf_reset(&sb);
+	/* Without USER and LOGNAME (cron sets only some), the password
+	 * database says who runs drip. */
+	unsetenv("USER");
+	unsetenv("LOGNAME");
+	t.env = NULL;
+	env = outbox_transport_env(&t);
+	for (i = 0; env[i] != NULL; i++)
+		sbuf_printf(&sb, "%s\n", env[i]);
+	like(sb.buf, "\nUSER=", "env: USER from the password database");
+	like(sb.buf, "\nLOGNAME=", "env: LOGNAME from the password database");
+	outbox_env_free(env);
+	sbuf_release(&sb);
+	unsetenv("T_MSMTPRC");
 }
 
 int
@@ -1432,6 +1710,9 @@ main(void)
 	test_run_malformed();
 	test_run_exit();
 	test_run_rate();
+	test_retry_schedule();
+	test_sendmail_recipients();
+	test_transport_env();
 	rm_rf(base);
 	return tap_done();
 }
