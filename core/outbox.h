@@ -248,10 +248,11 @@ void outbox_list_free(char **names, size_t n);
 
 /*
  * Staging: a tick queues its messages all at once or not at all.  put
- * writes tmp/NAME (fsynced) unless NAME is already in new/, sent/ or
- * failed/; commit renames every staged message into new/ and syncs the
- * directory once; free removes whatever is still staged (a run that
- * stopped on bad input leaves no message behind).
+ * writes tmp/NAME unless NAME is already in new/, sent/ or failed/; commit
+ * makes the whole batch durable with one sync (syncfs), then renames every
+ * staged message into new/ and syncs that directory once; free removes
+ * whatever is still staged (a run that stopped on bad input leaves no
+ * message behind).
  */
 struct outbox_stage;
 int outbox_stage_open(const char *dir, struct outbox_stage **out, struct drip_err *err);

@@ -12,10 +12,10 @@
  *   - moves every enrollment due in NOW's slot to its next step, exactly as
  *     tick does, and writes each shard's new file beside it (fsync, rename,
  *     then one fsync of the folder);
- *   - writes one message per due enrollment into outbox/tmp (write,
- *     fsync), and after the pass renames them all into new/ and syncs new/
- *     once, before the state is replaced: the policy of tick's outbox
- *     staging (outbox_stage_*), which SPEC §9.3 needs.  With -m, each
+ *   - writes one message per due enrollment into outbox/tmp, and after the
+ *     pass makes them durable with one syncfs, renames them all into new/
+ *     and syncs new/ once, before the state is replaced: the policy of
+ *     tick's outbox staging (outbox_stage_*), which SPEC §9.3 needs.  With -m, each
  *     message is padded or cut to BYTES; by default it is composed as drip
  *     composes it, and comes out byte for byte the same;
  *   - appends the log rows to log/YYYY-MM.csv (one fsync) and moves the
@@ -34,6 +34,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <git2.h>
@@ -374,8 +375,7 @@ put_message(struct floor *f, const char *id, const char *email, const char *firs
 	}
 	outbox_name(f->slot, "email", hex, name, sizeof name);
 	fd = openat(f->tmpfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0 || write_full(fd, f->msg.buf, f->msg.len) < 0 || fsync(fd) < 0 ||
-	    close(fd) < 0)
+	if (fd < 0 || write_full(fd, f->msg.buf, f->msg.len) < 0 || close(fd) < 0)
 		die(NULL, name);
 	sbuf_add(&f->staged, name, strlen(name) + 1);
 }
@@ -387,6 +387,9 @@ queue_messages(struct floor *f)
 {
 	size_t off = 0;
 
+	/* One sync for the whole batch before the first rename, as tick. */
+	if (f->staged.len && syscall(SYS_syncfs, f->tmpfd) < 0)
+		die(NULL, "outbox/tmp");
 	while (off < f->staged.len) {
 		const char *name = f->staged.buf + off;
 

@@ -254,10 +254,11 @@ phase=$(date +%s)
 test_expect_success 'a small workspace, and the trace of its uninterrupted run' '
 	crash_ws small 150 &&
 	cp -R small sref &&
-	strace -f -o trace -e trace=rename,renameat,unlink,fsync \
+	strace -f -o trace -e trace=rename,renameat,unlink,fsync,syncfs \
 		"$DRIP" -C sref --now "$T_SLOT" tick --no-deliver &&
 	git -C sref status --porcelain >st && test_line_count 0 st &&
-	grep -c "renameat(" trace >/dev/null && grep -c "fsync(" trace >/dev/null
+	grep -c "renameat(" trace >/dev/null && grep -c "fsync(" trace >/dev/null &&
+	test "$(grep -c -E "^[0-9]+ +syncfs\(" trace)" = 1
 '
 
 # nth SYSCALL PATTERN: the number of the first call of SYSCALL in the trace
@@ -322,6 +323,7 @@ for how in fail killed; do
 	inject "$how: the first queued message" "renameat:$act:when=1" $how
 	inject "$how: a message in the middle" "renameat:$act:when=$((N_MSG / 2))" $how
 	inject "$how: an fsync in the middle" "fsync:$act:when=$((N_FSYNC / 2))" $how
+	inject "$how: the one sync of the staged messages" "syncfs:$act:when=1" $how
 	inject "$how: replacing the first state shard" "rename:$act:when=$K_SHARD1" $how
 	inject "$how: replacing a later state shard" "rename:$act:when=$K_SHARD" $how
 	inject "$how: writing lists/ship.csv" "rename:$act:when=$K_LIST" $how
