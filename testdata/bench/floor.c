@@ -47,12 +47,14 @@
 #include "outbox.h"
 #include "sbuf.h"
 #include "state.h"
+#include "token.h"
 
 #define SLOT (20 * 60)			/* the workspace's tick: 20m */
 #define DEFAULT_TIME (10 * 3600)	/* its default_time: 10:00 UTC */
 #define DAY 86400
 #define SEQ_ID "bench"
 #define FROM "Bench <hello@bench.example>"
+#define BASE_URL "https://bench.example/r"	/* gen.c's links.base_url */
 #define MSGID_DOMAIN "bench.example"
 #define NSTEPS 3
 #define MAX_MSG (64 * 1024)
@@ -107,6 +109,8 @@ struct floor {
 	char log_rel[64];
 	struct sbuf line, msg;
 	struct sbuf staged;		/* names of the messages in tmp/, NUL after each */
+	struct token_key *key;		/* .drip/signing.key, for the unsubscribe links */
+	struct sbuf link;
 	long contacts, rows, due;
 	struct drip_err err;
 };
@@ -351,10 +355,11 @@ open_log(struct floor *f)
 /* Compose the message, padded or cut to msg_size, and queue it. */
 static void
 put_message(struct floor *f, const char *id, const char *email, const char *first,
-	    int step, const char *msgid, const char *hex)
+	    int step, int64_t entered, const char *msgid, const char *hex)
 {
 	char name[OUTBOX_NAME_MAX + 1];
 	const char *who = *first ? first : "there";
+	struct token t;
 	int fd;
 
 	sbuf_reset(&f->msg);
@@ -362,9 +367,24 @@ put_message(struct floor *f, const char *id, const char *email, const char *firs
 	sbuf_printf(&f->msg, step_subject[step], *first ? first : "friend");
 	sbuf_printf(&f->msg, "\nDate: %s\nMessage-ID: %s\nMIME-Version: 1.0\n"
 		    "Content-Type: text/plain; charset=utf-8\n"
-		    "Content-Transfer-Encoding: 7bit\nX-Drip-Contact: %s\n"
-		    "X-Drip-Sequence: " SEQ_ID "\nX-Drip-Step: %s\n\n", f->date, msgid, id,
-		    step_ids[step]);
+		    "Content-Transfer-Encoding: 7bit\n", f->date, msgid);
+	/* Every message carries its signed unsubscribe link (SPEC §8). */
+	memset(&t, 0, sizeof t);
+	t.version = TOKEN_VERSION;
+	snprintf(t.contact, sizeof t.contact, "%s", id);
+	snprintf(t.sequence, sizeof t.sequence, "%s", SEQ_ID);
+	snprintf(t.step, sizeof t.step, "%s", step_ids[step]);
+	t.entered = entered;
+	t.answer = TOKEN_UNSUBSCRIBE;
+	sbuf_reset(&f->link);
+	sbuf_adds(&f->link, "<" BASE_URL "?t=");
+	if (token_sign(&t, f->key, &f->link, &f->err) < 0)
+		die(f, "cannot sign a link");
+	sbuf_addc(&f->link, '>');
+	mail_header(&f->msg, "List-Unsubscribe", sbuf_str(&f->link));
+	mail_header(&f->msg, "List-Unsubscribe-Post", "List-Unsubscribe=One-Click");
+	sbuf_printf(&f->msg, "X-Drip-Contact: %s\nX-Drip-Sequence: " SEQ_ID "\nX-Drip-Step: %s\n\n",
+		    id, step_ids[step]);
 	sbuf_printf(&f->msg, step_body[step], who);
 	if (f->msg_size && f->msg.len < f->msg_size) {
 		while (f->msg.len < f->msg_size - 1)
@@ -465,7 +485,13 @@ one_row(struct floor *f, struct shard *s, const char *email, const char *first)
 		memcpy(hex, msgid + 1, 32);
 		hex[32] = '\0';
 	}
-	put_message(f, id, email, first, step, msgid, hex);
+	{
+		int64_t entered;
+
+		if (state_parse_time(v[f->c.entered], &entered) < 0)
+			die(NULL, "a bad entered time in the state");
+		put_message(f, id, email, first, step, entered, msgid, hex);
+	}
 	log_row(f, id, step_ids[step], "email", msgid, step_tmpl[step]);
 	memcpy(nv, v, f->c.n * sizeof *nv);
 	next = step + 1;
@@ -717,6 +743,13 @@ main(int argc, char **argv)
 	mail_date(f->slot, f->date, sizeof f->date);
 	if ((f->dirfd = open(f->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
 		die(NULL, f->dir);
+	{
+		char path[4096];
+
+		path_in(path, sizeof path, f->dir, ".drip/signing.key");
+		if (token_key_load(path, &f->key, &f->err) < 0)
+			die(f, "cannot load the signing key");
+	}
 	open_outbox(f);
 	open_shards(f);
 	open_log(f);

@@ -5,9 +5,9 @@
  *   gen [-d DRIP] -l DIR [FILES]   a workspace of FILES sequences (default
  *                                  1000), for timing `drip seq lint`
  *
- * The tick workspace: `drip init`, a `from:` address, one three-step email
- * sequence (wait 0, 2d, 3d) published with `drip seq publish`, CONTACTS
- * contacts c0000001... sorted by id, and one active enrollment each,
+ * The tick workspace: `drip init`, a `from:` address and links.base_url,
+ * one three-step email sequence (wait 0, 2d, 3d) published with `drip seq
+ * publish`, CONTACTS contacts c0000001... sorted by id, and one active enrollment each,
  * written straight into the 64 shard files with state_shard() and
  * state_enr_format() so that the layout is exactly drip's.  The clock says
  * the slot before BENCH_NOW was processed, as under cron, and one contact in
@@ -206,7 +206,7 @@ commit_all(const char *dir, const char *msg)
 	run(commit);
 }
 
-/* drip init, the from: address, the templates. */
+/* drip init, the from: address, links.base_url, the templates. */
 static void
 make_workspace(const char *drip, const char *dir)
 {
@@ -214,8 +214,16 @@ make_workspace(const char *drip, const char *dir)
 			 (char *)dir, NULL };
 	size_t i;
 
+	char yaml[4096];
+	char *links[] = { "sed", "-i", "-e",
+			  "s|^  # base_url: .*|  base_url: \"https://bench.example/r\"|", yaml,
+			  NULL };
+
 	run(init);
 	write_text(dir, "drip.yaml", "from: \"Bench <hello@bench.example>\"\n", "a");
+	if ((size_t)snprintf(yaml, sizeof yaml, "%s/drip.yaml", dir) >= sizeof yaml)
+		die("the workspace path is too long");
+	run(links);
 	for (i = 0; i < 3; i++)
 		write_text(dir, tmpl_names[i], tmpl_texts[i], "w");
 }
