@@ -7,9 +7,9 @@
  *
  * The tick workspace: `drip init`, a `from:` address and links.base_url,
  * one three-step email sequence (wait 0, 2d, 3d) published with `drip seq
- * publish`, CONTACTS contacts c0000001... sorted by id, and one active enrollment each,
- * written straight into the 64 shard files with state_shard() and
- * state_enr_format() so that the layout is exactly drip's.  The clock says
+ * publish`, CONTACTS contacts c0000001... sorted by id, and one active
+ * enrollment each, written straight into the 64 shard files with
+ * state_shard() and state_enr_format() so that the layout is exactly drip's.  The clock says
  * the slot before BENCH_NOW was processed, as under cron, and one contact in
  * twenty (exactly 5% when CONTACTS is a multiple of 20) is due at BENCH_NOW:
  * half of those on the first step, half on the second.  The others are due
