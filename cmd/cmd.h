@@ -118,8 +118,9 @@ char *ws_path(struct cmd_ctx *c, const char *rel);
 
 /*
  * Write the files (already validated) atomically and commit exactly them,
- * after checking that none has someone else's uncommitted changes.
- * subject is the commit message's first line.  Returns 0 or -1 with c->err.
+ * after checking that none has someone else's uncommitted changes: one
+ * commit, or, on any failure, every file as it was (txn_apply).  subject
+ * is the commit message's first line.  Returns 0 or -1 with c->err.
  */
 struct change {
 	const char *path;		/* relative to the root */
@@ -128,6 +129,16 @@ struct change {
 	int mode;			/* 0: 0644 */
 };
 int ws_apply(struct cmd_ctx *c, const struct change *ch, size_t n, const char *subject);
+
+/*
+ * What every command that changes the workspace does once it holds the
+ * lock and the store, before it reads anything: refuse a detached HEAD
+ * (78) or a fresh git lock (75, naming it), remove git locks older than
+ * max_lag (logged and committed on their own, SPEC §12), and finish or
+ * undo whatever a killed command left (txn_recover).  main() calls it for
+ * NEED_LOCK|NEED_STORE commands; tick, which takes its lock itself, too.
+ */
+int cmd_prepare(struct cmd_ctx *c);
 
 /* Print a table: rows of ncols strings (row 0 is the header) in the chosen
  * format.  Tables pad columns; CSV puts a ' before every cell (header

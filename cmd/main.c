@@ -255,6 +255,8 @@ setup(struct cmd_ctx *c, unsigned flags)
 		return -1;
 	if ((flags & NEED_STORE) && store_open(c->root, &c->store, &c->err) < 0)
 		return -1;
+	if ((flags & NEED_LOCK) && (flags & NEED_STORE) && cmd_prepare(c) < 0)
+		return -1;
 	return 0;
 }
 

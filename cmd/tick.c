@@ -45,6 +45,7 @@
 #include "state.h"
 #include "store.h"
 #include "token.h"
+#include "txn.h"
 #include "tz.h"
 #include "ws.h"
 
@@ -55,12 +56,13 @@ const struct optspec tick_opts[] = {
 	{ NULL, 0, NULL, NULL, NULL }
 };
 
-#define PENDING ".drip/tick.pending"
+/* The run marker, and its line that says this run rewrites contacts.csv
+ * (which it found clean); core/txn.c finishes or undoes a killed run. */
+#define PENDING TXN_TICK_PENDING
+#define PENDING_CONTACTS TXN_TICK_CONTACTS
 /* The marker of a delivery's log rows appended but maybe not committed:
  * the log files, one a line. */
 #define DELIVER_PENDING ".drip/deliver.pending"
-/* A marker line: this run rewrites contacts.csv (which it found clean). */
-#define PENDING_CONTACTS "!contacts.csv"
 #define TASKS_HEADER "id,created,due,kind,contact,sequence,step,assignee,subject,status,done_at\n"
 
 struct tick_opts {
@@ -1380,227 +1382,6 @@ write_lists(struct run *r, const char ***paths, size_t *npaths, size_t maxpaths)
 	return 0;
 }
 
-/* Put back rel as HEAD has it (remove it when HEAD has none). */
-static int
-restore_file(struct cmd_ctx *c, const char *rel)
-{
-	struct sbuf sb = SBUF_INIT;
-	char *full = ws_path(c, rel);
-	int rc = store_read_head(c->store, rel, &sb, &c->err);
-
-	if (rc == 0)
-		rc = fsio_write_atomic(full, sb.buf ? sb.buf : "", sb.len, 0644, &c->err);
-	else if (rc == 1)
-		rc = unlink(full) == 0 || errno == ENOENT ? 0 : -1;
-	free(full);
-	sbuf_release(&sb);
-	return rc;
-}
-
-/* Put back every file a crashed run may have touched, as HEAD has it:
- * contacts.csv too when the run rewrote it (it had checked that the file
- * was clean, so HEAD's version is the one it started from). */
-static int
-restore_from_head(struct cmd_ctx *c, int contacts)
-{
-	static const char *const dirs[] = { "state/enrollments", "log", "lists" };
-	static const char *const files[] = {
-		"tasks.csv", "notes.csv", STATE_CLOCK, STATE_RUNS, STATE_AUTOS, STATE_SNAPSHOT,
-	};
-	size_t i;
-
-	for (i = 0; i < 3; i++) {
-		char *dir = ws_path(c, dirs[i]);
-		DIR *d = opendir(dir);
-		struct dirent *e;
-
-		free(dir);
-		if (d == NULL)
-			continue;
-		while ((e = readdir(d)) != NULL) {
-			const char *rel;
-			struct sbuf sb = SBUF_INIT;
-			char *full;
-			int rc;
-
-			if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-				continue;
-			rel = arena_printf(&c->a, "%s/%s", dirs[i], e->d_name);
-			full = ws_path(c, rel);
-			rc = store_read_head(c->store, rel, &sb, &c->err);
-			if (rc == 0)
-				rc = fsio_write_atomic(full, sb.buf ? sb.buf : "", sb.len, 0644, &c->err);
-			else if (rc == 1)
-				rc = unlink(full);	/* written by the crashed run */
-			free(full);
-			sbuf_release(&sb);
-			if (rc < 0) {
-				closedir(d);
-				return -1;
-			}
-		}
-		closedir(d);
-	}
-	for (i = 0; i < sizeof files / sizeof *files; i++)
-		if (restore_file(c, files[i]) < 0)
-			return -1;
-	return contacts ? restore_file(c, "contacts.csv") : 0;
-}
-
-/*
- * Temporary files a killed run left behind: drip's atomic writes
- * (".NAME.tmp-PID" beside their target, the shards' and contacts.csv's
- * ".NAME.tmp-PID") and staged messages in outbox tmp/ directories.  We hold
- * the lock, so none of them belongs to a live drip command; a rerun makes
- * again whatever it still needs.
- */
-static int
-sweep_temps(struct cmd_ctx *c)
-{
-	static const char *const dirs[] = {
-		".", ".drip", "state", "state/enrollments", "log", "lists", "outbox/tmp",
-	};
-	size_t i;
-
-	for (i = 0; i < sizeof dirs / sizeof *dirs; i++) {
-		char *dir = ws_path(c, dirs[i]);
-		DIR *d = opendir(dir);
-		struct dirent *e;
-		int staged = strcmp(dirs[i], "outbox/tmp") == 0;
-
-		if (d == NULL) {
-			free(dir);
-			continue;
-		}
-		while ((e = readdir(d)) != NULL) {
-			const char *n = e->d_name;
-
-			if (strcmp(n, ".") == 0 || strcmp(n, "..") == 0)
-				continue;
-			if (staged || (n[0] == '.' && strstr(n, ".tmp-") != NULL)) {
-				char *f = fsio_join(dir, n);
-
-				if (unlink(f) != 0 && errno != ENOENT) {
-					err_sys(&c->err, DRIP_EFAIL, NULL, "cannot remove '%s/%s'",
-						dirs[i], n);
-					free(f);
-					closedir(d);
-					free(dir);
-					return -1;
-				}
-				free(f);
-			}
-		}
-		closedir(d);
-		free(dir);
-	}
-	return 0;
-}
-
-/*
- * After a run that committed but died before updating the index: commit
- * drip's files again.  Their tree is HEAD's already, so nothing is
- * committed; store_commit brings the index in line on the way.  Only files
- * that exist are named (a missing one would mean "delete").
- */
-static int
-refresh_index(struct cmd_ctx *c)
-{
-	static const char *const dirs[] = { "state/enrollments", "log", "lists" };
-	static const char *const files[] = {
-		STATE_CLOCK, "state/sequences.csv", "tasks.csv", "notes.csv", "contacts.csv",
-		STATE_RUNS, STATE_AUTOS, STATE_SNAPSHOT,
-	};
-	const char **paths = NULL;
-	size_t n = 0, cap = 0, i;
-	int committed;
-
-	for (i = 0; i < sizeof dirs / sizeof *dirs + sizeof files / sizeof *files; i++) {
-		const char *rels[256];
-		size_t nrels = 0, k;
-
-		if (i < sizeof dirs / sizeof *dirs) {
-			char *dir = ws_path(c, dirs[i]);
-			DIR *d = opendir(dir);
-			struct dirent *e;
-
-			free(dir);
-			if (d == NULL)
-				continue;
-			while ((e = readdir(d)) != NULL && nrels < 256)
-				if (e->d_name[0] != '.')
-					rels[nrels++] = arena_printf(&c->a, "%s/%s", dirs[i], e->d_name);
-			closedir(d);
-		} else {
-			char *f = ws_path(c, files[i - sizeof dirs / sizeof *dirs]);
-
-			if (fsio_exists(f))
-				rels[nrels++] = files[i - sizeof dirs / sizeof *dirs];
-			free(f);
-		}
-		for (k = 0; k < nrels; k++) {
-			if (n == cap) {
-				size_t nc = cap ? cap * 2 : 64;
-
-				paths = arena_grow(&c->a, paths, n, nc, sizeof *paths);
-				cap = nc;
-			}
-			paths[n++] = rels[k];
-		}
-	}
-	if (n == 0)
-		return 0;
-	return store_commit(c->store, paths, n, "tick: recovery\n", c->has_now ? c->now : -1,
-			    &committed, NULL, &c->err);
-}
-
-/* The marker of a run in progress: the commit it started from, then the
- * inbox files it applies. */
-static int
-recover(struct cmd_ctx *c)
-{
-	struct sbuf sb = SBUF_INIT;
-	char *full = ws_path(c, PENDING), head[64], *line, *save = NULL;
-	int rc = 0, contacts;
-
-	if (!fsio_exists(full)) {
-		free(full);
-		return 0;
-	}
-	if (fsio_read(full, 0, &sb, &c->err) < 0 || store_head(c->store, head, &c->err) < 0) {
-		free(full);
-		sbuf_release(&sb);
-		return -1;
-	}
-	contacts = sb.buf && strstr(sb.buf, "\n" PENDING_CONTACTS "\n") != NULL;
-	line = strtok_r(sb.buf ? sb.buf : (char *)"", "\n", &save);
-	if (line && strcmp(line, head[0] ? head : "none") != 0) {
-		/* The crashed run committed: only its clean-up was lost - the
-		 * index may lag the commit, and inbox files remain. */
-		if (refresh_index(c) < 0) {
-			free(full);
-			sbuf_release(&sb);
-			return -1;
-		}
-		while ((line = strtok_r(NULL, "\n", &save)) != NULL) {
-			char *ev;
-
-			if (line[0] == '!')
-				continue;
-			ev = ws_path(c, arena_printf(&c->a, "inbox/%s.csv", line));
-			unlink(ev);
-			free(ev);
-		}
-	} else {
-		rc = restore_from_head(c, contacts);
-	}
-	if (rc == 0 && unlink(full) != 0)
-		rc = err_sys(&c->err, DRIP_EFAIL, PENDING, "cannot remove");
-	free(full);
-	sbuf_release(&sb);
-	return rc;
-}
-
 static int
 write_pending(struct cmd_ctx *c, const struct events *ev, int contacts)
 {
@@ -2108,7 +1889,7 @@ sort_contacts(struct run *r)
 	const char *paths[1] = { "contacts.csv" };
 	char *src = ws_path(c, "contacts.csv"), *tmpdir = ws_path(c, ".drip"), *tmp = NULL;
 	struct sbuf msg = SBUF_INIT;
-	int rc = -1, committed, fd;
+	int rc = -1, committed = 0, fd, pending = 0;
 
 	o.tmpdir = tmpdir;
 	if (fsio_mkdirs(tmpdir, 0700, &c->err) < 0)
@@ -2124,9 +1905,13 @@ sort_contacts(struct run *r)
 	tmp = ws_path(c, arena_printf(&c->a, ".contacts.csv.tmp-%ld", (long)getpid()));
 	if (csvsort_file(src, tmp, &o, NULL, &c->err) < 0)
 		goto out;
-	if (write_pending(c, &none, 1) < 0 || rename(tmp, src) != 0) {
-		if (c->err.code == 0)
-			err_sys(&c->err, DRIP_EFAIL, "contacts.csv", "cannot replace");
+	if (write_pending(c, &none, 1) < 0) {
+		unlink(tmp);
+		goto out;
+	}
+	pending = 1;
+	if (rename(tmp, src) != 0) {
+		err_sys(&c->err, DRIP_EFAIL, "contacts.csv", "cannot replace");
 		unlink(tmp);
 		goto out;
 	}
@@ -2148,6 +1933,12 @@ sort_contacts(struct run *r)
 	unlink(tmp);
 	rc = 0;
 out:
+	if (rc < 0 && pending && !committed) {
+		/* The file goes back now, not at the next run. */
+		struct drip_err e2;
+
+		txn_tick_undo(c->store, c->root, 1, &e2);
+	}
 	if (rc < 0 && strcmp(c->err.file, src) == 0)
 		snprintf(c->err.file, sizeof c->err.file, "contacts.csv");
 	free(src);
@@ -2170,7 +1961,7 @@ cmd_tick(int argc, char **argv, struct cmd_ctx *c)
 	int64_t last;
 	size_t i, npaths = 0, nvirt, summary_len;
 	long idcol, prev_line = 0;
-	int k, rc = -1, have_clock, committed = 0, sorted = 0;
+	int k, rc = -1, have_clock, committed = 0, sorted = 0, pending = 0, pending_contacts = 0;
 
 	r->c = c;
 	if ((k = opts_parse(c, argc, argv, tick_opts, on_opt, &r->o)) < 0)
@@ -2189,8 +1980,7 @@ cmd_tick(int argc, char **argv, struct cmd_ctx *c)
 			return -1;
 		if (store_open(c->root, &c->store, &c->err) < 0)
 			return -1;
-		if (check_key(c) < 0 || sweep_temps(c) < 0 || recover_delivery(c) < 0 ||
-		    recover(c) < 0)
+		if (check_key(c) < 0 || cmd_prepare(c) < 0 || recover_delivery(c) < 0)
 			return -1;
 	}
 again:
@@ -2386,6 +2176,10 @@ again:
 	/* The pass succeeded.  From here on a crash is recovered by the next
 	 * run (the marker), and messages are queued before any state moves
 	 * (SPEC §9.3). */
+	if (txn_tick_keep(c->root, contacts_tmp != NULL, &c->err) < 0)
+		goto out;
+	pending = 1;
+	pending_contacts = contacts_tmp != NULL;
 	if (write_pending(c, &r->ev, contacts_tmp != NULL) < 0)
 		goto out;
 	for (i = 0; i < 3; i++)
@@ -2489,9 +2283,12 @@ again:
 		unlink(ev);
 		free(ev);
 	}
-	full = ws_path(c, PENDING);
-	unlink(full);
-	free(full);
+	{
+		struct drip_err e2;
+
+		txn_tick_done(c->root, &e2);	/* what is left, the next run sweeps */
+	}
+	pending = 0;
 	rc = 0;
 	if (!r->o.no_deliver)
 		rc = deliver(r);
@@ -2515,6 +2312,13 @@ again:
 	if (rc == 0)
 		rc = k;
 out:
+	/* Failed before the commit landed: the files go back as they were
+	 * now, not at the next run (a failed undo is left to that run). */
+	if (pending && !committed) {
+		struct drip_err e2;
+
+		txn_tick_undo(c->store, c->root, pending_contacts, &e2);
+	}
 	logs_discard(&r->logs);
 	if (contacts_tmp) {
 		unlink(contacts_tmp);

@@ -1,7 +1,7 @@
 /*
  * util.c - helpers every subcommand uses: option parsing from the option
  * tables, output formats, and applying a change to the workspace (atomic
- * writes, then one commit).
+ * writes, then one commit, or nothing: core/txn.c).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -16,12 +16,15 @@
 #include "cmd.h"
 #include "csvio.h"
 #include "dtime.h"
+#include "dur.h"
+#include "engine.h"
 #include "fsio.h"
 #include "expr.h"
 #include "json.h"
 #include "lint.h"
 #include "sbuf.h"
 #include "store.h"
+#include "txn.h"
 #include "ws.h"
 
 int
@@ -141,40 +144,86 @@ show_time(struct cmd_ctx *c, int64_t t)
 	return arena_strdup(&c->a, buf);
 }
 
+/* The commit message of a command: its subject, then the trailers. */
+static const char *
+commit_message(struct cmd_ctx *c, const char *subject)
+{
+	return arena_printf(&c->a, "%s\n\nDrip-Command: drip %s\nDrip-Now: %s\n", subject,
+			    c->cmd_name, now_utc(c));
+}
+
 int
 ws_apply(struct cmd_ctx *c, const struct change *ch, size_t n, const char *subject)
 {
-	const char **paths = arena_alloc(&c->a, (n + 1) * sizeof *paths);
-	struct sbuf msg = SBUF_INIT;
+	struct txn_change *tc = arena_alloc(&c->a, (n + 1) * sizeof *tc);
 	size_t i;
-	int committed, rc = -1;
 
-	for (i = 0; i < n; i++)
-		paths[i] = ch[i].path;
-	if (store_check_clean(c->store, paths, n, &c->err) < 0)
-		return -1;
 	for (i = 0; i < n; i++) {
-		char *full = ws_path(c, ch[i].path);
-		int r;
-
-		if (ch[i].data == NULL) {
-			r = unlink(full) == 0 || errno == ENOENT ? 0 :
-			    err_sys(&c->err, DRIP_EFAIL, ch[i].path, "cannot remove");
-		} else {
-			r = fsio_write_atomic(full, ch[i].data, ch[i].len,
-					      ch[i].mode ? (mode_t)ch[i].mode : 0644, &c->err);
-		}
-		free(full);
-		if (r < 0)
-			return -1;
+		tc[i].path = ch[i].path;
+		tc[i].data = ch[i].data;
+		tc[i].len = ch[i].len;
+		tc[i].mode = ch[i].mode;
 	}
-	sbuf_printf(&msg, "%s\n\nDrip-Command: drip %s\nDrip-Now: %s\n", subject,
-		    c->cmd_name, now_utc(c));
-	if (store_commit(c->store, paths, n, sbuf_str(&msg), c->has_now ? c->now : -1,
-			 &committed, NULL, &c->err) == 0)
-		rc = 0;
-	sbuf_release(&msg);
+	return txn_apply(c->store, c->root, tc, n, commit_message(c, subject),
+			 c->has_now ? c->now : -1, NULL, &c->err);
+}
+
+/* SPEC §12: a stale git lock drip removed is logged and committed on its
+ * own, so the audit trail shows it apart from the command's work. */
+static int
+log_unlocked(struct cmd_ctx *c, const struct txn_unlocked *u, size_t n)
+{
+	struct sbuf rows = SBUF_INIT, log = SBUF_INIT;
+	struct change ch;
+	char logpath[64], age[DUR_TEXT_MAX], lag[DUR_TEXT_MAX];
+	struct dur d = { 0, 0, 0 };
+	size_t i;
+	int rc = -1;
+
+	actlog_path(c->now, logpath, sizeof logpath);
+	d.secs = c->cfg.max_lag;
+	dur_format(&d, lag, sizeof lag);
+	for (i = 0; i < n; i++) {
+		struct log_row lr = { c->now, "", "", "", "", "unlock", "ok", u[i].path, NULL };
+
+		/* Lock files carry wall-clock times: whole minutes are enough. */
+		d.days = (int32_t)(u[i].age / 86400);
+		d.secs = u[i].age % 86400 - u[i].age % 60;
+		dur_format(&d, age, sizeof age);
+		d.days = 0;
+		lr.detail = arena_printf(&c->a, "stale git lock removed: %s old, more than "
+					 "max_lag %s", age, lag);
+		actlog_format(&rows, &lr);
+	}
+	if (log_with(c, logpath, &rows, &log) < 0)
+		goto out;
+	ch.path = logpath;
+	ch.data = log.buf;
+	ch.len = log.len;
+	ch.mode = 0;
+	rc = ws_apply(c, &ch, 1, n == 1 ?
+		      arena_printf(&c->a, "remove the stale git lock %s", u[0].path) :
+		      arena_printf(&c->a, "remove %zu stale git locks", n));
+out:
+	sbuf_release(&rows);
+	sbuf_release(&log);
 	return rc;
+}
+
+int
+cmd_prepare(struct cmd_ctx *c)
+{
+	struct txn_unlocked u[8];
+	size_t n;
+	int did;
+
+	if (txn_ready(c->store, c->cfg.max_lag, -1, u, 8, &n, &c->err) < 0 ||
+	    txn_recover(c->store, c->root, &did, &c->err) < 0)
+		return -1;
+	if (did && c->verbose)
+		fprintf(stderr, "drip: finished or undid the change of a command that was "
+			"interrupted\n");
+	return n ? log_unlocked(c, u, n) : 0;
 }
 
 /* Display width of a UTF-8 string: one column per character, which is right

@@ -33,6 +33,12 @@
 #define STORE_DEFAULT_NAME "drip"
 #define STORE_DEFAULT_EMAIL "drip@localhost"
 
+/* A detached HEAD is a workspace set up wrong, not a passing state: no
+ * retry fixes it, so it is DRIP_ECONFIG (exit 78). */
+#define STORE_DETACHED_MSG \
+	"HEAD is detached; check out the workspace's branch ('git switch BRANCH'), " \
+	"then run drip again"
+
 struct store {
 	git_repository *repo;
 	char *workdir;			/* absolute, ends with '/' */
@@ -276,7 +282,7 @@ lock_paths(struct store *s, char *out[3])
 
 int
 store_stale_lock(struct store *s, int64_t max_age_secs, int64_t now,
-		 char *path_out, size_t n)
+		 char *path_out, size_t n, int64_t *age_out)
 {
 	char *paths[3];
 	struct stat st;
@@ -290,6 +296,8 @@ store_stale_lock(struct store *s, int64_t max_age_secs, int64_t now,
 		if (lstat(paths[i], &st) < 0)
 			continue;
 		w = snprintf(path_out, n, "%s", shown_path(s, paths[i]));
+		if (age_out)
+			*age_out = now - (int64_t)st.st_mtime;
 		if (w < 0 || (size_t)w >= n) {
 			errno = ENAMETOOLONG;
 			ret = -1;
@@ -497,6 +505,69 @@ tree_unchanged(struct store *s, const struct head *h, const git_oid *tree_id,
 	return 0;
 }
 
+static int
+object_exists(struct store *s, const git_oid *id)
+{
+	git_odb *odb = NULL;
+	int yes;
+
+	if (git_repository_odb(&odb, s->repo) < 0)
+		return 0;
+	yes = git_odb_exists(odb, id);
+	git_odb_free(odb);
+	return yes;
+}
+
+/*
+ * The reflogs of HEAD and the branch, with their sizes before a ref
+ * update: libgit2 appends to them before it moves the branch, so when the
+ * move fails (a full disk) they would name a commit that never was.
+ */
+struct reflog_marks {
+	char *path[2];
+	off_t size[2];
+};
+
+static void
+reflogs_mark(struct store *s, const char *branch, struct reflog_marks *m)
+{
+	const char *gd = git_repository_path(s->repo);
+	const char *cd = git_repository_commondir(s->repo);
+	struct sbuf sb = SBUF_INIT;
+	struct stat st;
+	int i;
+
+	sbuf_printf(&sb, "%slogs/HEAD", gd);
+	m->path[0] = sbuf_detach(&sb, NULL);
+	sbuf_printf(&sb, "%slogs/%s", cd ? cd : gd, branch);
+	m->path[1] = sbuf_detach(&sb, NULL);
+	for (i = 0; i < 2; i++)
+		m->size[i] = lstat(m->path[i], &st) == 0 && S_ISREG(st.st_mode) ? st.st_size : -1;
+}
+
+static void
+reflogs_undo(const struct reflog_marks *m)
+{
+	struct stat st;
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		if (m->path[i] == NULL || lstat(m->path[i], &st) != 0)
+			continue;
+		if (m->size[i] < 0)
+			unlink(m->path[i]);
+		else if (st.st_size > m->size[i])
+			(void)!truncate(m->path[i], m->size[i]);
+	}
+}
+
+static void
+reflogs_free(struct reflog_marks *m)
+{
+	free(m->path[0]);
+	free(m->path[1]);
+}
+
 /* The reflog line, as git writes it: "commit: FIRST LINE". */
 static void
 reflog_message(struct sbuf *sb, const struct head *h, const char *message)
@@ -522,14 +593,14 @@ commit_once(struct store *s, const struct item *it, size_t n, const char *messag
 	git_reference *ref = NULL;
 	git_tree *tree = NULL;
 	const git_commit *parents[1];
+	struct reflog_marks marks = { { NULL, NULL }, { 0, 0 } };
 	git_oid tree_id, cid;
 	int ret = -1, same = 0, rc;
 
 	if (head_read(s, &h, err) < 0)
 		return -1;
 	if (h.branch == NULL) {
-		err_set(err, DRIP_EFAIL, NULL, 0, 0,
-			"HEAD is detached; check out the workspace's branch, then run drip again");
+		err_set(err, DRIP_ECONFIG, NULL, 0, 0, STORE_DETACHED_MSG);
 		goto out;
 	}
 	if (build_tree(s, &h, it, n, &tree_id, err) < 0 ||
@@ -552,14 +623,25 @@ commit_once(struct store *s, const struct item *it, size_t n, const char *messag
 		fail_git(err, DRIP_EFAIL, "cannot create the commit");
 		goto out;
 	}
+	/* libgit2 has been seen to report success for an object that a
+	 * full disk kept it from writing; the branch must never point at
+	 * one, and the user deserves the real reason. */
+	if (!object_exists(s, &cid)) {
+		err_set(err, DRIP_EFAIL, NULL, 0, 0,
+			"cannot create the commit: git could not write it; is the disk full?");
+		goto out;
+	}
 	if (s->before_update)
 		s->before_update(s->before_update_arg);
 	reflog_message(&log, &h, message);
+	reflogs_mark(s, h.branch, &marks);
 	if (h.unborn)
 		rc = git_reference_create(&ref, s->repo, h.branch, &cid, 0, sbuf_str(&log));
 	else
 		rc = git_reference_create_matching(&ref, s->repo, h.branch, &cid, 1, &h.id,
 						   sbuf_str(&log));
+	if (rc < 0)
+		reflogs_undo(&marks);
 	if (rc == GIT_EMODIFIED || rc == GIT_EEXISTS || rc == GIT_ENOTFOUND) {
 		/* Someone moved (or created, or deleted) the branch since we
 		 * read it: our commit has the wrong parent. */
@@ -578,6 +660,7 @@ commit_once(struct store *s, const struct item *it, size_t n, const char *messag
 	git_oid_cpy(result, &cid);
 	ret = 0;
 out:
+	reflogs_free(&marks);
 	sbuf_release(&log);
 	git_reference_free(ref);
 	git_tree_free(tree);
@@ -857,4 +940,65 @@ store_head(struct store *s, char *hex, struct drip_err *err)
 	}
 	git_oid_tostr(hex, GIT_OID_HEXSZ + 1, &id);
 	return 0;
+}
+
+int
+store_check_branch(struct store *s, struct drip_err *err)
+{
+	struct head h;
+
+	if (head_read(s, &h, err) < 0)
+		return -1;
+	if (h.branch == NULL) {
+		head_free(&h);
+		return err_set(err, DRIP_ECONFIG, NULL, 0, 0, STORE_DETACHED_MSG);
+	}
+	head_free(&h);
+	return 0;
+}
+
+int
+store_same_as_head(struct store *s, const char *rel, int *same, struct drip_err *err)
+{
+	struct head h;
+	git_tree_entry *e = NULL;
+	struct stat st;
+	git_oid id;
+	char *full = NULL;
+	int ret = -1, rc, present;
+
+	if (check_path(rel, err) < 0 || head_read(s, &h, err) < 0)
+		return -1;
+	full = work_path(s, rel);
+	if (lstat(full, &st) < 0) {
+		if (errno != ENOENT && errno != ENOTDIR) {
+			err_sys(err, DRIP_EFAIL, NULL, "cannot check '%s'", rel);
+			goto out;
+		}
+		present = 0;
+	} else {
+		present = 1;
+	}
+	rc = h.tree ? git_tree_entry_bypath(&e, h.tree, rel) : GIT_ENOTFOUND;
+	if (rc < 0 && rc != GIT_ENOTFOUND) {
+		fail_git(err, DRIP_EFAIL, "cannot look up '%s' at HEAD", rel);
+		goto out;
+	}
+	if (rc == GIT_ENOTFOUND || !present) {
+		*same = rc == GIT_ENOTFOUND && !present;
+	} else if (!S_ISREG(st.st_mode)) {
+		*same = 0;
+	} else {
+		if (git_repository_hashfile(&id, s->repo, full, GIT_OBJECT_BLOB, rel) < 0) {
+			fail_git(err, DRIP_EFAIL, "cannot hash '%s'", rel);
+			goto out;
+		}
+		*same = git_oid_equal(&id, git_tree_entry_id(e));
+	}
+	ret = 0;
+out:
+	git_tree_entry_free(e);
+	free(full);
+	head_free(&h);
+	return ret;
 }

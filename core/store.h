@@ -58,7 +58,8 @@ int store_check_clean(struct store *s, const char *const *paths, size_t n,
  * committed.  An index failure after the branch moved returns -1 with
  * *committed already 1.  Fails with DRIP_ETEMP when a git lock file exists
  * (see store_stale_lock) or when the branch keeps moving under us; HEAD
- * must be on a branch (a detached HEAD is refused).
+ * must be on a branch (a detached HEAD is DRIP_ECONFIG, see
+ * store_check_branch).
  */
 int store_commit(struct store *s, const char *const *paths, size_t n,
 		 const char *message, int64_t now, int *committed,
@@ -82,11 +83,12 @@ int store_read_head(struct store *s, const char *path, struct sbuf *out,
  * caller's log line or error message.  now is the wall clock in seconds
  * since the epoch (not a --now value: lock files carry real times); now < 0
  * means "read the clock".  Call it again after a 2: several files may have
- * been left.  -1 with errno set when the file cannot be removed, or
+ * been left.  age_out, if not NULL, receives the file's age in seconds
+ * (for 1 and 2).  -1 with errno set when the file cannot be removed, or
  * ENAMETOOLONG when path_out is too small (nothing is removed then).
  */
 int store_stale_lock(struct store *s, int64_t max_age_secs, int64_t now,
-		     char *path_out, size_t n);
+		     char *path_out, size_t n, int64_t *age_out);
 
 /*
  * For tests of the compare-and-swap: fn(arg) is called after each commit
@@ -99,5 +101,20 @@ void store_set_before_update(struct store *s, void (*fn)(void *arg), void *arg);
 /* The commit HEAD points at, as 40 hex digits (hex: 41 bytes): 0, or 1
  * with hex "" before the first commit, or -1. */
 int store_head(struct store *s, char *hex, struct drip_err *err);
+
+/*
+ * Is HEAD on a branch?  0 when it is (an unborn branch too); a detached
+ * HEAD is DRIP_ECONFIG "HEAD is detached; check out the workspace's branch
+ * ('git switch BRANCH'), then run drip again": nothing can be committed,
+ * and no retry fixes it.
+ */
+int store_check_branch(struct store *s, struct drip_err *err);
+
+/*
+ * Is the work-tree file rel what HEAD has (hashed as `git add` would)?
+ * Absent in both counts as the same; the index is not looked at.  *same
+ * receives 1 or 0.
+ */
+int store_same_as_head(struct store *s, const char *rel, int *same, struct drip_err *err);
 
 #endif

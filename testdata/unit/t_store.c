@@ -819,7 +819,7 @@ test_locks(void)
 
 	is_int(store_open(dir, &s, &err), 0, "open");
 	put(at("r1/contacts.csv"), "id,email\nc9,z@example.com\n");
-	is_int(store_stale_lock(s, 3600, -1, path, sizeof path), 0, "no lock file: 0");
+	is_int(store_stale_lock(s, 3600, -1, path, sizeof path, NULL), 0, "no lock file: 0");
 
 	put(at("r1/.git/index.lock"), "");
 	err_clear(&err);
@@ -829,17 +829,17 @@ test_locks(void)
 	like(err.msg, "'.git/index.lock' exists", "index.lock message names the file");
 	is_int(history_length(dir), 4, "nothing committed while locked");
 
-	is_int(store_stale_lock(s, 3600, (int64_t)now, path, sizeof path), 1, "young lock: 1");
+	is_int(store_stale_lock(s, 3600, (int64_t)now, path, sizeof path, NULL), 1, "young lock: 1");
 	is_str(path, ".git/index.lock", "young lock named");
 	ok(access(at("r1/.git/index.lock"), F_OK) == 0, "young lock kept");
-	is_int(store_stale_lock(s, 3600, (int64_t)now, tiny, sizeof tiny), -1,
+	is_int(store_stale_lock(s, 3600, (int64_t)now, tiny, sizeof tiny, NULL), -1,
 	       "too small a buffer: -1");
 	is_int(errno, ENAMETOOLONG, "too small a buffer: ENAMETOOLONG");
 
 	old[0].tv_sec = old[1].tv_sec = now - 7200;
 	old[0].tv_usec = old[1].tv_usec = 0;
 	ok(utimes(at("r1/.git/index.lock"), old) == 0, "age the lock by two hours");
-	is_int(store_stale_lock(s, 3600, (int64_t)now, path, sizeof path), 2, "stale lock removed: 2");
+	is_int(store_stale_lock(s, 3600, (int64_t)now, path, sizeof path, NULL), 2, "stale lock removed: 2");
 	is_str(path, ".git/index.lock", "stale lock named");
 	ok(access(at("r1/.git/index.lock"), F_OK) < 0, "stale lock gone");
 
@@ -849,9 +849,9 @@ test_locks(void)
 	       "a ref lock blocks a commit");
 	like(err.msg, "'.git/refs/heads/main.lock' exists", "ref lock message names the file");
 	ok(utimes(at("r1/.git/refs/heads/main.lock"), old) == 0, "age the ref lock");
-	is_int(store_stale_lock(s, 3600, -1, path, sizeof path), 2, "stale ref lock removed");
+	is_int(store_stale_lock(s, 3600, -1, path, sizeof path, NULL), 2, "stale ref lock removed");
 	is_str(path, ".git/refs/heads/main.lock", "stale ref lock named");
-	is_int(store_stale_lock(s, 3600, -1, path, sizeof path), 0, "no lock left");
+	is_int(store_stale_lock(s, 3600, -1, path, sizeof path, NULL), 0, "no lock left");
 
 	is_int(store_commit(s, paths, 1, "unlocked", NOW + 2000, &committed, NULL, &err), 0,
 	       "commit after the locks are gone");
