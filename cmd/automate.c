@@ -32,7 +32,9 @@
 #include "seq.h"
 #include "state.h"
 #include "ws.h"
+#include "seqedit.h"
 #include "ydoc.h"
+#include "yedit.h"
 
 static const struct optspec add_opts[] = {
 	{ "action", 0, "ACTION", "an action such as notify:FILE, tag:+cold, archive "
@@ -127,40 +129,6 @@ three_ids(struct cmd_ctx *c, int argc, char **argv, int k, int allow_slash,
 	return 0;
 }
 
-/* ---- writing YAML text ---- */
-
-/* Can s be written as a plain scalar, in block and flow context alike, and
- * read back as the same string by any YAML reader? */
-static int
-plain_ok(const char *s)
-{
-	static const char *const special[] = { "true", "false", "null", "~", "yes", "no",
-					       "on", "off", "y", "n" };
-	size_t i;
-
-	if (!isalnum((unsigned char)s[0]) && s[0] != '_' && s[0] != '/' && s[0] != '.')
-		return 0;
-	for (i = 0; s[i]; i++)
-		if (!isalnum((unsigned char)s[i]) && !strchr("_./@+-", s[i]))
-			return 0;
-	for (i = 0; i < N(special); i++)
-		if (strcasecmp(s, special[i]) == 0)
-			return 0;
-	/* A number would be a string to drip, but not to other tools. */
-	return strspn(s, "0123456789.+-") != strlen(s);
-}
-
-/* s as a YAML scalar: plain when that is safe, else double-quoted. */
-static void
-put_scalar(struct sbuf *out, const char *s)
-{
-	if (plain_ok(s)) {
-		sbuf_adds(out, s);
-		return;
-	}
-	ydoc_quote(out, s);
-}
-
 /* ---- the compact action grammar of --action ---- */
 
 /*
@@ -205,7 +173,7 @@ list_args(struct cmd_ctx *c, const char *spec, const char *arg, const char **why
 		}
 		sb = w[0] == '+' ? &add : &rm;
 		sbuf_adds(sb, sb->len ? ", " : "[");
-		put_scalar(sb, w + 1);
+		yedit_put_scalar(sb, w + 1);
 	}
 	if (add.len + rm.len == 0) {
 		*why = "it names nothing to add or remove";
@@ -243,7 +211,7 @@ notify_args(struct cmd_ctx *c, const char *arg, const char **why)
 		return NULL;
 	}
 	sbuf_adds(&out, "{template: ");
-	put_scalar(&out, w);
+	yedit_put_scalar(&out, w);
 	while ((w = strtok_r(NULL, ",", &save)) != NULL) {
 		if (strncmp(w, "to=", 3) == 0 && w[3] && to == NULL) {
 			to = w + 3;
@@ -265,7 +233,7 @@ notify_args(struct cmd_ctx *c, const char *arg, const char **why)
 	}
 	if (to) {
 		sbuf_adds(&out, ", to: ");
-		put_scalar(&out, to);
+		yedit_put_scalar(&out, to);
 	}
 	for (i = 0; i < N(flags); i++)
 		if (seen[i])
@@ -365,15 +333,15 @@ action_spec(struct cmd_ctx *c, const char *spec, struct act_text *t, const char 
 			return -1;
 		}
 		sbuf_printf(&sb, "{%.*s: ", (int)(eq - arg), arg);
-		put_scalar(&sb, eq + 1);
+		yedit_put_scalar(&sb, eq + 1);
 		sbuf_addc(&sb, '}');
 		t->args = arena_strdup(&c->a, sbuf_str(&sb));
 	} else if (strcmp(name, "note") == 0) {
-		put_scalar(&sb, arg);
+		yedit_put_scalar(&sb, arg);
 		t->args = arena_strdup(&c->a, sbuf_str(&sb));
 	} else if (strcmp(name, "task") == 0) {
 		sbuf_adds(&sb, "{subject: ");
-		put_scalar(&sb, arg);
+		yedit_put_scalar(&sb, arg);
 		sbuf_addc(&sb, '}');
 		t->args = arena_strdup(&c->a, sbuf_str(&sb));
 	} else {
@@ -561,654 +529,53 @@ flow_body(const struct add_opts *o, const char *id, struct sbuf *out)
 	sbuf_adds(out, "]}");
 }
 
-/* ---- finding the step in the file ---- */
-
-struct where {
-	const char *seq, *sid, *id;	/* sequence, step and automation ids */
-	const char *rel;		/* sequences/SEQ.yaml */
-	struct ydoc doc;
-	const struct ynode *steps_key, *steps;
-	const struct ynode *step;	/* the step's mapping */
-	size_t apair;			/* index of the automations pair in step */
-	const struct ynode *akey, *autos;	/* automations: key and value, or NULL */
-	const char *eol;		/* "\n", or "\r\n" for a file written so */
-};
-
-/* A flow collection starts with its bracket; a block one with its first
- * key or "-". */
-static int
-is_flow(const struct ydoc *d, const struct ynode *n)
-{
-	return n->kind != YNODE_SCALAR && (d->src[n->start] == '{' || d->src[n->start] == '[');
-}
-
-static const struct ynode *
-item_id(const struct ynode *item)
-{
-	const struct ynode *n = ydoc_get(item, "id");
-
-	return n && n->kind == YNODE_SCALAR ? n : NULL;
-}
-
-/* Find w->sid and its automations in w->doc.  Returns 0, or -1 with c->err. */
-static int
-find_step(struct cmd_ctx *c, struct where *w)
-{
-	const struct ynode *root = w->doc.root, *steps = NULL;
-	const char **ids = NULL;
-	size_t i, nids = 0;
-	char msg[512];
-
-	w->step = w->akey = w->autos = w->steps_key = NULL;
-	if (root && root->kind == YNODE_MAP)
-		for (i = 0; i < root->n; i++)
-			if (strcmp(root->pairs[i].key->str, "steps") == 0) {
-				w->steps_key = root->pairs[i].key;
-				steps = root->pairs[i].val;
-			}
-	w->steps = steps;
-	if (steps && steps->kind == YNODE_SEQ) {
-		ids = arena_alloc(&c->a, (steps->n + 1) * sizeof *ids);
-		for (i = 0; i < steps->n; i++) {
-			const struct ynode *idn = item_id(steps->items[i]);
-
-			if (idn == NULL)
-				continue;
-			ids[nids++] = idn->str;
-			if (strcmp(idn->str, w->sid) == 0 && w->step == NULL)
-				w->step = steps->items[i];
-		}
-	}
-	if (w->step == NULL) {
-		snprintf(msg, sizeof msg, "no step '%s' in sequence '%s'", w->sid, w->seq);
-		suggest_append(msg, sizeof msg, w->sid, ids, nids);
-		return err_set(&c->err, DRIP_ENOINPUT, NULL, 0, 0, "%s", msg);
-	}
-	for (i = 0; i < w->step->n; i++)
-		if (strcmp(w->step->pairs[i].key->str, "automations") == 0) {
-			w->apair = i;
-			w->akey = w->step->pairs[i].key;
-			w->autos = w->step->pairs[i].val;
-		}
-	return 0;
-}
-
-/* Read sequences/SEQ.yaml and find the step in it. */
-static int
-load_where(struct cmd_ctx *c, struct where *w)
-{
-	char *full;
-	const char *nl;
-	int rc;
-
-	w->rel = arena_printf(&c->a, "sequences/%s.yaml", w->seq);
-	full = ws_path(c, w->rel);
-	if (!fsio_exists(full)) {
-		free(full);
-		return err_set(&c->err, DRIP_ENOINPUT, NULL, 0, 0,
-			       "no sequence '%s' (%s does not exist)", w->seq, w->rel);
-	}
-	rc = ydoc_load_file(&c->a, full, &w->doc, &c->err);
-	free(full);
-	if (rc < 0)
-		return -1;
-	w->doc.file = w->rel;
-	nl = memchr(w->doc.src, '\n', w->doc.srclen);
-	w->eol = nl && nl > w->doc.src && nl[-1] == '\r' ? "\r\n" : "\n";
-	return find_step(c, w);
-}
-
-/* How far the file indents a block list under its key, learnt from
- * `steps:` (2 in SPEC §3.1's style, 0 for an indentless list). */
-static size_t
-list_offset(const struct where *w)
-{
-	if (w->steps_key && w->steps && w->steps->kind == YNODE_SEQ &&
-	    !is_flow(&w->doc, w->steps) && w->steps->col >= w->steps_key->col &&
-	    w->steps->col - w->steps_key->col <= 8)
-		return (size_t)(w->steps->col - w->steps_key->col);
-	return 2;
-}
-
-/* ---- splicing ---- */
-
-struct edit {
-	size_t start, end;		/* the bytes replaced */
-	const char *text;		/* by this */
-};
-
-/* The offset where the line after the one holding the end of a node
- * starts: just past the line break (a block scalar already ends there). */
-static size_t
-after_line(const struct ydoc *d, size_t end)
-{
-	if (end > 0 && d->src[end - 1] == '\n')
-		return end;
-	while (end < d->srclen && d->src[end] != '\n')
-		end++;
-	return end < d->srclen ? end + 1 : end;
-}
-
-static size_t
-line_start(const struct ydoc *d, size_t off)
-{
-	while (off > 0 && d->src[off - 1] != '\n')
-		off--;
-	return off;
-}
-
-/* The deepest last node under n. */
-static const struct ynode *
-last_leaf(const struct ynode *n)
-{
-	while ((n->kind == YNODE_MAP || n->kind == YNODE_SEQ) && n->n > 0)
-		n = n->kind == YNODE_MAP ? n->pairs[n->n - 1].val : n->items[n->n - 1];
-	return n;
-}
-
-/*
- * Where the lines of node n end: just past the line break of its last
- * line.  A block scalar (| or >) at its end has swallowed the blank lines
- * after it; unless it keeps them as content (|+, >+) they separate n from
- * what follows, so the end goes back before them.
- */
-static size_t
-end_of_lines(const struct ydoc *d, const struct ynode *n)
-{
-	const struct ynode *leaf = last_leaf(n);
-	size_t p = after_line(d, n->end), h;
-
-	if (leaf->kind != YNODE_SCALAR || leaf->style != YSTYLE_BLOCK || leaf->end != n->end)
-		return p;
-	for (h = leaf->start; h < d->srclen && !strchr(" \t\r\n#", d->src[h]); h++)
-		if (d->src[h] == '+')
-			return p;
-	while (p > leaf->start && d->src[p - 1] == '\n') {
-		size_t ls = line_start(d, p - 1);
-
-		if (ls <= leaf->start || strspn(d->src + ls, " \r") != p - 1 - ls)
-			break;
-		p = ls;
-	}
-	return p;
-}
-
-/* Only spaces between from and to? */
-static int
-blank_between(const struct ydoc *d, size_t from, size_t to)
-{
-	for (; from < to; from++)
-		if (d->src[from] != ' ')
-			return 0;
-	return 1;
-}
-
-/* Apply edits (sorted, not overlapping) to the document's text. */
-static void
-splice(const struct ydoc *d, const struct edit *e, size_t n, struct sbuf *out)
-{
-	size_t at = 0, i;
-
-	for (i = 0; i < n; i++) {
-		sbuf_add(out, d->src + at, e[i].start - at);
-		sbuf_adds(out, e[i].text);
-		at = e[i].end;
-	}
-	sbuf_add(out, d->src + at, d->srclen - at);
-}
-
-/*
- * A list item from body (lines relative to the item's own indentation,
- * each ending in '\n'): "-" at column ind, the content at column kin, line
- * breaks as the file writes them.  Empty lines stay empty.
- */
-static const char *
-render_item(struct cmd_ctx *c, const char *body, size_t ind, size_t kin, const char *eol)
-{
-	struct sbuf out = SBUF_INIT;
-	const char *p = body, *res;
-	int first = 1;
-
-	if (kin < ind + 2)
-		kin = ind + 2;
-	while (*p) {
-		const char *nl = strchr(p, '\n');
-		size_t len = nl ? (size_t)(nl - p) : strlen(p);
-
-		if (first)
-			sbuf_printf(&out, "%*s-%*s", (int)ind, "", (int)(kin - ind - 1), "");
-		else if (len)
-			sbuf_printf(&out, "%*s", (int)kin, "");
-		sbuf_add(&out, p, len);
-		sbuf_adds(&out, eol);
-		p += len + (nl ? 1 : 0);
-		first = 0;
-	}
-	res = arena_strdup(&c->a, sbuf_str(&out));
-	sbuf_release(&out);
-	return res;
-}
-
-/* Text of whole lines to insert at offset p.  At the end of a file that
- * has no final line break, the break moves before the text, so the file
- * still ends without one (and rm can give back the same bytes). */
-static const char *
-at_line(struct cmd_ctx *c, const struct where *w, size_t p, const char *text)
-{
-	size_t n = strlen(text), k = strlen(w->eol);
-
-	if (p == w->doc.srclen && p > 0 && w->doc.src[p - 1] != '\n' && n >= k)
-		return arena_printf(&c->a, "%s%.*s", w->eol, (int)(n - k), text);
-	return text;
-}
-
-/* The other half of at_line: whole lines cut up to the end of a file
- * without a final line break take the break before them. */
-static void
-cut_lines(const struct where *w, struct edit *e)
-{
-	const char *src = w->doc.src;
-
-	if (e->end == w->doc.srclen && e->end > 0 && src[e->end - 1] != '\n' &&
-	    e->start > 0 && src[e->start - 1] == '\n') {
-		e->start--;
-		if (e->start > 0 && src[e->start - 1] == '\r')
-			e->start--;
-	}
-}
-
-static int
-refuse_layout(struct cmd_ctx *c, const struct where *w, const struct ynode *at,
-	      const char *what)
-{
-	return err_set(&c->err, DRIP_EDATA, w->rel, at->line, at->col,
-		       "%s; edit %s by hand", what, w->rel);
-}
-
-/* Append flow to a flow list of automations. */
-static int
-plan_flow_list(struct cmd_ctx *c, const struct where *w, const char *flow, struct edit *e)
-{
-	const struct ynode *a = w->autos;
-
-	if (flow == NULL)
-		return refuse_layout(c, w, a, arena_printf(&c->a, "the automations of step '%s' "
-			"are written in flow style ([...]): --from needs a file whose automation "
-			"is in flow style too ({id: ..., ...})", w->sid));
-	e->start = e->end = a->n ? a->items[a->n - 1]->end : a->start + 1;
-	e->text = a->n ? arena_printf(&c->a, ", %s", flow) : flow;
-	return 0;
-}
-
-/*
- * Where and what to splice to append the automation to the step: block
- * is its text as a block mapping (see render_item), flow as a flow one
- * (NULL when there is none).  Fills e[0..*ne).
- */
-static int
-plan_add(struct cmd_ctx *c, const struct where *w, const char *block, const char *flow,
-	 struct edit *e, size_t *ne)
-{
-	const struct ydoc *d = &w->doc;
-	const struct ynode *st = w->step, *a = w->autos;
-	size_t off = list_offset(w), p;
-	const char *item;
-
-	*ne = 1;
-	if (is_flow(d, st)) {
-		if (flow == NULL)
-			return refuse_layout(c, w, st, arena_printf(&c->a, "step '%s' is "
-				"written in flow style ({...}): --from needs a file whose "
-				"automation is in flow style too ({id: ..., ...})", w->sid));
-		if (a == NULL) {
-			p = st->n ? st->pairs[st->n - 1].val->end : st->start + 1;
-			e->start = e->end = p;
-			e->text = arena_printf(&c->a, "%sautomations: [%s]", st->n ? ", " : "",
-					       flow);
-		} else if (ydoc_is_null(a)) {
-			e->start = a->start;
-			e->end = a->end;
-			e->text = arena_printf(&c->a, "%s[%s]", a->start == a->end ? " " : "",
-					       flow);
-		} else if (a->kind == YNODE_SEQ) {
-			return plan_flow_list(c, w, flow, e);
-		} else {
-			return refuse_layout(c, w, a, "\"automations\" must be a list");
-		}
-		return 0;
-	}
-	if (a == NULL) {
-		size_t ind = (size_t)st->col - 1;
-
-		p = end_of_lines(d, st);
-		e->start = e->end = p;
-		item = render_item(c, block, ind + off, ind + off + 2, w->eol);
-		e->text = at_line(c, w, p, arena_printf(&c->a, "%*sautomations:%s%s", (int)ind,
-							 "", w->eol, item));
-		return 0;
-	}
-	if (ydoc_is_null(a) || (a->kind == YNODE_SEQ && a->n == 0 && is_flow(d, a))) {
-		/* `automations:`, `automations: ~` or `automations: []` becomes
-		 * a block list: the placeholder goes, a comment after it stays. */
-		size_t ind = (size_t)w->akey->col - 1, colon = w->akey->end;
-
-		while (colon < a->start && d->src[colon] != ':')
-			colon++;
-		p = after_line(d, a->end);
-		e[0].start = colon + 1 < a->end ? colon + 1 : a->end;
-		e[0].end = a->end;
-		e[0].text = "";
-		e[1].start = e[1].end = p;
-		item = render_item(c, block, ind + off, ind + off + 2, w->eol);
-		e[1].text = at_line(c, w, p, item);
-		*ne = 2;
-		return 0;
-	}
-	if (a->kind == YNODE_SEQ && !is_flow(d, a)) {
-		const struct ynode *last = a->items[a->n - 1];
-		size_t ind = (size_t)a->col - 1;
-		size_t kin = last->kind == YNODE_MAP && !is_flow(d, last) ? (size_t)last->col - 1 :
-			     ind + 2;
-
-		p = end_of_lines(d, a);
-		e->start = e->end = p;
-		e->text = at_line(c, w, p, render_item(c, block, ind, kin, w->eol));
-		return 0;
-	}
-	if (a->kind == YNODE_SEQ)
-		return plan_flow_list(c, w, flow, e);
-	return refuse_layout(c, w, a, "\"automations\" must be a list");
-}
-
-/* Where to cut to remove automation idx of the step (and the automations
- * key with the list when it is the only one). */
-static int
-plan_rm(struct cmd_ctx *c, const struct where *w, size_t idx, struct edit *e)
-{
-	const struct ydoc *d = &w->doc;
-	const struct ynode *st = w->step, *a = w->autos, *it = a->items[idx];
-
-	e->text = "";
-	if (a->n == 1) {
-		if (w->apair > 0 && is_flow(d, st)) {
-			e->start = st->pairs[w->apair - 1].val->end;
-			e->end = a->end;
-		} else if (w->apair > 0) {
-			e->start = line_start(d, w->akey->start);
-			if (!blank_between(d, e->start, w->akey->start))
-				return refuse_layout(c, w, w->akey, "cannot cut \"automations\" "
-						     "out of its line");
-			e->end = end_of_lines(d, a);
-			cut_lines(w, e);
-		} else if (st->n > 1) {
-			/* The first key: what follows moves up to its place. */
-			e->start = w->akey->start;
-			e->end = st->pairs[1].key->start;
-		} else {
-			e->start = w->akey->start;
-			e->end = a->end;
-		}
-		return 0;
-	}
-	if (is_flow(d, a)) {
-		if (idx > 0) {
-			e->start = a->items[idx - 1]->end;
-			e->end = it->end;
-		} else {
-			e->start = it->start;
-			e->end = a->items[1]->start;
-		}
-		return 0;
-	}
-	e->start = it->start;
-	while (e->start > 0 && strchr(" \t\r\n", d->src[e->start - 1]))
-		e->start--;
-	if (e->start == 0 || d->src[e->start - 1] != '-')
-		return refuse_layout(c, w, it, "cannot find the \"-\" of this automation");
-	e->start--;
-	if (!blank_between(d, line_start(d, e->start), e->start))
-		return refuse_layout(c, w, it, "cannot cut this automation out of its line");
-	e->start = line_start(d, e->start);
-	e->end = end_of_lines(d, it);
-	cut_lines(w, e);
-	return 0;
-}
-
-/* ---- checking the result ---- */
-
-/* Parse the spliced text again: the step must now have want automations,
- * with id among them or not (present).  Guards against a layout the
- * splice did not foresee. */
-static int
-check_spliced(struct cmd_ctx *c, const struct where *w, const struct sbuf *text,
-	      size_t want, int present)
-{
-	struct where w2 = *w;
-	struct drip_err e;
-	size_t n = 0, i;
-	int found = 0;
-
-	if (ydoc_load(&c->a, w->rel, sbuf_str(text), text->len, &w2.doc, &e) < 0)
-		return err_set(&c->err, DRIP_EDATA, w->rel, e.line, e.col,
-			       "the edited file would not parse (%s); edit it by hand", e.msg);
-	if (find_step(c, &w2) < 0)
-		return err_set(&c->err, DRIP_EFAIL, w->rel, 0, 0,
-			       "the edited file lost step '%s'; edit it by hand", w->sid);
-	if (w2.autos && w2.autos->kind == YNODE_SEQ) {
-		n = w2.autos->n;
-		for (i = 0; i < n; i++) {
-			const struct ynode *idn = item_id(w2.autos->items[i]);
-
-			if (idn && strcmp(idn->str, w->id) == 0)
-				found = 1;
-		}
-	}
-	if (n != want || found != present)
-		return err_set(&c->err, DRIP_EFAIL, w->rel, w->step->line, w->step->col,
-			       "the layout of step '%s' is too unusual to edit safely; edit it "
-			       "by hand", w->sid);
-	return 0;
-}
-
-static int
-write_file(struct cmd_ctx *c, const char *path, const struct sbuf *text)
-{
-	FILE *f = fopen(path, "wb");
-	int bad;
-
-	if (f == NULL)
-		return err_sys(&c->err, DRIP_EFAIL, path, "cannot create");
-	bad = fwrite(sbuf_str(text), 1, text->len, f) != text->len;
-	if (fclose(f) != 0 || bad)
-		return err_sys(&c->err, DRIP_EFAIL, path, "cannot write");
-	return 0;
-}
-
-/*
- * Lint text as sequences/SEQ.yaml would be linted, from a copy in a
- * temporary directory under .drip/ (lint reads files, and the id must
- * match the file's name).  Errors refuse the change, naming the first.
- */
-static int
-lint_result(struct cmd_ctx *c, const struct where *w, const struct sbuf *text,
-	    const char *verb)
-{
-	char *dir = ws_path(c, ".drip/automate-XXXXXX"), *path = NULL;
-	struct lint_ctx l;
-	struct diags d;
-	size_t i;
-	int rc = -1;
-
-	if (mkdtemp(dir) == NULL) {
-		err_sys(&c->err, DRIP_EFAIL, NULL, "cannot create a temporary directory in .drip");
-		free(dir);
-		return -1;
-	}
-	path = fsio_join(dir, arena_printf(&c->a, "%s.yaml", w->seq));
-	if (write_file(c, path, text) < 0)
-		goto out;
-	diag_init(&d, &c->a);
-	lint_setup(c, &l, &d, c->root);
-	lint_file(&l, path, w->rel);
-	diag_sort(&d);
-	rc = 0;
-	for (i = 0; i < d.n; i++) {
-		const struct diag *g = &d.v[i];
-
-		if (g->sev != DIAG_ERROR)
-			continue;
-		rc = err_set(&c->err, DRIP_EDATA, g->file, g->line, g->col,
-			     "cannot %s automation '%s': %s%s", verb, w->id, g->msg,
-			     d.nerr > 1 ? arena_printf(&c->a, " (and %zu more error%s)", d.nerr - 1,
-						       d.nerr == 2 ? "" : "s") : "");
-		break;
-	}
-out:
-	unlink(path);
-	if (rmdir(dir) != 0 && rc == 0)
-		rc = err_sys(&c->err, DRIP_EFAIL, NULL, "cannot remove %s", dir);
-	free(path);
-	free(dir);
-	return rc;
-}
-
-/* ---- --from FILE ---- */
-
-/* Lines after the first lose up to base leading spaces; '\r' before a line
- * break goes (render_item writes the target's line breaks). */
-static void
-reindent(struct sbuf *out, const char *s, size_t len, size_t base)
-{
-	size_t i = 0;
-	int first = 1;
-
-	while (i < len) {
-		size_t j = i, k;
-
-		while (j < len && s[j] != '\n')
-			j++;
-		k = j;
-		if (k > i && s[k - 1] == '\r')
-			k--;
-		if (!first) {
-			size_t skip = 0;
-
-			while (skip < base && i + skip < k && s[i + skip] == ' ')
-				skip++;
-			i += skip;
-			if (strspn(s + i, " ") >= k - i)
-				i = k;
-		}
-		sbuf_add(out, s + i, k - i);
-		sbuf_addc(out, '\n');
-		i = j + 1;
-		first = 0;
-	}
-}
-
-/*
- * Read the automation mapping of FILE as text to splice: block (always)
- * and flow (when the file writes it in flow style).  The id is added when
- * the file has none; one that differs from ID is refused.
- */
-static int
-from_file(struct cmd_ctx *c, const char *path, const char *id, struct sbuf *block,
-	  struct sbuf *flow, int *have_flow)
-{
-	struct ydoc fd;
-	const struct ynode *root, *idn;
-	const char *text;
-	size_t len;
-
-	if (ydoc_load_file(&c->a, path, &fd, &c->err) < 0)
-		return -1;
-	root = fd.root;
-	if (root == NULL || root->kind != YNODE_MAP)
-		return err_set(&c->err, DRIP_EDATA, path, root ? root->line : 0,
-			       root ? root->col : 0, "--from: the file must hold one automation "
-			       "(a mapping), not %s", ydoc_kind_name(root));
-	idn = ydoc_get(root, "id");
-	if (idn && (idn->kind != YNODE_SCALAR || strcmp(idn->str, id) != 0))
-		return err_set(&c->err, DRIP_EDATA, path, idn->line, idn->col,
-			       "--from: the automation's id \"%s\" is not \"%s\", the ID given",
-			       idn->kind == YNODE_SCALAR ? idn->str : "", id);
-	text = fd.src + root->start;
-	len = root->end - root->start;
-	if (is_flow(&fd, root)) {
-		if (idn)
-			sbuf_add(flow, text, len);
-		else if (root->n)
-			sbuf_printf(flow, "{id: %s, %.*s", id, (int)(len - 1), text + 1);
-		else
-			sbuf_printf(flow, "{id: %s}", id);
-		*have_flow = 1;
-		reindent(block, sbuf_str(flow), flow->len, (size_t)root->col - 1);
-	} else {
-		if (!idn)
-			sbuf_printf(block, "id: %s\n", id);
-		reindent(block, text, len, (size_t)root->col - 1);
-	}
-	return 0;
-}
-
 /* ---- add ---- */
 
 int
 cmd_automate_add(int argc, char **argv, struct cmd_ctx *c)
 {
 	struct add_opts o;
-	struct where w;
+	struct seqedit w;
 	struct sbuf block = SBUF_INIT, flow = SBUF_INIT, out = SBUF_INIT;
-	struct edit e[2] = { { 0, 0, "" }, { 0, 0, "" } };
 	struct change ch;
+	struct lint_ctx l;
+	struct diags d;
 	const char *ids[3];
-	size_t ne = 0, nold = 0, i;
 	int k, rc = -1, have_flow = 0;
 
 	memset(&o, 0, sizeof o);
-	memset(&w, 0, sizeof w);
 	if ((k = opts_parse(c, argc, argv, add_opts, on_add_opt, &o)) < 0)
 		return DRIP_EUSAGE;
 	if (three_ids(c, argc, argv, k, 0, ids) < 0 || check_add_opts(c, &o) < 0)
 		return DRIP_EUSAGE;
-	w.seq = ids[0];
-	w.sid = ids[1];
-	w.id = ids[2];
-	if (load_where(c, &w) < 0)
+	if (seqedit_load(&w, &c->a, c->root, ids[0], ids[1], &c->err) < 0 ||
+	    seqedit_check_new(&w, ids[2], &c->err) < 0)
 		goto out;
-	if (w.autos && w.autos->kind == YNODE_SEQ) {
-		nold = w.autos->n;
-		for (i = 0; i < nold; i++) {
-			const struct ynode *idn = item_id(w.autos->items[i]);
-
-			if (idn && strcmp(idn->str, w.id) == 0) {
-				err_set(&c->err, DRIP_EDATA, w.rel, idn->line, idn->col,
-					"step '%s' already has an automation '%s'", w.sid, w.id);
-				goto out;
-			}
-		}
-	}
 	if (o.from) {
-		if (from_file(c, o.from, w.id, &block, &flow, &have_flow) < 0)
+		if (seqedit_from_file(&c->a, o.from, ids[2], &block, &flow, &have_flow,
+				      &c->err) < 0)
 			goto out;
 	} else {
-		block_body(&o, w.id, list_offset(&w), &block);
-		flow_body(&o, w.id, &flow);
+		block_body(&o, ids[2], w.off, &block);
+		flow_body(&o, ids[2], &flow);
 		have_flow = 1;
 	}
-	if (plan_add(c, &w, sbuf_str(&block), have_flow ? sbuf_str(&flow) : NULL, e, &ne) < 0)
+	if (seqedit_add(&w, ids[2], sbuf_str(&block), have_flow ? sbuf_str(&flow) : NULL, &out,
+			&c->err) < 0)
 		goto out;
-	splice(&w.doc, e, ne, &out);
-	if (check_spliced(c, &w, &out, nold + 1, 1) < 0 || lint_result(c, &w, &out, "add") < 0)
+	diag_init(&d, &c->a);
+	lint_setup(c, &l, &d, c->root);
+	if (seqedit_lint(&w, &l, c->root, &out, "add", ids[2], &c->err) < 0)
 		goto out;
 	ch.path = w.rel;
 	ch.data = sbuf_str(&out);
 	ch.len = out.len;
 	ch.mode = 0;
 	rc = ws_apply(c, &ch, 1, arena_printf(&c->a, "automate add %s %s %s", w.seq, w.sid,
-					      w.id));
+					      ids[2]));
 	if (rc == 0 && !c->quiet)
-		printf("added automation '%s' to step '%s' of sequence '%s'\n", w.id, w.sid, w.seq);
+		printf("added automation '%s' to step '%s' of sequence '%s'\n", ids[2], w.sid,
+		       w.seq);
 out:
 	sbuf_release(&block);
 	sbuf_release(&flow);
@@ -1221,56 +588,27 @@ out:
 int
 cmd_automate_rm(int argc, char **argv, struct cmd_ctx *c)
 {
-	struct where w;
+	struct seqedit w;
 	struct sbuf out = SBUF_INIT;
-	struct edit e = { 0, 0, "" };
 	struct change ch;
-	const char *ids[3], **names = NULL;
-	size_t i, n = 0, idx = 0;
-	int k, rc = -1, found = 0;
-	char msg[512];
+	const char *ids[3];
+	int k, rc = -1;
 
-	memset(&w, 0, sizeof w);
 	if ((k = opts_parse(c, argc, argv, none, NULL, NULL)) < 0)
 		return DRIP_EUSAGE;
 	if (three_ids(c, argc, argv, k, 1, ids) < 0)
 		return DRIP_EUSAGE;
-	w.seq = ids[0];
-	w.sid = ids[1];
-	w.id = ids[2];
-	if (load_where(c, &w) < 0)
-		return -1;
-	if (w.autos && w.autos->kind == YNODE_SEQ) {
-		n = w.autos->n;
-		names = arena_alloc(&c->a, (n + 1) * sizeof *names);
-		for (i = 0; i < n; i++) {
-			const struct ynode *idn = item_id(w.autos->items[i]);
-
-			names[i] = idn ? idn->str : NULL;
-			if (idn && strcmp(idn->str, w.id) == 0 && !found) {
-				found = 1;
-				idx = i;
-			}
-		}
-	}
-	if (!found) {
-		snprintf(msg, sizeof msg, "no automation '%s' in step '%s' of sequence '%s'",
-			 w.id, w.sid, w.seq);
-		suggest_append(msg, sizeof msg, w.id, names, n);
-		return err_set(&c->err, DRIP_ENOINPUT, NULL, 0, 0, "%s", msg);
-	}
-	if (plan_rm(c, &w, idx, &e) < 0)
-		return -1;
-	splice(&w.doc, &e, 1, &out);
-	if (check_spliced(c, &w, &out, n - 1, 0) < 0)
+	if (seqedit_load(&w, &c->a, c->root, ids[0], ids[1], &c->err) < 0 ||
+	    seqedit_rm(&w, ids[2], &out, &c->err) < 0)
 		goto out;
 	ch.path = w.rel;
 	ch.data = sbuf_str(&out);
 	ch.len = out.len;
 	ch.mode = 0;
-	rc = ws_apply(c, &ch, 1, arena_printf(&c->a, "automate rm %s %s %s", w.seq, w.sid, w.id));
+	rc = ws_apply(c, &ch, 1, arena_printf(&c->a, "automate rm %s %s %s", w.seq, w.sid,
+					      ids[2]));
 	if (rc == 0 && !c->quiet)
-		printf("removed automation '%s' from step '%s' of sequence '%s'\n", w.id, w.sid,
+		printf("removed automation '%s' from step '%s' of sequence '%s'\n", ids[2], w.sid,
 		       w.seq);
 out:
 	sbuf_release(&out);
