@@ -266,6 +266,17 @@ key_text(const struct yedit_ctx *y, const char *key)
 	return res;
 }
 
+/* text to replace the value v with: an empty value (`key:`, or `key: }`
+ * in flow style) is an empty range after the ':' or the space after it,
+ * and the text needs a space before it in the first case only. */
+static const char *
+value_text(const struct yedit_ctx *y, const struct ynode *v, const char *text)
+{
+	if (v->start == v->end && v->start > 0 && y->doc->src[v->start - 1] != ' ')
+		return arena_printf(y->a, " %s", text);
+	return text;
+}
+
 /* ---- planning ---- */
 
 static int __attribute__((format(printf, 5, 6)))
@@ -371,8 +382,8 @@ yedit_append(struct yedit_ctx *y, const struct ynode *map, const char *key,
 			yedit_add(y, p, p, arena_printf(y->a, "%s%s: [%s]", sep, key_text(y, key),
 							flow));
 		} else if (ydoc_is_null(a)) {
-			yedit_add(y, a->start, a->end, arena_printf(y->a, "%s[%s]",
-							a->start == a->end ? " " : "", flow));
+			yedit_add(y, a->start, a->end, value_text(y, a, arena_printf(y->a, "[%s]",
+									     flow)));
 		} else if (a->kind == YNODE_SEQ) {
 			return append_flow_list(y, a, flow, err);
 		} else {
@@ -548,8 +559,7 @@ yedit_set(struct yedit_ctx *y, const struct ynode *map, const char *key, const c
 		yedit_add(y, p, p, at_line(y, p, arena_printf(y->a, "%*s%s: %s%s",
 			  map->col - 1, "", key_text(y, key), text, y->eol)));
 	} else if (v->start == v->end) {
-		/* `key:` with nothing after it: the range is just after ':'. */
-		yedit_add(y, v->start, v->end, arena_printf(y->a, " %s", text));
+		yedit_add(y, v->start, v->end, value_text(y, v, text));
 	} else if ((v->kind == YNODE_SCALAR && v->style != YSTYLE_BLOCK) || yedit_is_flow(d, v)) {
 		yedit_add(y, v->start, v->end, text);
 	} else if (v->kind == YNODE_SCALAR) {
@@ -583,10 +593,13 @@ yedit_apply(const struct yedit_ctx *y, struct sbuf *out, struct drip_err *err)
 	const struct yedit **v = arena_alloc(y->a, (y->n + 1) * sizeof *v);
 	size_t at = 0, i, j;
 
-	/* Insertion sort: a handful of edits, and stable, so insertions at
-	 * one place keep the order they were planned in. */
+	/* Insertion sort by position, an insertion before a replacement that
+	 * starts at the same place: a handful of edits, and stable, so
+	 * insertions at one place keep the order they were planned in. */
 	for (i = 0; i < y->n; i++) {
-		for (j = i; j > 0 && v[j - 1]->start > y->v[i].start; j--)
+		for (j = i; j > 0 && (v[j - 1]->start > y->v[i].start ||
+				      (v[j - 1]->start == y->v[i].start &&
+				       v[j - 1]->end > y->v[i].end)); j--)
 			v[j] = v[j - 1];
 		v[j] = &y->v[i];
 	}
