@@ -309,6 +309,37 @@ cmd_automate_list(int argc, char **argv, struct cmd_ctx *c)
 	return 0;
 }
 
+/* The actions in plain words, one a line: numbered, or after "then". */
+static void
+put_actions(struct cmd_ctx *c, struct sbuf *out, const struct action *v, size_t n,
+	    int numbered)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (numbered)
+			sbuf_printf(out, "  %zu. %s\n", i + 1, autoshow_action(&c->a, &v[i]));
+		else
+			sbuf_printf(out, "  then %s\n", autoshow_action(&c->a, &v[i]));
+}
+
+/* "actions": [{"action": NAME, "words": ...}, ...] */
+static void
+json_actions(struct cmd_ctx *c, struct json *j, const struct action *v, size_t n)
+{
+	size_t i;
+
+	json_key(j, "actions");
+	json_arr(j);
+	for (i = 0; i < n; i++) {
+		json_obj(j);
+		json_kstr(j, "action", action_names[v[i].kind]);
+		json_kstr(j, "words", autoshow_action(&c->a, &v[i]));
+		json_end(j);
+	}
+	json_end(j);
+}
+
 /* show ID: a sequence automation (automations/ID.yaml). */
 static int
 show_auto(struct cmd_ctx *c, const char *id, int f)
@@ -316,7 +347,6 @@ show_auto(struct cmd_ctx *c, const char *id, int f)
 	const char *rel = arena_printf(&c->a, "automations/%s.yaml", id);
 	const struct autom *m = autoshow_auto(&c->a, c->root, id);
 	struct sbuf out = SBUF_INIT;
-	size_t i;
 
 	if (m == NULL)
 		return err_set(&c->err, DRIP_ENOINPUT, NULL, 0, 0,
@@ -332,15 +362,7 @@ show_auto(struct cmd_ctx *c, const char *id, int f)
 		json_kstr(&j, "trigger", autoshow_trigger(&c->a, m));
 		json_kbool(&j, "review", m->review);
 		json_kstr(&j, "reenter", m->reenter == REENTER_NEVER ? "never" : "after_finish");
-		json_key(&j, "actions");
-		json_arr(&j);
-		for (i = 0; i < m->nactions; i++) {
-			json_obj(&j);
-			json_kstr(&j, "action", action_names[m->actions[i].kind]);
-			json_kstr(&j, "words", autoshow_action(&c->a, &m->actions[i]));
-			json_end(&j);
-		}
-		json_end(&j);
+		json_actions(c, &j, m->actions, m->nactions);
 		json_kstr(&j, "stop_when", m->stop_when.src);
 		json_end(&j);
 		sbuf_addc(&out, '\n');
@@ -354,12 +376,10 @@ show_auto(struct cmd_ctx *c, const char *id, int f)
 		sbuf_printf(&out, "reenter:    %s\n", m->reenter == REENTER_NEVER ? "never" :
 			    "after the previous run finished");
 		sbuf_adds(&out, "actions:\n");
-		for (i = 0; i < m->nactions; i++)
-			sbuf_printf(&out, "  %zu. %s\n", i + 1, autoshow_action(&c->a, &m->actions[i]));
+		put_actions(c, &out, m->actions, m->nactions, 1);
 		if (m->stop_when.src) {
 			sbuf_printf(&out, "stop when:  %s\n", m->stop_when.src);
-			for (i = 0; i < m->nstop_actions; i++)
-				sbuf_printf(&out, "  then %s\n", autoshow_action(&c->a, &m->stop_actions[i]));
+			put_actions(c, &out, m->stop_actions, m->nstop_actions, 0);
 		}
 	}
 	fwrite(out.buf, 1, out.len, stdout);
@@ -375,7 +395,6 @@ cmd_automate_show(int argc, char **argv, struct cmd_ctx *c)
 	struct seq *q;
 	struct sbuf out = SBUF_INIT;
 	char after[DUR_TEXT_MAX], every[DUR_TEXT_MAX];
-	size_t i;
 	int k, f;
 
 	if ((k = opts_parse(c, argc, argv, none, NULL, NULL)) < 0)
@@ -417,15 +436,7 @@ cmd_automate_show(int argc, char **argv, struct cmd_ctx *c)
 			json_null(&j);
 		}
 		json_kstr(&j, "schedule", autoshow_schedule(&c->a, a));
-		json_key(&j, "actions");
-		json_arr(&j);
-		for (i = 0; i < a->nactions; i++) {
-			json_obj(&j);
-			json_kstr(&j, "action", action_names[a->actions[i].kind]);
-			json_kstr(&j, "words", autoshow_action(&c->a, &a->actions[i]));
-			json_end(&j);
-		}
-		json_end(&j);
+		json_actions(c, &j, a->actions, a->nactions);
 		json_end(&j);
 		sbuf_addc(&out, '\n');
 	} else {
@@ -435,8 +446,7 @@ cmd_automate_show(int argc, char **argv, struct cmd_ctx *c)
 		sbuf_printf(&out, "on:         %s\n", autoshow_on(a->on));
 		sbuf_printf(&out, "schedule:   %s\n", autoshow_schedule(&c->a, a));
 		sbuf_adds(&out, "actions:\n");
-		for (i = 0; i < a->nactions; i++)
-			sbuf_printf(&out, "  %zu. %s\n", i + 1, autoshow_action(&c->a, &a->actions[i]));
+		put_actions(c, &out, a->actions, a->nactions, 1);
 	}
 	fwrite(out.buf, 1, out.len, stdout);
 	sbuf_release(&out);

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "arena.h"
+#include "defs.h"
 #include "diag.h"
 #include "err.h"
 #include "fsio.h"
@@ -281,31 +282,18 @@ autoshow_trigger(struct arena *ar, const struct autom *m)
  * YAML (65).
  */
 static int
-load_for_show(struct arena *ar, const char *root, const char *dir, const char *kind, const char *id,
-	      struct ydoc *doc, struct schema *s, struct drip_err *e)
+load_for_show(struct arena *ar, const char *root, const char *dir, const char *kind,
+	      const char *id, struct ydoc *doc, struct schema *s, struct drip_err *e)
 {
 	const char *rel = arena_printf(ar, "%s/%s.yaml", dir, id);
 	char *full = fsio_join(root, rel);
-	struct diags *scratch = arena_alloc(ar, sizeof *scratch);
-	int rc;
+	int there = fsio_exists(full);
 
-	if (!fsio_exists(full)) {
-		free(full);
+	free(full);
+	if (!there)
 		return err_set(e, DRIP_ENOINPUT, NULL, 0, 0, "no %s '%s' (%s does not exist)",
 			       kind, id, rel);
-	}
-	rc = ydoc_load_file(ar, full, doc, e);
-	free(full);
-	if (rc < 0) {
-		snprintf(e->file, sizeof e->file, "%s", rel);
-		return -1;
-	}
-	doc->file = rel;
-	diag_init(scratch, ar);
-	s->a = ar;
-	s->d = scratch;
-	s->file = rel;
-	return 0;
+	return defs_load_doc(ar, root, rel, doc, s, arena_alloc(ar, sizeof(struct diags)), e);
 }
 
 /* sequences/ID.yaml, parsed; NULL and e filled as load_for_show says. */

@@ -305,24 +305,26 @@ yedit_add(struct yedit_ctx *y, size_t start, size_t end, const char *text)
 	e->text = text;
 }
 
-/* The pair of map whose key is key: its index, or map->n. */
-static size_t
-find_key(const struct ynode *map, const char *key)
+/*
+ * Find key in the mapping map: its pair's index (map->n when absent) into
+ * *at, its key and value nodes (NULL when absent) into *k and *v.  A map
+ * that is not a mapping is refused.
+ */
+static int
+lookup(const struct yedit_ctx *y, const struct ynode *map, const char *key, size_t *at,
+       const struct ynode **k, const struct ynode **v, struct drip_err *err)
 {
 	size_t i;
 
-	for (i = 0; i < map->n; i++)
-		if (strcmp(map->pairs[i].key->str, key) == 0)
-			return i;
-	return map->n;
-}
-
-static int
-check_map(const struct yedit_ctx *y, const struct ynode *map, struct drip_err *err)
-{
-	if (map && map->kind == YNODE_MAP)
-		return 0;
-	return refuse(y, err, -1, map, "expected a mapping here, not %s", ydoc_kind_name(map));
+	if (map == NULL || map->kind != YNODE_MAP)
+		return refuse(y, err, -1, map, "expected a mapping here, not %s",
+			      ydoc_kind_name(map));
+	for (i = 0; i < map->n && strcmp(map->pairs[i].key->str, key) != 0; i++)
+		;
+	*at = i;
+	*k = i < map->n ? map->pairs[i].key : NULL;
+	*v = i < map->n ? map->pairs[i].val : NULL;
+	return 0;
 }
 
 /* Where a new last pair of the flow mapping map goes, and its separator. */
@@ -368,11 +370,8 @@ yedit_append(struct yedit_ctx *y, const struct ynode *map, const char *key,
 	const char *sep;
 	size_t p, i;
 
-	if (check_map(y, map, err) < 0)
+	if (lookup(y, map, key, &i, &k, &a, err) < 0)
 		return -1;
-	i = find_key(map, key);
-	k = i < map->n ? map->pairs[i].key : NULL;
-	a = i < map->n ? map->pairs[i].val : NULL;
 	if (yedit_is_flow(d, map)) {
 		if (flow == NULL)
 			return refuse(y, err, YEDIT_EFLOWMAP, map, "this mapping is written in "
@@ -486,13 +485,10 @@ yedit_remove(struct yedit_ctx *y, const struct ynode *map, const char *key, size
 	struct yedit e = { 0, 0, "" };
 	size_t ap;
 
-	if (check_map(y, map, err) < 0)
+	if (lookup(y, map, key, &ap, &k, &a, err) < 0)
 		return -1;
-	ap = find_key(map, key);
-	if (ap == map->n)
+	if (a == NULL)
 		return refuse(y, err, -1, map, "there is no \"%s\" here", key);
-	k = map->pairs[ap].key;
-	a = map->pairs[ap].val;
 	if (a->kind != YNODE_SEQ)
 		return refuse(y, err, -1, a, "\"%s\" must be a list", key);
 	if (idx >= a->n)
@@ -505,7 +501,8 @@ yedit_remove(struct yedit_ctx *y, const struct ynode *map, const char *key, size
 		} else if (ap > 0) {
 			e.start = line_start(d, k->start);
 			if (!blank_between(d, e.start, k->start))
-				return refuse(y, err, -1, k, "cannot cut \"%s\" out of its line", key);
+				return refuse(y, err, -1, k, "cannot cut \"%s\" out of its line",
+					      key);
 			e.end = end_of_lines(d, a);
 			cut_lines(d, &e);
 		} else if (map->n > 1) {
@@ -544,13 +541,10 @@ yedit_set(struct yedit_ctx *y, const struct ynode *map, const char *key, const c
 	const char *sep;
 	size_t i, p;
 
-	if (check_map(y, map, err) < 0)
+	if (lookup(y, map, key, &i, &k, &v, err) < 0)
 		return -1;
 	if (strpbrk(text, "\r\n") || *text == '\0')
 		return refuse(y, err, -1, map, "the new value of \"%s\" must be one line", key);
-	i = find_key(map, key);
-	k = i < map->n ? map->pairs[i].key : NULL;
-	v = i < map->n ? map->pairs[i].val : NULL;
 	if (v == NULL && yedit_is_flow(d, map)) {
 		p = flow_map_end(map, &sep);
 		yedit_add(y, p, p, arena_printf(y->a, "%s%s: %s", sep, key_text(y, key), text));

@@ -126,8 +126,10 @@ int yedit_remove(struct yedit_ctx *y, const struct ynode *map, const char *key, 
 /*
  * Set key in the mapping map to text, a scalar or flow collection on one
  * line (see yedit_put_scalar).  An existing value is replaced whatever its
- * form (a block collection or block scalar with all its lines, a comment
- * after it stays); an absent key is added after the last one.
+ * form: a scalar or flow collection in place (a comment after it stays), a
+ * block collection with all its lines, a block scalar from its indicator
+ * through its last line (a comment after the indicator goes with it).  An
+ * absent key is added after the last one.
  */
 int yedit_set(struct yedit_ctx *y, const struct ynode *map, const char *key,
 	      const char *text, struct drip_err *err);

@@ -284,7 +284,8 @@ test_insert(void)
 	}
 	if (start(&x, "k: [a]\n") == 0) {
 		rc = yedit_insert(&x.y, key(&x, "k"), 0, 1, "x\n", NULL, &x.e);
-		is_refused(rc, YEDIT_EFLOWLIST, &x.e, 1, 4, "flow style", "flow list, no flow text");
+		is_refused(rc, YEDIT_EFLOWLIST, &x.e, 1, 4, "flow style",
+			   "flow list, no flow text");
 		rc = yedit_insert(&x.y, key(&x, "k"), 3, 1, "x\n", "x", &x.e);
 		is_refused(rc, -1, &x.e, 1, 4, "there is no item 4", "an item out of range");
 	}
@@ -309,7 +310,8 @@ test_remove(void)
 	}
 	if (start(&x, "- k:\n  - x\n  id: a\n") == 0) {
 		yedit_remove(&x.y, x.d.root->items[0], "k", 0, &x.e);
-		is_str(result(&x), "- id: a\n", "the only item of the first key: what follows moves up");
+		is_str(result(&x), "- id: a\n",
+		       "the only item of the first key: what follows moves up");
 	}
 	if (start(&x, "k: [a, b, c]\n") == 0) {
 		yedit_remove(&x.y, x.d.root, "k", 0, &x.e);
@@ -364,7 +366,8 @@ test_set(void)
 	}
 	if (start(&x, "g:   # empty\nh: 1\n") == 0) {
 		yedit_set(&x.y, x.d.root, "g", "7", &x.e);
-		is_str(result(&x), "g: 7   # empty\nh: 1\n", "an empty value with a comment after it");
+		is_str(result(&x), "g: 7   # empty\nh: 1\n",
+		       "an empty value with a comment after it");
 	}
 	if (start(&x, "a: 1\r\nb: 2") == 0) {
 		yedit_set(&x.y, x.d.root, "c", "3", &x.e);
@@ -391,7 +394,8 @@ test_apply(void)
 		yedit_add(&x.y, 1, 1, ">");
 		rc = yedit_apply(&x.y, &out, &x.e);
 		is_int(rc, 0, "edits out of order are sorted");
-		is_str(sbuf_str(&out), "a<>BcdEf\n", "and insertions at one place keep their order");
+		is_str(sbuf_str(&out), "a<>BcdEf\n",
+		       "and insertions at one place keep their order");
 		sbuf_reset(&out);
 		yedit_add(&x.y, 3, 5, "");
 		rc = yedit_apply(&x.y, &out, &x.e);
