@@ -1,38 +1,33 @@
 /*
- * automate.c - `drip automate add|list|show|rm|lint`: the automations of a
- * sequence's steps (SPEC §3.6, §10).
+ * automate.c - `drip automate add|list|show|rm|lint|review|approve|reject`:
+ * the automations of a sequence's steps and the review queue (SPEC §3.6,
+ * §10).
  *
- * add and rm edit sequences/SEQ.yaml in place.  They never re-emit the
- * file: they splice text at the byte ranges ydoc records for each node, so
- * every comment and all formatting outside the automation they add or
- * remove stay exactly as they were.  The spliced text is parsed again and
- * linted before anything is written; what would not lint is refused.
+ * add and rm edit sequences/SEQ.yaml in place through core/seqedit, which
+ * splices text so that every comment and all formatting outside the
+ * automation they add or remove stay exactly as they were; the result is
+ * parsed again and linted before anything is written.  The words list and
+ * show print come from core/autoshow, the queue's from core/review.
  */
-#include <ctype.h>
-#include <dirent.h>
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "actlog.h"
 #include "autom.h"
+#include "autoshow.h"
+#include "autospec.h"
 #include "cmd.h"
-#include "csvio.h"
 #include "diag.h"
-#include "dtime.h"
 #include "dur.h"
-#include "engine.h"
-#include "fsio.h"
 #include "json.h"
 #include "lint.h"
+#include "review.h"
 #include "sbuf.h"
-#include "schema.h"
 #include "seq.h"
+#include "seqedit.h"
 #include "state.h"
 #include "ws.h"
-#include "ydoc.h"
 
 static const struct optspec add_opts[] = {
 	{ "action", 0, "ACTION", "an action such as notify:FILE, tag:+cold, archive "
@@ -74,10 +69,6 @@ const struct subcmd automate_subcmds[] = {
 	  "reject queued actions: they are logged and dropped", decide_opts, "@review" },
 	{ NULL, NULL, 0, NULL, NULL, NULL, NULL }
 };
-
-#define N(a) (sizeof(a) / sizeof((a)[0]))
-
-static const char *const trigger_names[] = { "enter", "complete", "pending" };
 
 static int
 check_id(struct cmd_ctx *c, const char *what, const char *id)
@@ -127,282 +118,12 @@ three_ids(struct cmd_ctx *c, int argc, char **argv, int k, int allow_slash,
 	return 0;
 }
 
-/* ---- writing YAML text ---- */
-
-/* Can s be written as a plain scalar, in block and flow context alike, and
- * read back as the same string by any YAML reader? */
-static int
-plain_ok(const char *s)
-{
-	static const char *const special[] = { "true", "false", "null", "~", "yes", "no",
-					       "on", "off", "y", "n" };
-	size_t i;
-
-	if (!isalnum((unsigned char)s[0]) && s[0] != '_' && s[0] != '/' && s[0] != '.')
-		return 0;
-	for (i = 0; s[i]; i++)
-		if (!isalnum((unsigned char)s[i]) && !strchr("_./@+-", s[i]))
-			return 0;
-	for (i = 0; i < N(special); i++)
-		if (strcasecmp(s, special[i]) == 0)
-			return 0;
-	/* A number would be a string to drip, but not to other tools. */
-	return strspn(s, "0123456789.+-") != strlen(s);
-}
-
-/* s as a YAML scalar: plain when that is safe, else double-quoted. */
-static void
-put_scalar(struct sbuf *out, const char *s)
-{
-	if (plain_ok(s)) {
-		sbuf_adds(out, s);
-		return;
-	}
-	ydoc_quote(out, s);
-}
-
-/* ---- the compact action grammar of --action ---- */
-
-/*
- * One action as YAML: its name, and the text of its arguments (NULL for a
- * bare name).  Written "- name: args" in a block list, "{name: args}" in a
- * flow one.
- */
-struct act_text {
-	const char *name;
-	const char *args;
-};
-
-static int
-has_ctl(const char *s)
-{
-	for (; *s; s++)
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
-			return 1;
-	return 0;
-}
-
-/* tag:+a,-b (and site:, opportunity:) as {add: [a], remove: [b]}. */
-static const char *
-list_args(struct cmd_ctx *c, const char *spec, const char *arg, const char **why)
-{
-	struct sbuf add = SBUF_INIT, rm = SBUF_INIT, out = SBUF_INIT;
-	char *copy = arena_strdup(&c->a, arg), *save = NULL, *w;
-	const char *res = NULL;
-
-	for (w = strtok_r(copy, ",", &save); w; w = strtok_r(NULL, ",", &save)) {
-		struct sbuf *sb;
-
-		if (w[0] != '+' && w[0] != '-') {
-			*why = arena_printf(&c->a, "each item needs + (add) or - (remove), "
-					    "as in %.*s:+cold,-warm",
-					    (int)(strchr(spec, ':') - spec), spec);
-			goto out;
-		}
-		if (w[1] == '\0' || strchr(w + 1, ';')) {
-			*why = arena_printf(&c->a, "invalid item '%s'", w);
-			goto out;
-		}
-		sb = w[0] == '+' ? &add : &rm;
-		sbuf_adds(sb, sb->len ? ", " : "[");
-		put_scalar(sb, w + 1);
-	}
-	if (add.len + rm.len == 0) {
-		*why = "it names nothing to add or remove";
-		goto out;
-	}
-	sbuf_addc(&out, '{');
-	if (add.len)
-		sbuf_printf(&out, "add: %s]", sbuf_str(&add));
-	if (rm.len)
-		sbuf_printf(&out, "%sremove: %s]", add.len ? ", " : "", sbuf_str(&rm));
-	sbuf_addc(&out, '}');
-	res = arena_strdup(&c->a, sbuf_str(&out));
-out:
-	sbuf_release(&add);
-	sbuf_release(&rm);
-	sbuf_release(&out);
-	return res;
-}
-
-/* notify:TEMPLATE[,still_interested][,coordinator][,watchers][,to=WHO] */
-static const char *
-notify_args(struct cmd_ctx *c, const char *arg, const char **why)
-{
-	static const char *const flags[] = { "still_interested", "coordinator", "watchers" };
-	struct sbuf out = SBUF_INIT;
-	char *copy = arena_strdup(&c->a, arg), *save = NULL, *w;
-	const char *res = NULL;
-	int seen[N(flags)] = { 0 };
-	const char *to = NULL;
-	size_t i;
-
-	w = strtok_r(copy, ",", &save);
-	if (w == NULL) {
-		*why = "notify needs a template, as in notify:templates/x.eml";
-		return NULL;
-	}
-	sbuf_adds(&out, "{template: ");
-	put_scalar(&out, w);
-	while ((w = strtok_r(NULL, ",", &save)) != NULL) {
-		if (strncmp(w, "to=", 3) == 0 && w[3] && to == NULL) {
-			to = w + 3;
-			continue;
-		}
-		for (i = 0; i < N(flags); i++)
-			if (strcmp(w, flags[i]) == 0 && !seen[i])
-				break;
-		if (i == N(flags)) {
-			char msg[256];
-
-			snprintf(msg, sizeof msg, "unknown or repeated option '%s'", w);
-			suggest_append(msg, sizeof msg, w, flags, N(flags));
-			*why = arena_printf(&c->a, "%s; notify takes still_interested, "
-					    "coordinator, watchers and to=WHO", msg);
-			goto out;
-		}
-		seen[i] = 1;
-	}
-	if (to) {
-		sbuf_adds(&out, ", to: ");
-		put_scalar(&out, to);
-	}
-	for (i = 0; i < N(flags); i++)
-		if (seen[i])
-			sbuf_printf(&out, ", %s: true", flags[i]);
-	sbuf_addc(&out, '}');
-	res = arena_strdup(&c->a, sbuf_str(&out));
-out:
-	sbuf_release(&out);
-	return res;
-}
-
-/*
- * Parse one --action spec into YAML text.  Returns 0, or -1 with *why.
- * The grammar is in drip-automate(1).
- */
-static int
-action_spec(struct cmd_ctx *c, const char *spec, struct act_text *t, const char **why)
-{
-	static const char *const bare[] = { "archive", "complete_step", "mark_inactive",
-					    "remove_from_sequence", "unsubscribe" };
-	static const char *const known[] = {
-		"notify", "tag", "site", "opportunity", "set", "note", "task", "add_to_list",
-		"enroll", "unenroll", "archive", "complete_step", "mark_inactive",
-		"remove_from_sequence", "unsubscribe", "run", "wait",
-	};
-	const char *colon = strchr(spec, ':'), *arg = colon ? colon + 1 : NULL;
-	char *name = colon ? arena_strndup(&c->a, spec, (size_t)(colon - spec)) :
-		     arena_strdup(&c->a, spec);
-	struct sbuf sb = SBUF_INIT;
-	size_t i;
-
-	t->name = name;
-	t->args = NULL;
-	if (has_ctl(spec)) {
-		*why = "an action must be one line of text, without control characters";
-		return -1;
-	}
-	for (i = 0; i < N(known); i++)
-		if (strcmp(name, known[i]) == 0)
-			break;
-	if (i == N(known)) {
-		char msg[256];
-
-		snprintf(msg, sizeof msg, "unknown action '%s'", name);
-		suggest_append(msg, sizeof msg, name, known, N(known));
-		*why = arena_strdup(&c->a, msg);
-		return -1;
-	}
-	if (strcmp(name, "run") == 0 || strcmp(name, "wait") == 0) {
-		*why = arena_printf(&c->a, "'%s' has no compact form%s; write the automation in "
-				    "a file and use --from", name,
-				    name[0] == 'w' ? " (and step automations cannot wait)" : "");
-		return -1;
-	}
-	for (i = 0; i < N(bare); i++)
-		if (strcmp(name, bare[i]) == 0)
-			break;
-	if (i < N(bare)) {
-		if (arg == NULL)
-			return 0;
-		if (strcmp(name, "remove_from_sequence") == 0 && ws_valid_id(arg)) {
-			t->args = arg;
-			return 0;
-		}
-		*why = strcmp(name, "remove_from_sequence") == 0 ?
-		       arena_printf(&c->a, "invalid sequence id '%s'", arg) :
-		       arena_printf(&c->a, "'%s' takes no argument", name);
-		return -1;
-	}
-	if (arg == NULL || *arg == '\0') {
-		*why = arena_printf(&c->a, "'%s' needs an argument, as in %s:%s", name, name,
-				    strcmp(name, "notify") == 0 ? "templates/x.eml" :
-				    strcmp(name, "set") == 0 ? "FIELD=VALUE" :
-				    strcmp(name, "note") == 0 ? "TEXT" :
-				    strcmp(name, "task") == 0 ? "TEXT" :
-				    strcmp(name, "add_to_list") == 0 ? "NAME" :
-				    name[0] == 'e' || name[0] == 'u' ? "SEQ" : "+add,-remove");
-		return -1;
-	}
-	if (strcmp(name, "notify") == 0) {
-		t->args = notify_args(c, arg, why);
-	} else if (strcmp(name, "tag") == 0 || strcmp(name, "site") == 0 ||
-		   strcmp(name, "opportunity") == 0) {
-		t->args = list_args(c, spec, arg, why);
-	} else if (strcmp(name, "set") == 0) {
-		const char *eq = strchr(arg, '='), *p;
-
-		if (eq == NULL || eq == arg) {
-			*why = "expected set:FIELD=VALUE";
-			return -1;
-		}
-		for (p = arg; p < eq; p++)
-			if (!isalnum((unsigned char)*p) && *p != '_' && *p != '-')
-				break;
-		if (p < eq) {
-			*why = "invalid field name: use letters, digits, '_' and '-'";
-			return -1;
-		}
-		sbuf_printf(&sb, "{%.*s: ", (int)(eq - arg), arg);
-		put_scalar(&sb, eq + 1);
-		sbuf_addc(&sb, '}');
-		t->args = arena_strdup(&c->a, sbuf_str(&sb));
-	} else if (strcmp(name, "note") == 0) {
-		put_scalar(&sb, arg);
-		t->args = arena_strdup(&c->a, sbuf_str(&sb));
-	} else if (strcmp(name, "task") == 0) {
-		sbuf_adds(&sb, "{subject: ");
-		put_scalar(&sb, arg);
-		sbuf_addc(&sb, '}');
-		t->args = arena_strdup(&c->a, sbuf_str(&sb));
-	} else {
-		/* add_to_list, enroll, unenroll: an id. */
-		if (!ws_valid_id(arg)) {
-			*why = arena_printf(&c->a, "invalid %s '%s'",
-					    name[0] == 'a' ? "list name" : "sequence id", arg);
-			return -1;
-		}
-		t->args = arg;
-	}
-	sbuf_release(&sb);
-	return t->args ? 0 : -1;
-}
-
-/* ---- add's options ---- */
-
-struct add_opts {
-	const char *on, *after, *repeat, *times, *from;
-	struct act_text *acts;
-	size_t nacts;
-	const char **specs;
-	long ntimes;
-};
+/* ---- add and rm ---- */
 
 static int
 on_add_opt(struct cmd_ctx *c, void *ud, const char *name, const char *arg)
 {
-	struct add_opts *o = ud;
+	struct autospec *o = ud;
 
 	if (strcmp(name, "action") == 0) {
 		o->specs = arena_grow(&c->a, o->specs, o->nacts, o->nacts + 1, sizeof *o->specs);
@@ -421,794 +142,64 @@ on_add_opt(struct cmd_ctx *c, void *ud, const char *name, const char *arg)
 	return 0;
 }
 
-static int
-check_dur(struct cmd_ctx *c, const char *opt, const char *v, int positive)
-{
-	struct dur d;
-	char why[256];
-
-	if (dur_parse(v, 0, &d, why, sizeof why) < 0) {
-		usage_error(c, "--%s: %s", opt, why);
-		return -1;
-	}
-	if (positive && dur_is_zero(&d)) {
-		usage_error(c, "--%s must be longer than 0", opt);
-		return -1;
-	}
-	return 0;
-}
-
 /* Everything add can check before it reads the sequence. */
 static int
-check_add_opts(struct cmd_ctx *c, struct add_opts *o)
+check_opts(struct cmd_ctx *c, struct autospec *o)
 {
-	size_t i;
+	const char *why;
 
-	if (o->from) {
-		if (o->on || o->after || o->repeat || o->times || o->nacts) {
-			usage_error(c, "--from takes the whole automation from its file: give no "
-				    "--on, --after, --repeat, --times or --action with it");
-			return -1;
-		}
-		return 0;
-	}
-	if (o->on == NULL) {
-		usage_error(c, "missing --on enter|complete|pending (or --from FILE)");
+	if (autospec_check(&c->a, o, &why) < 0) {
+		usage_error(c, "%s", why);
 		return -1;
-	}
-	for (i = 0; i < N(trigger_names); i++)
-		if (strcmp(o->on, trigger_names[i]) == 0)
-			break;
-	if (i == N(trigger_names)) {
-		char msg[256];
-
-		snprintf(msg, sizeof msg, "--on must be enter, complete or pending, not '%s'",
-			 o->on);
-		suggest_append(msg, sizeof msg, o->on, trigger_names, N(trigger_names));
-		usage_error(c, "%s", msg);
-		return -1;
-	}
-	if (o->after && strcmp(o->on, "complete") == 0) {
-		usage_error(c, "--after does not apply to --on complete (it fires as the step "
-			    "completes)");
-		return -1;
-	}
-	if (o->after == NULL && strcmp(o->on, "pending") == 0) {
-		usage_error(c, "--on pending needs --after (how long the contact has been on the "
-			    "step)");
-		return -1;
-	}
-	if (o->after && check_dur(c, "after", o->after, 0) < 0)
-		return -1;
-	if ((o->repeat || o->times) && strcmp(o->on, "pending") != 0) {
-		usage_error(c, "--repeat and --times apply only to --on pending");
-		return -1;
-	}
-	if ((o->repeat == NULL) != (o->times == NULL)) {
-		usage_error(c, "--repeat and --times go together: --repeat 1w --times 4");
-		return -1;
-	}
-	if (o->repeat && check_dur(c, "repeat", o->repeat, 1) < 0)
-		return -1;
-	if (o->times) {
-		char *end;
-
-		errno = 0;
-		o->ntimes = strtol(o->times, &end, 10);
-		if (errno || *end || end == o->times || !isdigit((unsigned char)o->times[0]) ||
-		    o->ntimes < 1 || o->ntimes > 1000) {
-			usage_error(c, "--times takes a number from 1 to 1000, not '%s'", o->times);
-			return -1;
-		}
-	}
-	if (o->nacts == 0) {
-		usage_error(c, "missing --action (one or more), or --from FILE");
-		return -1;
-	}
-	o->acts = arena_alloc(&c->a, o->nacts * sizeof *o->acts);
-	for (i = 0; i < o->nacts; i++) {
-		const char *why = NULL;
-
-		if (action_spec(c, o->specs[i], &o->acts[i], &why) < 0) {
-			usage_error(c, "invalid --action '%s': %s", o->specs[i], why);
-			return -1;
-		}
 	}
 	return 0;
 }
-
-/* The automation as block YAML, lines relative to its own indentation; the
- * actions list is indented by off under its key. */
-static void
-block_body(const struct add_opts *o, const char *id, size_t off, struct sbuf *out)
-{
-	size_t i;
-
-	sbuf_printf(out, "id: %s\non: %s\n", id, o->on);
-	if (o->after)
-		sbuf_printf(out, "after: %s\n", o->after);
-	if (o->repeat)
-		sbuf_printf(out, "repeat: {every: %s, times: %ld}\n", o->repeat, o->ntimes);
-	sbuf_adds(out, "actions:\n");
-	for (i = 0; i < o->nacts; i++) {
-		sbuf_printf(out, "%*s- %s", (int)off, "", o->acts[i].name);
-		if (o->acts[i].args)
-			sbuf_printf(out, ": %s", o->acts[i].args);
-		sbuf_addc(out, '\n');
-	}
-}
-
-/* The automation as one flow mapping. */
-static void
-flow_body(const struct add_opts *o, const char *id, struct sbuf *out)
-{
-	size_t i;
-
-	sbuf_printf(out, "{id: %s, on: %s", id, o->on);
-	if (o->after)
-		sbuf_printf(out, ", after: %s", o->after);
-	if (o->repeat)
-		sbuf_printf(out, ", repeat: {every: %s, times: %ld}", o->repeat, o->ntimes);
-	sbuf_adds(out, ", actions: [");
-	for (i = 0; i < o->nacts; i++) {
-		if (i)
-			sbuf_adds(out, ", ");
-		if (o->acts[i].args)
-			sbuf_printf(out, "{%s: %s}", o->acts[i].name, o->acts[i].args);
-		else
-			sbuf_adds(out, o->acts[i].name);
-	}
-	sbuf_adds(out, "]}");
-}
-
-/* ---- finding the step in the file ---- */
-
-struct where {
-	const char *seq, *sid, *id;	/* sequence, step and automation ids */
-	const char *rel;		/* sequences/SEQ.yaml */
-	struct ydoc doc;
-	const struct ynode *steps_key, *steps;
-	const struct ynode *step;	/* the step's mapping */
-	size_t apair;			/* index of the automations pair in step */
-	const struct ynode *akey, *autos;	/* automations: key and value, or NULL */
-	const char *eol;		/* "\n", or "\r\n" for a file written so */
-};
-
-/* A flow collection starts with its bracket; a block one with its first
- * key or "-". */
-static int
-is_flow(const struct ydoc *d, const struct ynode *n)
-{
-	return n->kind != YNODE_SCALAR && (d->src[n->start] == '{' || d->src[n->start] == '[');
-}
-
-static const struct ynode *
-item_id(const struct ynode *item)
-{
-	const struct ynode *n = ydoc_get(item, "id");
-
-	return n && n->kind == YNODE_SCALAR ? n : NULL;
-}
-
-/* Find w->sid and its automations in w->doc.  Returns 0, or -1 with c->err. */
-static int
-find_step(struct cmd_ctx *c, struct where *w)
-{
-	const struct ynode *root = w->doc.root, *steps = NULL;
-	const char **ids = NULL;
-	size_t i, nids = 0;
-	char msg[512];
-
-	w->step = w->akey = w->autos = w->steps_key = NULL;
-	if (root && root->kind == YNODE_MAP)
-		for (i = 0; i < root->n; i++)
-			if (strcmp(root->pairs[i].key->str, "steps") == 0) {
-				w->steps_key = root->pairs[i].key;
-				steps = root->pairs[i].val;
-			}
-	w->steps = steps;
-	if (steps && steps->kind == YNODE_SEQ) {
-		ids = arena_alloc(&c->a, (steps->n + 1) * sizeof *ids);
-		for (i = 0; i < steps->n; i++) {
-			const struct ynode *idn = item_id(steps->items[i]);
-
-			if (idn == NULL)
-				continue;
-			ids[nids++] = idn->str;
-			if (strcmp(idn->str, w->sid) == 0 && w->step == NULL)
-				w->step = steps->items[i];
-		}
-	}
-	if (w->step == NULL) {
-		snprintf(msg, sizeof msg, "no step '%s' in sequence '%s'", w->sid, w->seq);
-		suggest_append(msg, sizeof msg, w->sid, ids, nids);
-		return err_set(&c->err, DRIP_ENOINPUT, NULL, 0, 0, "%s", msg);
-	}
-	for (i = 0; i < w->step->n; i++)
-		if (strcmp(w->step->pairs[i].key->str, "automations") == 0) {
-			w->apair = i;
-			w->akey = w->step->pairs[i].key;
-			w->autos = w->step->pairs[i].val;
-		}
-	return 0;
-}
-
-/* Read sequences/SEQ.yaml and find the step in it. */
-static int
-load_where(struct cmd_ctx *c, struct where *w)
-{
-	char *full;
-	const char *nl;
-	int rc;
-
-	w->rel = arena_printf(&c->a, "sequences/%s.yaml", w->seq);
-	full = ws_path(c, w->rel);
-	if (!fsio_exists(full)) {
-		free(full);
-		return err_set(&c->err, DRIP_ENOINPUT, NULL, 0, 0,
-			       "no sequence '%s' (%s does not exist)", w->seq, w->rel);
-	}
-	rc = ydoc_load_file(&c->a, full, &w->doc, &c->err);
-	free(full);
-	if (rc < 0)
-		return -1;
-	w->doc.file = w->rel;
-	nl = memchr(w->doc.src, '\n', w->doc.srclen);
-	w->eol = nl && nl > w->doc.src && nl[-1] == '\r' ? "\r\n" : "\n";
-	return find_step(c, w);
-}
-
-/* How far the file indents a block list under its key, learnt from
- * `steps:` (2 in SPEC §3.1's style, 0 for an indentless list). */
-static size_t
-list_offset(const struct where *w)
-{
-	if (w->steps_key && w->steps && w->steps->kind == YNODE_SEQ &&
-	    !is_flow(&w->doc, w->steps) && w->steps->col >= w->steps_key->col &&
-	    w->steps->col - w->steps_key->col <= 8)
-		return (size_t)(w->steps->col - w->steps_key->col);
-	return 2;
-}
-
-/* ---- splicing ---- */
-
-struct edit {
-	size_t start, end;		/* the bytes replaced */
-	const char *text;		/* by this */
-};
-
-/* The offset where the line after the one holding the end of a node
- * starts: just past the line break (a block scalar already ends there). */
-static size_t
-after_line(const struct ydoc *d, size_t end)
-{
-	if (end > 0 && d->src[end - 1] == '\n')
-		return end;
-	while (end < d->srclen && d->src[end] != '\n')
-		end++;
-	return end < d->srclen ? end + 1 : end;
-}
-
-static size_t
-line_start(const struct ydoc *d, size_t off)
-{
-	while (off > 0 && d->src[off - 1] != '\n')
-		off--;
-	return off;
-}
-
-/* The deepest last node under n. */
-static const struct ynode *
-last_leaf(const struct ynode *n)
-{
-	while ((n->kind == YNODE_MAP || n->kind == YNODE_SEQ) && n->n > 0)
-		n = n->kind == YNODE_MAP ? n->pairs[n->n - 1].val : n->items[n->n - 1];
-	return n;
-}
-
-/*
- * Where the lines of node n end: just past the line break of its last
- * line.  A block scalar (| or >) at its end has swallowed the blank lines
- * after it; unless it keeps them as content (|+, >+) they separate n from
- * what follows, so the end goes back before them.
- */
-static size_t
-end_of_lines(const struct ydoc *d, const struct ynode *n)
-{
-	const struct ynode *leaf = last_leaf(n);
-	size_t p = after_line(d, n->end), h;
-
-	if (leaf->kind != YNODE_SCALAR || leaf->style != YSTYLE_BLOCK || leaf->end != n->end)
-		return p;
-	for (h = leaf->start; h < d->srclen && !strchr(" \t\r\n#", d->src[h]); h++)
-		if (d->src[h] == '+')
-			return p;
-	while (p > leaf->start && d->src[p - 1] == '\n') {
-		size_t ls = line_start(d, p - 1);
-
-		if (ls <= leaf->start || strspn(d->src + ls, " \r") != p - 1 - ls)
-			break;
-		p = ls;
-	}
-	return p;
-}
-
-/* Only spaces between from and to? */
-static int
-blank_between(const struct ydoc *d, size_t from, size_t to)
-{
-	for (; from < to; from++)
-		if (d->src[from] != ' ')
-			return 0;
-	return 1;
-}
-
-/* Apply edits (sorted, not overlapping) to the document's text. */
-static void
-splice(const struct ydoc *d, const struct edit *e, size_t n, struct sbuf *out)
-{
-	size_t at = 0, i;
-
-	for (i = 0; i < n; i++) {
-		sbuf_add(out, d->src + at, e[i].start - at);
-		sbuf_adds(out, e[i].text);
-		at = e[i].end;
-	}
-	sbuf_add(out, d->src + at, d->srclen - at);
-}
-
-/*
- * A list item from body (lines relative to the item's own indentation,
- * each ending in '\n'): "-" at column ind, the content at column kin, line
- * breaks as the file writes them.  Empty lines stay empty.
- */
-static const char *
-render_item(struct cmd_ctx *c, const char *body, size_t ind, size_t kin, const char *eol)
-{
-	struct sbuf out = SBUF_INIT;
-	const char *p = body, *res;
-	int first = 1;
-
-	if (kin < ind + 2)
-		kin = ind + 2;
-	while (*p) {
-		const char *nl = strchr(p, '\n');
-		size_t len = nl ? (size_t)(nl - p) : strlen(p);
-
-		if (first)
-			sbuf_printf(&out, "%*s-%*s", (int)ind, "", (int)(kin - ind - 1), "");
-		else if (len)
-			sbuf_printf(&out, "%*s", (int)kin, "");
-		sbuf_add(&out, p, len);
-		sbuf_adds(&out, eol);
-		p += len + (nl ? 1 : 0);
-		first = 0;
-	}
-	res = arena_strdup(&c->a, sbuf_str(&out));
-	sbuf_release(&out);
-	return res;
-}
-
-/* Text of whole lines to insert at offset p.  At the end of a file that
- * has no final line break, the break moves before the text, so the file
- * still ends without one (and rm can give back the same bytes). */
-static const char *
-at_line(struct cmd_ctx *c, const struct where *w, size_t p, const char *text)
-{
-	size_t n = strlen(text), k = strlen(w->eol);
-
-	if (p == w->doc.srclen && p > 0 && w->doc.src[p - 1] != '\n' && n >= k)
-		return arena_printf(&c->a, "%s%.*s", w->eol, (int)(n - k), text);
-	return text;
-}
-
-/* The other half of at_line: whole lines cut up to the end of a file
- * without a final line break take the break before them. */
-static void
-cut_lines(const struct where *w, struct edit *e)
-{
-	const char *src = w->doc.src;
-
-	if (e->end == w->doc.srclen && e->end > 0 && src[e->end - 1] != '\n' &&
-	    e->start > 0 && src[e->start - 1] == '\n') {
-		e->start--;
-		if (e->start > 0 && src[e->start - 1] == '\r')
-			e->start--;
-	}
-}
-
-static int
-refuse_layout(struct cmd_ctx *c, const struct where *w, const struct ynode *at,
-	      const char *what)
-{
-	return err_set(&c->err, DRIP_EDATA, w->rel, at->line, at->col,
-		       "%s; edit %s by hand", what, w->rel);
-}
-
-/* Append flow to a flow list of automations. */
-static int
-plan_flow_list(struct cmd_ctx *c, const struct where *w, const char *flow, struct edit *e)
-{
-	const struct ynode *a = w->autos;
-
-	if (flow == NULL)
-		return refuse_layout(c, w, a, arena_printf(&c->a, "the automations of step '%s' "
-			"are written in flow style ([...]): --from needs a file whose automation "
-			"is in flow style too ({id: ..., ...})", w->sid));
-	e->start = e->end = a->n ? a->items[a->n - 1]->end : a->start + 1;
-	e->text = a->n ? arena_printf(&c->a, ", %s", flow) : flow;
-	return 0;
-}
-
-/*
- * Where and what to splice to append the automation to the step: block
- * is its text as a block mapping (see render_item), flow as a flow one
- * (NULL when there is none).  Fills e[0..*ne).
- */
-static int
-plan_add(struct cmd_ctx *c, const struct where *w, const char *block, const char *flow,
-	 struct edit *e, size_t *ne)
-{
-	const struct ydoc *d = &w->doc;
-	const struct ynode *st = w->step, *a = w->autos;
-	size_t off = list_offset(w), p;
-	const char *item;
-
-	*ne = 1;
-	if (is_flow(d, st)) {
-		if (flow == NULL)
-			return refuse_layout(c, w, st, arena_printf(&c->a, "step '%s' is "
-				"written in flow style ({...}): --from needs a file whose "
-				"automation is in flow style too ({id: ..., ...})", w->sid));
-		if (a == NULL) {
-			p = st->n ? st->pairs[st->n - 1].val->end : st->start + 1;
-			e->start = e->end = p;
-			e->text = arena_printf(&c->a, "%sautomations: [%s]", st->n ? ", " : "",
-					       flow);
-		} else if (ydoc_is_null(a)) {
-			e->start = a->start;
-			e->end = a->end;
-			e->text = arena_printf(&c->a, "%s[%s]", a->start == a->end ? " " : "",
-					       flow);
-		} else if (a->kind == YNODE_SEQ) {
-			return plan_flow_list(c, w, flow, e);
-		} else {
-			return refuse_layout(c, w, a, "\"automations\" must be a list");
-		}
-		return 0;
-	}
-	if (a == NULL) {
-		size_t ind = (size_t)st->col - 1;
-
-		p = end_of_lines(d, st);
-		e->start = e->end = p;
-		item = render_item(c, block, ind + off, ind + off + 2, w->eol);
-		e->text = at_line(c, w, p, arena_printf(&c->a, "%*sautomations:%s%s", (int)ind,
-							 "", w->eol, item));
-		return 0;
-	}
-	if (ydoc_is_null(a) || (a->kind == YNODE_SEQ && a->n == 0 && is_flow(d, a))) {
-		/* `automations:`, `automations: ~` or `automations: []` becomes
-		 * a block list: the placeholder goes, a comment after it stays. */
-		size_t ind = (size_t)w->akey->col - 1, colon = w->akey->end;
-
-		while (colon < a->start && d->src[colon] != ':')
-			colon++;
-		p = after_line(d, a->end);
-		e[0].start = colon + 1 < a->end ? colon + 1 : a->end;
-		e[0].end = a->end;
-		e[0].text = "";
-		e[1].start = e[1].end = p;
-		item = render_item(c, block, ind + off, ind + off + 2, w->eol);
-		e[1].text = at_line(c, w, p, item);
-		*ne = 2;
-		return 0;
-	}
-	if (a->kind == YNODE_SEQ && !is_flow(d, a)) {
-		const struct ynode *last = a->items[a->n - 1];
-		size_t ind = (size_t)a->col - 1;
-		size_t kin = last->kind == YNODE_MAP && !is_flow(d, last) ? (size_t)last->col - 1 :
-			     ind + 2;
-
-		p = end_of_lines(d, a);
-		e->start = e->end = p;
-		e->text = at_line(c, w, p, render_item(c, block, ind, kin, w->eol));
-		return 0;
-	}
-	if (a->kind == YNODE_SEQ)
-		return plan_flow_list(c, w, flow, e);
-	return refuse_layout(c, w, a, "\"automations\" must be a list");
-}
-
-/* Where to cut to remove automation idx of the step (and the automations
- * key with the list when it is the only one). */
-static int
-plan_rm(struct cmd_ctx *c, const struct where *w, size_t idx, struct edit *e)
-{
-	const struct ydoc *d = &w->doc;
-	const struct ynode *st = w->step, *a = w->autos, *it = a->items[idx];
-
-	e->text = "";
-	if (a->n == 1) {
-		if (w->apair > 0 && is_flow(d, st)) {
-			e->start = st->pairs[w->apair - 1].val->end;
-			e->end = a->end;
-		} else if (w->apair > 0) {
-			e->start = line_start(d, w->akey->start);
-			if (!blank_between(d, e->start, w->akey->start))
-				return refuse_layout(c, w, w->akey, "cannot cut \"automations\" "
-						     "out of its line");
-			e->end = end_of_lines(d, a);
-			cut_lines(w, e);
-		} else if (st->n > 1) {
-			/* The first key: what follows moves up to its place. */
-			e->start = w->akey->start;
-			e->end = st->pairs[1].key->start;
-		} else {
-			e->start = w->akey->start;
-			e->end = a->end;
-		}
-		return 0;
-	}
-	if (is_flow(d, a)) {
-		if (idx > 0) {
-			e->start = a->items[idx - 1]->end;
-			e->end = it->end;
-		} else {
-			e->start = it->start;
-			e->end = a->items[1]->start;
-		}
-		return 0;
-	}
-	e->start = it->start;
-	while (e->start > 0 && strchr(" \t\r\n", d->src[e->start - 1]))
-		e->start--;
-	if (e->start == 0 || d->src[e->start - 1] != '-')
-		return refuse_layout(c, w, it, "cannot find the \"-\" of this automation");
-	e->start--;
-	if (!blank_between(d, line_start(d, e->start), e->start))
-		return refuse_layout(c, w, it, "cannot cut this automation out of its line");
-	e->start = line_start(d, e->start);
-	e->end = end_of_lines(d, it);
-	cut_lines(w, e);
-	return 0;
-}
-
-/* ---- checking the result ---- */
-
-/* Parse the spliced text again: the step must now have want automations,
- * with id among them or not (present).  Guards against a layout the
- * splice did not foresee. */
-static int
-check_spliced(struct cmd_ctx *c, const struct where *w, const struct sbuf *text,
-	      size_t want, int present)
-{
-	struct where w2 = *w;
-	struct drip_err e;
-	size_t n = 0, i;
-	int found = 0;
-
-	if (ydoc_load(&c->a, w->rel, sbuf_str(text), text->len, &w2.doc, &e) < 0)
-		return err_set(&c->err, DRIP_EDATA, w->rel, e.line, e.col,
-			       "the edited file would not parse (%s); edit it by hand", e.msg);
-	if (find_step(c, &w2) < 0)
-		return err_set(&c->err, DRIP_EFAIL, w->rel, 0, 0,
-			       "the edited file lost step '%s'; edit it by hand", w->sid);
-	if (w2.autos && w2.autos->kind == YNODE_SEQ) {
-		n = w2.autos->n;
-		for (i = 0; i < n; i++) {
-			const struct ynode *idn = item_id(w2.autos->items[i]);
-
-			if (idn && strcmp(idn->str, w->id) == 0)
-				found = 1;
-		}
-	}
-	if (n != want || found != present)
-		return err_set(&c->err, DRIP_EFAIL, w->rel, w->step->line, w->step->col,
-			       "the layout of step '%s' is too unusual to edit safely; edit it "
-			       "by hand", w->sid);
-	return 0;
-}
-
-static int
-write_file(struct cmd_ctx *c, const char *path, const struct sbuf *text)
-{
-	FILE *f = fopen(path, "wb");
-	int bad;
-
-	if (f == NULL)
-		return err_sys(&c->err, DRIP_EFAIL, path, "cannot create");
-	bad = fwrite(sbuf_str(text), 1, text->len, f) != text->len;
-	if (fclose(f) != 0 || bad)
-		return err_sys(&c->err, DRIP_EFAIL, path, "cannot write");
-	return 0;
-}
-
-/*
- * Lint text as sequences/SEQ.yaml would be linted, from a copy in a
- * temporary directory under .drip/ (lint reads files, and the id must
- * match the file's name).  Errors refuse the change, naming the first.
- */
-static int
-lint_result(struct cmd_ctx *c, const struct where *w, const struct sbuf *text,
-	    const char *verb)
-{
-	char *dir = ws_path(c, ".drip/automate-XXXXXX"), *path = NULL;
-	struct lint_ctx l;
-	struct diags d;
-	size_t i;
-	int rc = -1;
-
-	if (mkdtemp(dir) == NULL) {
-		err_sys(&c->err, DRIP_EFAIL, NULL, "cannot create a temporary directory in .drip");
-		free(dir);
-		return -1;
-	}
-	path = fsio_join(dir, arena_printf(&c->a, "%s.yaml", w->seq));
-	if (write_file(c, path, text) < 0)
-		goto out;
-	diag_init(&d, &c->a);
-	lint_setup(c, &l, &d, c->root);
-	lint_file(&l, path, w->rel);
-	diag_sort(&d);
-	rc = 0;
-	for (i = 0; i < d.n; i++) {
-		const struct diag *g = &d.v[i];
-
-		if (g->sev != DIAG_ERROR)
-			continue;
-		rc = err_set(&c->err, DRIP_EDATA, g->file, g->line, g->col,
-			     "cannot %s automation '%s': %s%s", verb, w->id, g->msg,
-			     d.nerr > 1 ? arena_printf(&c->a, " (and %zu more error%s)", d.nerr - 1,
-						       d.nerr == 2 ? "" : "s") : "");
-		break;
-	}
-out:
-	unlink(path);
-	if (rmdir(dir) != 0 && rc == 0)
-		rc = err_sys(&c->err, DRIP_EFAIL, NULL, "cannot remove %s", dir);
-	free(path);
-	free(dir);
-	return rc;
-}
-
-/* ---- --from FILE ---- */
-
-/* Lines after the first lose up to base leading spaces; '\r' before a line
- * break goes (render_item writes the target's line breaks). */
-static void
-reindent(struct sbuf *out, const char *s, size_t len, size_t base)
-{
-	size_t i = 0;
-	int first = 1;
-
-	while (i < len) {
-		size_t j = i, k;
-
-		while (j < len && s[j] != '\n')
-			j++;
-		k = j;
-		if (k > i && s[k - 1] == '\r')
-			k--;
-		if (!first) {
-			size_t skip = 0;
-
-			while (skip < base && i + skip < k && s[i + skip] == ' ')
-				skip++;
-			i += skip;
-			if (strspn(s + i, " ") >= k - i)
-				i = k;
-		}
-		sbuf_add(out, s + i, k - i);
-		sbuf_addc(out, '\n');
-		i = j + 1;
-		first = 0;
-	}
-}
-
-/*
- * Read the automation mapping of FILE as text to splice: block (always)
- * and flow (when the file writes it in flow style).  The id is added when
- * the file has none; one that differs from ID is refused.
- */
-static int
-from_file(struct cmd_ctx *c, const char *path, const char *id, struct sbuf *block,
-	  struct sbuf *flow, int *have_flow)
-{
-	struct ydoc fd;
-	const struct ynode *root, *idn;
-	const char *text;
-	size_t len;
-
-	if (ydoc_load_file(&c->a, path, &fd, &c->err) < 0)
-		return -1;
-	root = fd.root;
-	if (root == NULL || root->kind != YNODE_MAP)
-		return err_set(&c->err, DRIP_EDATA, path, root ? root->line : 0,
-			       root ? root->col : 0, "--from: the file must hold one automation "
-			       "(a mapping), not %s", ydoc_kind_name(root));
-	idn = ydoc_get(root, "id");
-	if (idn && (idn->kind != YNODE_SCALAR || strcmp(idn->str, id) != 0))
-		return err_set(&c->err, DRIP_EDATA, path, idn->line, idn->col,
-			       "--from: the automation's id \"%s\" is not \"%s\", the ID given",
-			       idn->kind == YNODE_SCALAR ? idn->str : "", id);
-	text = fd.src + root->start;
-	len = root->end - root->start;
-	if (is_flow(&fd, root)) {
-		if (idn)
-			sbuf_add(flow, text, len);
-		else if (root->n)
-			sbuf_printf(flow, "{id: %s, %.*s", id, (int)(len - 1), text + 1);
-		else
-			sbuf_printf(flow, "{id: %s}", id);
-		*have_flow = 1;
-		reindent(block, sbuf_str(flow), flow->len, (size_t)root->col - 1);
-	} else {
-		if (!idn)
-			sbuf_printf(block, "id: %s\n", id);
-		reindent(block, text, len, (size_t)root->col - 1);
-	}
-	return 0;
-}
-
-/* ---- add ---- */
 
 int
 cmd_automate_add(int argc, char **argv, struct cmd_ctx *c)
 {
-	struct add_opts o;
-	struct where w;
+	struct autospec o;
+	struct seqedit w;
 	struct sbuf block = SBUF_INIT, flow = SBUF_INIT, out = SBUF_INIT;
-	struct edit e[2] = { { 0, 0, "" }, { 0, 0, "" } };
 	struct change ch;
+	struct lint_ctx l;
+	struct diags d;
 	const char *ids[3];
-	size_t ne = 0, nold = 0, i;
 	int k, rc = -1, have_flow = 0;
 
 	memset(&o, 0, sizeof o);
-	memset(&w, 0, sizeof w);
 	if ((k = opts_parse(c, argc, argv, add_opts, on_add_opt, &o)) < 0)
 		return DRIP_EUSAGE;
-	if (three_ids(c, argc, argv, k, 0, ids) < 0 || check_add_opts(c, &o) < 0)
+	if (three_ids(c, argc, argv, k, 0, ids) < 0 || check_opts(c, &o) < 0)
 		return DRIP_EUSAGE;
-	w.seq = ids[0];
-	w.sid = ids[1];
-	w.id = ids[2];
-	if (load_where(c, &w) < 0)
+	if (seqedit_load(&w, &c->a, c->root, ids[0], ids[1], &c->err) < 0 ||
+	    seqedit_check_new(&w, ids[2], &c->err) < 0)
 		goto out;
-	if (w.autos && w.autos->kind == YNODE_SEQ) {
-		nold = w.autos->n;
-		for (i = 0; i < nold; i++) {
-			const struct ynode *idn = item_id(w.autos->items[i]);
-
-			if (idn && strcmp(idn->str, w.id) == 0) {
-				err_set(&c->err, DRIP_EDATA, w.rel, idn->line, idn->col,
-					"step '%s' already has an automation '%s'", w.sid, w.id);
-				goto out;
-			}
-		}
-	}
 	if (o.from) {
-		if (from_file(c, o.from, w.id, &block, &flow, &have_flow) < 0)
+		if (seqedit_from_file(&c->a, o.from, ids[2], &block, &flow, &have_flow,
+				      &c->err) < 0)
 			goto out;
 	} else {
-		block_body(&o, w.id, list_offset(&w), &block);
-		flow_body(&o, w.id, &flow);
+		autospec_block(&o, ids[2], w.off, &block);
+		autospec_flow(&o, ids[2], &flow);
 		have_flow = 1;
 	}
-	if (plan_add(c, &w, sbuf_str(&block), have_flow ? sbuf_str(&flow) : NULL, e, &ne) < 0)
+	if (seqedit_add(&w, ids[2], sbuf_str(&block), have_flow ? sbuf_str(&flow) : NULL, &out,
+			&c->err) < 0)
 		goto out;
-	splice(&w.doc, e, ne, &out);
-	if (check_spliced(c, &w, &out, nold + 1, 1) < 0 || lint_result(c, &w, &out, "add") < 0)
+	diag_init(&d, &c->a);
+	lint_setup(c, &l, &d, c->root);
+	if (seqedit_lint(&w, &l, c->root, &out, "add", ids[2], &c->err) < 0)
 		goto out;
 	ch.path = w.rel;
 	ch.data = sbuf_str(&out);
 	ch.len = out.len;
 	ch.mode = 0;
 	rc = ws_apply(c, &ch, 1, arena_printf(&c->a, "automate add %s %s %s", w.seq, w.sid,
-					      w.id));
+					      ids[2]));
 	if (rc == 0 && !c->quiet)
-		printf("added automation '%s' to step '%s' of sequence '%s'\n", w.id, w.sid, w.seq);
+		printf("added automation '%s' to step '%s' of sequence '%s'\n", ids[2], w.sid,
+		       w.seq);
 out:
 	sbuf_release(&block);
 	sbuf_release(&flow);
@@ -1216,386 +207,44 @@ out:
 	return rc;
 }
 
-/* ---- rm ---- */
-
 int
 cmd_automate_rm(int argc, char **argv, struct cmd_ctx *c)
 {
-	struct where w;
+	struct seqedit w;
 	struct sbuf out = SBUF_INIT;
-	struct edit e = { 0, 0, "" };
 	struct change ch;
-	const char *ids[3], **names = NULL;
-	size_t i, n = 0, idx = 0;
-	int k, rc = -1, found = 0;
-	char msg[512];
+	const char *ids[3];
+	int k, rc = -1;
 
-	memset(&w, 0, sizeof w);
 	if ((k = opts_parse(c, argc, argv, none, NULL, NULL)) < 0)
 		return DRIP_EUSAGE;
 	if (three_ids(c, argc, argv, k, 1, ids) < 0)
 		return DRIP_EUSAGE;
-	w.seq = ids[0];
-	w.sid = ids[1];
-	w.id = ids[2];
-	if (load_where(c, &w) < 0)
-		return -1;
-	if (w.autos && w.autos->kind == YNODE_SEQ) {
-		n = w.autos->n;
-		names = arena_alloc(&c->a, (n + 1) * sizeof *names);
-		for (i = 0; i < n; i++) {
-			const struct ynode *idn = item_id(w.autos->items[i]);
-
-			names[i] = idn ? idn->str : NULL;
-			if (idn && strcmp(idn->str, w.id) == 0 && !found) {
-				found = 1;
-				idx = i;
-			}
-		}
-	}
-	if (!found) {
-		snprintf(msg, sizeof msg, "no automation '%s' in step '%s' of sequence '%s'",
-			 w.id, w.sid, w.seq);
-		suggest_append(msg, sizeof msg, w.id, names, n);
-		return err_set(&c->err, DRIP_ENOINPUT, NULL, 0, 0, "%s", msg);
-	}
-	if (plan_rm(c, &w, idx, &e) < 0)
-		return -1;
-	splice(&w.doc, &e, 1, &out);
-	if (check_spliced(c, &w, &out, n - 1, 0) < 0)
+	if (seqedit_load(&w, &c->a, c->root, ids[0], ids[1], &c->err) < 0 ||
+	    seqedit_rm(&w, ids[2], &out, &c->err) < 0)
 		goto out;
 	ch.path = w.rel;
 	ch.data = sbuf_str(&out);
 	ch.len = out.len;
 	ch.mode = 0;
-	rc = ws_apply(c, &ch, 1, arena_printf(&c->a, "automate rm %s %s %s", w.seq, w.sid, w.id));
+	rc = ws_apply(c, &ch, 1, arena_printf(&c->a, "automate rm %s %s %s", w.seq, w.sid,
+					      ids[2]));
 	if (rc == 0 && !c->quiet)
-		printf("removed automation '%s' from step '%s' of sequence '%s'\n", w.id, w.sid,
+		printf("removed automation '%s' from step '%s' of sequence '%s'\n", ids[2], w.sid,
 		       w.seq);
 out:
 	sbuf_release(&out);
 	return rc;
 }
 
-/* ---- plain words ---- */
-
-/* "a", "a and b", "a, b and c". */
-static const char *
-join_words(struct cmd_ctx *c, const char *const *v, size_t n)
-{
-	struct sbuf sb = SBUF_INIT;
-	const char *res;
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		if (i)
-			sbuf_adds(&sb, i + 1 == n ? " and " : ", ");
-		sbuf_adds(&sb, v[i]);
-	}
-	res = arena_strdup(&c->a, sbuf_str(&sb));
-	sbuf_release(&sb);
-	return res;
-}
-
-static const char *
-dur_text(struct cmd_ctx *c, const struct dur *d)
-{
-	char buf[DUR_WORDS_MAX];
-
-	dur_words(d, buf, sizeof buf);
-	return arena_strdup(&c->a, buf);
-}
-
-/* SPEC §3.6's plain words for when an automation fires. */
-static const char *
-schedule_words(struct cmd_ctx *c, const struct step_auto *a)
-{
-	const char *every, *s;
-
-	switch (a->on) {
-	case TRIG_ENTER:
-		if (dur_is_zero(&a->after))
-			return "On entering the step";
-		return arena_printf(&c->a, "%s after entering the step", dur_text(c, &a->after));
-	case TRIG_COMPLETE:
-		return "When the step completes";
-	case TRIG_PENDING:
-		break;
-	}
-	s = arena_printf(&c->a, "After %s pending", dur_text(c, &a->after));
-	if (!a->has_repeat)
-		return s;
-	every = dur_text(c, &a->every);
-	/* "every week" reads better than "every 1 week". */
-	if (strncmp(every, "1 ", 2) == 0 && strchr(every + 2, ' ') == NULL)
-		every += 2;
-	return arena_printf(&c->a, "%s, then repeats every %s, up to %d time%s", s, every,
-			    a->times, a->times == 1 ? "" : "s");
-}
-
-/* Text in double quotes, on one line: line breaks and other control
- * characters are written as escapes. */
-static const char *
-quoted(struct cmd_ctx *c, const char *s)
-{
-	struct sbuf sb = SBUF_INIT;
-	const char *res;
-
-	sbuf_addc(&sb, '"');
-	for (; s && *s; s++) {
-		if (*s == '\n')
-			sbuf_adds(&sb, "\\n");
-		else if ((unsigned char)*s < 0x20 || *s == 0x7f)
-			sbuf_printf(&sb, "\\x%02x", (unsigned char)*s);
-		else if (*s == '"' || *s == '\\')
-			sbuf_printf(&sb, "\\%c", *s);
-		else
-			sbuf_addc(&sb, *s);
-	}
-	sbuf_addc(&sb, '"');
-	res = arena_strdup(&c->a, sbuf_str(&sb));
-	sbuf_release(&sb);
-	return res;
-}
-
-/* "add the tag cold and remove the tags a and b". */
-static const char *
-list_words(struct cmd_ctx *c, const struct action *a, const char *noun)
-{
-	const char *parts[2];
-	size_t n = 0;
-
-	if (a->nadd)
-		parts[n++] = arena_printf(&c->a, "add the %s%s %s", noun, a->nadd > 1 ? "s" : "",
-					  join_words(c, a->add, a->nadd));
-	if (a->nremove)
-		parts[n++] = arena_printf(&c->a, "remove the %s%s %s", noun,
-					  a->nremove > 1 ? "s" : "",
-					  join_words(c, a->remove, a->nremove));
-	return join_words(c, parts, n);
-}
-
-/* One action in plain words, as `automate show` prints it. */
-static const char *
-action_words(struct cmd_ctx *c, const struct action *a)
-{
-	char d[DUR_WORDS_MAX];
-	const char *s, *tell[2];
-	size_t i, n = 0;
-
-	switch (a->kind) {
-	case ACT_NOTIFY:
-		s = arena_printf(&c->a, "notify %s with %s", a->to ? a->to : "the contact",
-				 a->template ? a->template : "?");
-		if (a->still_interested)
-			s = arena_printf(&c->a, "%s, with Still interested links", s);
-		if (a->coordinator)
-			tell[n++] = "the coordinator";
-		if (a->watchers)
-			tell[n++] = "the watchers";
-		if (n)
-			s = arena_printf(&c->a, "%s, and tell %s", s, join_words(c, tell, n));
-		return s;
-	case ACT_TAG:
-		return list_words(c, a, "tag");
-	case ACT_SITE:
-		return list_words(c, a, "site");
-	case ACT_OPPORTUNITY:
-		return list_words(c, a, "opportunity");
-	case ACT_SET: {
-		const char **v = arena_alloc(&c->a, (a->nset + 1) * sizeof *v);
-
-		for (i = 0; i < a->nset; i++)
-			v[i] = arena_printf(&c->a, "%s to %s", a->set[i].key,
-					    quoted(c, a->set[i].value));
-		return arena_printf(&c->a, "set %s", join_words(c, v, a->nset));
-	}
-	case ACT_NOTE:
-		return arena_printf(&c->a, "add the note %s", quoted(c, a->text));
-	case ACT_MARK_INACTIVE:
-		return "mark the contact inactive";
-	case ACT_REMOVE_FROM_SEQUENCE:
-		if (a->text)
-			return arena_printf(&c->a, "remove the contact from sequence %s", a->text);
-		return "remove the contact from this sequence";
-	case ACT_ARCHIVE:
-		return "archive the contact";
-	case ACT_ADD_TO_LIST:
-		return arena_printf(&c->a, "add the contact to the list %s", a->text);
-	case ACT_ENROLL:
-		return arena_printf(&c->a, "enroll the contact in sequence %s", a->text);
-	case ACT_UNENROLL:
-		return arena_printf(&c->a, "unenroll the contact from sequence %s", a->text);
-	case ACT_UNSUBSCRIBE:
-		return "unsubscribe the contact";
-	case ACT_COMPLETE_STEP:
-		return "complete the step";
-	case ACT_TASK:
-		s = arena_printf(&c->a, "add a %stask %s",
-				 a->task_kind && strcmp(a->task_kind, "call") == 0 ? "call " :
-				 a->task_kind && strcmp(a->task_kind, "manual_email") == 0 ?
-				 "manual email " : "", quoted(c, a->subject));
-		if (a->assignee)
-			s = arena_printf(&c->a, "%s for %s", s, a->assignee);
-		if (a->has_due) {
-			dur_words(&a->due, d, sizeof d);
-			s = arena_printf(&c->a, "%s, due in %s", s, d);
-		}
-		if (a->template)
-			s = arena_printf(&c->a, "%s, with %s", s, a->template);
-		return s;
-	case ACT_RUN:
-		/* The command as argv, one word after the other. */
-		s = "run";
-		for (i = 0; i < a->argc; i++)
-			s = arena_printf(&c->a, "%s %s", s, a->argv[i]);
-		return s;
-	case ACT_WAIT:
-		dur_words(&a->wait, d, sizeof d);
-		return arena_printf(&c->a, "wait %s", d);
-	case ACT_COUNT:
-		break;
-	}
-	return "?";
-}
-
-/* A sequence automation's trigger in plain words. */
-static const char *
-trigger_words(struct cmd_ctx *c, const struct autom *m)
-{
-	const char *in = m->sequence ? arena_printf(&c->a, " in sequence %s", m->sequence) : "";
-	const char *w = "?";
-
-	switch (m->trigger) {
-	case AT_ENROLLED:
-		w = arena_printf(&c->a, "When the contact enrolls%s", in);
-		break;
-	case AT_STEP_ENTERED:
-	case AT_STEP_COMPLETED:
-		w = arena_printf(&c->a, "When the contact %s %s%s",
-				 m->trigger == AT_STEP_ENTERED ? "enters" : "completes",
-				 m->step ? arena_printf(&c->a, "step %s", m->step) : "a step", in);
-		break;
-	case AT_COMPLETED:
-		w = arena_printf(&c->a, "When the contact finishes a sequence%s", in);
-		break;
-	case AT_REMOVED:
-		w = arena_printf(&c->a, "When the contact is removed from a sequence%s", in);
-		break;
-	case AT_TAG_ADDED:
-	case AT_TAG_REMOVED:
-		w = arena_printf(&c->a, "When the tag %s is %s", m->tag,
-				 m->trigger == AT_TAG_ADDED ? "added" : "removed");
-		break;
-	case AT_FIELD_CHANGED:
-		w = m->to ? arena_printf(&c->a, "When %s changes to %s", m->field, quoted(c, m->to)) :
-		    arena_printf(&c->a, "When %s changes", m->field);
-		break;
-	case AT_CONTACT_CREATED:
-		w = "When a contact is added";
-		break;
-	case AT_EXTERNAL:
-		w = arena_printf(&c->a, "On the event %s%s", m->event, in);
-		break;
-	case AT_RESPONSE:
-		w = m->answer ? arena_printf(&c->a, "When the contact answers %s", m->answer) :
-		    "When the contact answers";
-		break;
-	case AT_DATE: {
-		struct dur ab = m->offset;
-		int neg = ab.months < 0 || ab.days < 0 || ab.secs < 0;
-		const char *off;
-
-		if (neg) {
-			ab.months = -ab.months;
-			ab.days = -ab.days;
-			ab.secs = -ab.secs;
-		}
-		off = dur_is_zero(&ab) ? "On" : arena_printf(&c->a, "%s %s", dur_text(c, &ab),
-							     neg ? "before" : "after");
-
-		w = arena_printf(&c->a, "%s %s%s%s", off, m->date_field,
-				 m->at >= 0 ? arena_printf(&c->a, " at %02d:%02d", m->at / 60,
-							   m->at % 60) : "",
-				 m->annually ? ", every year" : "");
-		break;
-	}
-	}
-	if (m->and_.src)
-		w = arena_printf(&c->a, "%s, if %s", w, m->and_.src);
-	if (m->or_.src)
-		w = arena_printf(&c->a, "%s; or when %s becomes true", w, m->or_.src);
-	return w;
-}
-
 /* ---- list and show ---- */
-
-/*
- * Load DIR/ID.yaml for reading (what kind names it in the message) and set
- * up a schema whose findings are dropped: problems beyond YAML syntax do
- * not stop list and show, which show what parsed, as the file says.
- * Returns 0, or -1 with e filled when the file is missing (66) or is not
- * YAML (65).
- */
-static int
-load_for_show(struct cmd_ctx *c, const char *dir, const char *kind, const char *id,
-	      struct ydoc *doc, struct schema *s, struct drip_err *e)
-{
-	const char *rel = arena_printf(&c->a, "%s/%s.yaml", dir, id);
-	char *full = ws_path(c, rel);
-	struct diags *scratch = arena_alloc(&c->a, sizeof *scratch);
-	int rc;
-
-	if (!fsio_exists(full)) {
-		free(full);
-		return err_set(e, DRIP_ENOINPUT, NULL, 0, 0, "no %s '%s' (%s does not exist)",
-			       kind, id, rel);
-	}
-	rc = ydoc_load_file(&c->a, full, doc, e);
-	free(full);
-	if (rc < 0) {
-		snprintf(e->file, sizeof e->file, "%s", rel);
-		return -1;
-	}
-	doc->file = rel;
-	diag_init(scratch, &c->a);
-	s->a = &c->a;
-	s->d = scratch;
-	s->file = rel;
-	return 0;
-}
-
-/* sequences/ID.yaml, parsed; NULL and e filled as load_for_show says. */
-static struct seq *
-parse_seq(struct cmd_ctx *c, const char *id, struct drip_err *e)
-{
-	struct ydoc doc;
-	struct schema s;
-
-	if (load_for_show(c, "sequences", "sequence", id, &doc, &s, e) < 0)
-		return NULL;
-	return seq_parse(&s, &doc);
-}
-
-/* automations/ID.yaml, parsed, or NULL when it is gone or not YAML (the
- * review queue still shows its rows). */
-static const struct autom *
-parse_auto(struct cmd_ctx *c, const char *id)
-{
-	struct ydoc doc;
-	struct schema s;
-	struct drip_err e;
-
-	if (load_for_show(c, "automations", "automation", id, &doc, &s, &e) < 0)
-		return NULL;
-	return autom_parse(&s, &doc);
-}
 
 int
 cmd_automate_list(int argc, char **argv, struct cmd_ctx *c)
 {
-	const char **ids, **cells = NULL, **autos = NULL;
-	size_t n, i, j, m, nrows = 1, ncols = 6, nautos = 0;
+	const char **ids, **cells, **autos = NULL;
+	struct autoshow_table t;
+	size_t n, i, m, nrows, ncols = AUTOSHOW_NCOLS, nautos = 0;
 	int k, f;
 
 	if ((k = opts_parse(c, argc, argv, raw_opts, NULL, NULL)) < 0)
@@ -1613,16 +262,10 @@ cmd_automate_list(int argc, char **argv, struct cmd_ctx *c)
 		ids = seq_ids(c, &n);
 		autos = yaml_ids(c, "automations", &nautos);
 	}
-	cells = arena_grow(&c->a, cells, 0, ncols, sizeof *cells);
-	cells[0] = "sequence";
-	cells[1] = "step";
-	cells[2] = "id";
-	cells[3] = "on";
-	cells[4] = "schedule";
-	cells[5] = "actions";
+	autoshow_table_init(&c->a, &t);
 	for (i = 0; i < n; i++) {
 		struct drip_err e;
-		struct seq *q = parse_seq(c, ids[i], &e);
+		struct seq *q = autoshow_seq(&c->a, c->root, ids[i], &e);
 		char buf[2048];
 
 		if (q == NULL) {
@@ -1633,42 +276,13 @@ cmd_automate_list(int argc, char **argv, struct cmd_ctx *c)
 			fprintf(stderr, "drip: warning: %s\n", err_str(&e, buf, sizeof buf));
 			continue;
 		}
-		for (j = 0; j < q->nsteps; j++)
-			for (m = 0; m < q->steps[j].nautos; m++) {
-				const struct step_auto *a = &q->steps[j].autos[m];
-				const char **row;
-
-				if (a->id == NULL)
-					continue;
-				cells = arena_grow(&c->a, cells, nrows * ncols, (nrows + 1) * ncols,
-						   sizeof *cells);
-				row = cells + nrows * ncols;
-				row[0] = ids[i];
-				row[1] = q->steps[j].id ? q->steps[j].id : "";
-				row[2] = a->id;
-				row[3] = trigger_names[a->on];
-				row[4] = schedule_words(c, a);
-				row[5] = arena_printf(&c->a, "%zu", a->nactions);
-				nrows++;
-			}
+		autoshow_table_seq(&c->a, &t, ids[i], q);
 	}
 	/* The sequence automations, with no sequence named. */
-	for (i = 0; argc - k == 0 && i < nautos; i++) {
-		const struct autom *au = parse_auto(c, autos[i]);
-		const char **row;
-
-		if (au == NULL || au->id == NULL)
-			continue;
-		cells = arena_grow(&c->a, cells, nrows * ncols, (nrows + 1) * ncols, sizeof *cells);
-		row = cells + nrows * ncols;
-		row[0] = au->sequence ? au->sequence : "";
-		row[1] = "";
-		row[2] = au->id;
-		row[3] = au->trigger == AT_DATE ? "date" : au->event ? au->event : "";
-		row[4] = trigger_words(c, au);
-		row[5] = arena_printf(&c->a, "%zu", au->nactions);
-		nrows++;
-	}
+	for (i = 0; argc - k == 0 && i < nautos; i++)
+		autoshow_table_auto(&c->a, &t, autoshow_auto(&c->a, c->root, autos[i]));
+	cells = t.cells;
+	nrows = t.nrows;
 	if (f == FMT_JSON) {
 		/* JSON gets the count as a number, for scripts. */
 		struct sbuf out = SBUF_INIT;
@@ -1695,14 +309,44 @@ cmd_automate_list(int argc, char **argv, struct cmd_ctx *c)
 	return 0;
 }
 
+/* The actions in plain words, one a line: numbered, or after "then". */
+static void
+put_actions(struct cmd_ctx *c, struct sbuf *out, const struct action *v, size_t n,
+	    int numbered)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (numbered)
+			sbuf_printf(out, "  %zu. %s\n", i + 1, autoshow_action(&c->a, &v[i]));
+		else
+			sbuf_printf(out, "  then %s\n", autoshow_action(&c->a, &v[i]));
+}
+
+/* "actions": [{"action": NAME, "words": ...}, ...] */
+static void
+json_actions(struct cmd_ctx *c, struct json *j, const struct action *v, size_t n)
+{
+	size_t i;
+
+	json_key(j, "actions");
+	json_arr(j);
+	for (i = 0; i < n; i++) {
+		json_obj(j);
+		json_kstr(j, "action", action_names[v[i].kind]);
+		json_kstr(j, "words", autoshow_action(&c->a, &v[i]));
+		json_end(j);
+	}
+	json_end(j);
+}
+
 /* show ID: a sequence automation (automations/ID.yaml). */
 static int
 show_auto(struct cmd_ctx *c, const char *id, int f)
 {
 	const char *rel = arena_printf(&c->a, "automations/%s.yaml", id);
-	const struct autom *m = parse_auto(c, id);
+	const struct autom *m = autoshow_auto(&c->a, c->root, id);
 	struct sbuf out = SBUF_INIT;
-	size_t i;
 
 	if (m == NULL)
 		return err_set(&c->err, DRIP_ENOINPUT, NULL, 0, 0,
@@ -1715,18 +359,10 @@ show_auto(struct cmd_ctx *c, const char *id, int f)
 		json_kstr(&j, "id", id);
 		json_kstr(&j, "file", rel);
 		json_kstr(&j, "title", m->title);
-		json_kstr(&j, "trigger", trigger_words(c, m));
+		json_kstr(&j, "trigger", autoshow_trigger(&c->a, m));
 		json_kbool(&j, "review", m->review);
 		json_kstr(&j, "reenter", m->reenter == REENTER_NEVER ? "never" : "after_finish");
-		json_key(&j, "actions");
-		json_arr(&j);
-		for (i = 0; i < m->nactions; i++) {
-			json_obj(&j);
-			json_kstr(&j, "action", action_names[m->actions[i].kind]);
-			json_kstr(&j, "words", action_words(c, &m->actions[i]));
-			json_end(&j);
-		}
-		json_end(&j);
+		json_actions(c, &j, m->actions, m->nactions);
 		json_kstr(&j, "stop_when", m->stop_when.src);
 		json_end(&j);
 		sbuf_addc(&out, '\n');
@@ -1734,18 +370,16 @@ show_auto(struct cmd_ctx *c, const char *id, int f)
 		sbuf_printf(&out, "automation: %s%s%s\n", id, m->title ? " - " : "",
 			    m->title ? m->title : "");
 		sbuf_printf(&out, "file:       %s\n", rel);
-		sbuf_printf(&out, "trigger:    %s\n", trigger_words(c, m));
+		sbuf_printf(&out, "trigger:    %s\n", autoshow_trigger(&c->a, m));
 		sbuf_printf(&out, "review:     %s\n", m->review ? "yes: each action waits for approval" :
 			    "no");
 		sbuf_printf(&out, "reenter:    %s\n", m->reenter == REENTER_NEVER ? "never" :
 			    "after the previous run finished");
 		sbuf_adds(&out, "actions:\n");
-		for (i = 0; i < m->nactions; i++)
-			sbuf_printf(&out, "  %zu. %s\n", i + 1, action_words(c, &m->actions[i]));
+		put_actions(c, &out, m->actions, m->nactions, 1);
 		if (m->stop_when.src) {
 			sbuf_printf(&out, "stop when:  %s\n", m->stop_when.src);
-			for (i = 0; i < m->nstop_actions; i++)
-				sbuf_printf(&out, "  then %s\n", action_words(c, &m->stop_actions[i]));
+			put_actions(c, &out, m->stop_actions, m->nstop_actions, 0);
 		}
 	}
 	fwrite(out.buf, 1, out.len, stdout);
@@ -1756,14 +390,11 @@ show_auto(struct cmd_ctx *c, const char *id, int f)
 int
 cmd_automate_show(int argc, char **argv, struct cmd_ctx *c)
 {
-	const struct step_auto *a = NULL;
-	const struct step *st;
-	const char *ids[3], **names;
+	const struct step_auto *a;
+	const char *ids[3];
 	struct seq *q;
 	struct sbuf out = SBUF_INIT;
-	char after[DUR_TEXT_MAX], every[DUR_TEXT_MAX], msg[512];
-	long si;
-	size_t i;
+	char after[DUR_TEXT_MAX], every[DUR_TEXT_MAX];
 	int k, f;
 
 	if ((k = opts_parse(c, argc, argv, none, NULL, NULL)) < 0)
@@ -1777,29 +408,9 @@ cmd_automate_show(int argc, char **argv, struct cmd_ctx *c)
 		return DRIP_EUSAGE;
 	if ((f = out_format(c, 0)) < 0)
 		return DRIP_EUSAGE;
-	if ((q = parse_seq(c, ids[0], &c->err)) == NULL)
+	if ((q = autoshow_seq(&c->a, c->root, ids[0], &c->err)) == NULL ||
+	    (a = autoshow_step_auto(&c->a, q, ids[0], ids[1], ids[2], &c->err)) == NULL)
 		return -1;
-	if ((si = seq_step_index(q, ids[1])) < 0) {
-		names = arena_alloc(&c->a, (q->nsteps + 1) * sizeof *names);
-		for (i = 0; i < q->nsteps; i++)
-			names[i] = q->steps[i].id;
-		snprintf(msg, sizeof msg, "no step '%s' in sequence '%s'", ids[1], ids[0]);
-		suggest_append(msg, sizeof msg, ids[1], names, q->nsteps);
-		return err_set(&c->err, DRIP_ENOINPUT, NULL, 0, 0, "%s", msg);
-	}
-	st = &q->steps[si];
-	names = arena_alloc(&c->a, (st->nautos + 1) * sizeof *names);
-	for (i = 0; i < st->nautos; i++) {
-		names[i] = st->autos[i].id;
-		if (a == NULL && st->autos[i].id && strcmp(st->autos[i].id, ids[2]) == 0)
-			a = &st->autos[i];
-	}
-	if (a == NULL) {
-		snprintf(msg, sizeof msg, "no automation '%s' in step '%s' of sequence '%s'",
-			 ids[2], ids[1], ids[0]);
-		suggest_append(msg, sizeof msg, ids[2], names, st->nautos);
-		return err_set(&c->err, DRIP_ENOINPUT, NULL, 0, 0, "%s", msg);
-	}
 	dur_format(&a->after, after, sizeof after);
 	dur_format(&a->every, every, sizeof every);
 	if (f == FMT_JSON) {
@@ -1813,7 +424,7 @@ cmd_automate_show(int argc, char **argv, struct cmd_ctx *c)
 		json_kstr(&j, "file", q->file ? q->file : arena_printf(&c->a, "sequences/%s.yaml",
 								      ids[0]));
 		json_kint(&j, "line", a->node ? a->node->line : 0);
-		json_kstr(&j, "on", trigger_names[a->on]);
+		json_kstr(&j, "on", autoshow_on(a->on));
 		json_kstr(&j, "after", a->on == TRIG_COMPLETE ? NULL : after);
 		json_key(&j, "repeat");
 		if (a->has_repeat) {
@@ -1824,27 +435,18 @@ cmd_automate_show(int argc, char **argv, struct cmd_ctx *c)
 		} else {
 			json_null(&j);
 		}
-		json_kstr(&j, "schedule", schedule_words(c, a));
-		json_key(&j, "actions");
-		json_arr(&j);
-		for (i = 0; i < a->nactions; i++) {
-			json_obj(&j);
-			json_kstr(&j, "action", action_names[a->actions[i].kind]);
-			json_kstr(&j, "words", action_words(c, &a->actions[i]));
-			json_end(&j);
-		}
-		json_end(&j);
+		json_kstr(&j, "schedule", autoshow_schedule(&c->a, a));
+		json_actions(c, &j, a->actions, a->nactions);
 		json_end(&j);
 		sbuf_addc(&out, '\n');
 	} else {
 		sbuf_printf(&out, "automation: %s/%s/%s\n", ids[0], ids[1], a->id);
 		sbuf_printf(&out, "file:       sequences/%s.yaml:%d\n", ids[0],
 			    a->node ? a->node->line : 0);
-		sbuf_printf(&out, "on:         %s\n", trigger_names[a->on]);
-		sbuf_printf(&out, "schedule:   %s\n", schedule_words(c, a));
+		sbuf_printf(&out, "on:         %s\n", autoshow_on(a->on));
+		sbuf_printf(&out, "schedule:   %s\n", autoshow_schedule(&c->a, a));
 		sbuf_adds(&out, "actions:\n");
-		for (i = 0; i < a->nactions; i++)
-			sbuf_printf(&out, "  %zu. %s\n", i + 1, action_words(c, &a->actions[i]));
+		put_actions(c, &out, a->actions, a->nactions, 1);
 	}
 	fwrite(out.buf, 1, out.len, stdout);
 	sbuf_release(&out);
@@ -1853,39 +455,12 @@ cmd_automate_show(int argc, char **argv, struct cmd_ctx *c)
 
 /* ---- the review queue (SPEC §3.6) ---- */
 
-/* The automations the queue names, each file parsed once. */
-struct auto_cache {
-	struct cached { const char *id; const struct autom *m; } *v;
-	size_t n, cap;
-};
-
-/* The action a queued run r waits with, or NULL when its automation no
- * longer has it. */
-static const struct action *
-queued_action(struct cmd_ctx *c, struct auto_cache *ac, const struct arun *r)
-{
-	const struct autom *m;
-	size_t i;
-
-	for (i = 0; i < ac->n && strcmp(ac->v[i].id, r->automation) != 0; i++)
-		;
-	if (i == ac->n) {
-		struct cached *x = ARENA_PUSH(&c->a, ac->v, ac->n, ac->cap);
-
-		x->id = r->automation;
-		x->m = parse_auto(c, r->automation);
-	}
-	m = ac->v[i].m;
-	return m && (size_t)r->next < m->nactions ? &m->actions[r->next] : NULL;
-}
-
 int
 cmd_automate_review(int argc, char **argv, struct cmd_ctx *c)
 {
 	struct arun *runs;
-	struct auto_cache ac = { NULL, 0, 0 };
 	const char **cells;
-	size_t n, i, nrows = 1, ncols = 7;
+	size_t n, nrows;
 	int k, f;
 
 	if ((k = opts_parse(c, argc, argv, raw_opts, NULL, NULL)) < 0)
@@ -1896,39 +471,13 @@ cmd_automate_review(int argc, char **argv, struct cmd_ctx *c)
 		return DRIP_EUSAGE;
 	if (state_load_runs(&c->a, c->root, &runs, &n, &c->err) < 0)
 		return -1;
-	cells = arena_alloc(&c->a, (n + 1) * ncols * sizeof *cells);
-	cells[0] = "id";
-	cells[1] = "contact";
-	cells[2] = "automation";
-	cells[3] = "sequence";
-	cells[4] = "queued";
-	cells[5] = "action";
-	cells[6] = "does";
-	for (i = 0; i < n; i++) {
-		const char **row = cells + nrows * ncols;
-		const struct action *a;
-		char id[11], t[32];
-
-		if (runs[i].status != RUN_REVIEW)
-			continue;
-		a = queued_action(c, &ac, &runs[i]);
-		state_run_review_id(&runs[i], id);
-		dtime_format_utc(runs[i].due, t, sizeof t);
-		row[0] = arena_strdup(&c->a, id);
-		row[1] = runs[i].contact;
-		row[2] = runs[i].automation;
-		row[3] = runs[i].sequence;
-		row[4] = arena_strdup(&c->a, t);
-		row[5] = a ? action_names[a->kind] : "";
-		row[6] = a ? action_words(c, a) : "(the automation no longer has this action)";
-		nrows++;
-	}
+	cells = review_table(&c->a, c->root, runs, n, &nrows);
 	if (nrows == 1 && f == FMT_TABLE) {
 		if (!c->quiet)
 			printf("the review queue is empty\n");
 		return 0;
 	}
-	print_table(c, (enum out_format)f, cells, nrows, ncols);
+	print_table(c, (enum out_format)f, cells, nrows, REVIEW_NCOLS);
 	return 0;
 }
 
@@ -1950,14 +499,13 @@ on_all(struct cmd_ctx *c, void *ud, const char *name, const char *arg)
 static int
 decide(int argc, char **argv, struct cmd_ctx *c, enum arun_status to, const char *verb)
 {
-	struct auto_cache ac = { NULL, 0, 0 };
 	struct arun *runs;
 	struct sbuf rows = SBUF_INIT, state = SBUF_INIT, log = SBUF_INIT, subject = SBUF_INIT;
 	struct change ch[2];
 	unsigned char *pick;
-	char logpath[64], id[11];
-	size_t n, i, count = 0;
-	int k, a, all = 0, rc = -1;
+	char logpath[64];
+	size_t n, count;
+	int k, all = 0, rc = -1;
 
 	if ((k = opts_parse(c, argc, argv, decide_opts, on_all, &all)) < 0)
 		return DRIP_EUSAGE;
@@ -1967,37 +515,10 @@ decide(int argc, char **argv, struct cmd_ctx *c, enum arun_status to, const char
 				   "or --all");
 	if (state_load_runs(&c->a, c->root, &runs, &n, &c->err) < 0)
 		return -1;
-	pick = arena_alloc(&c->a, n + 1);
-	for (a = k; a < argc; a++) {
-		for (i = 0; i < n; i++) {
-			if (runs[i].status != RUN_REVIEW)
-				continue;
-			state_run_review_id(&runs[i], id);
-			if (strcmp(id, argv[a]) == 0)
-				break;
-		}
-		if (i == n)
-			return err_set(&c->err, DRIP_ENOINPUT, NULL, 0, 0,
-				       "no action '%s' in the review queue", argv[a]);
-		pick[i] = 1;
-	}
+	if ((pick = review_pick(&c->a, runs, n, argv + k, (size_t)(argc - k), &c->err)) == NULL)
+		return -1;
 	actlog_path(c->now, logpath, sizeof logpath);
-	for (i = 0; i < n; i++) {
-		struct log_row lr = { c->now, runs[i].contact, runs[i].sequence, "",
-				      runs[i].automation, verb, "ok", "", "" };
-		const struct action *qa;
-
-		if (runs[i].status != RUN_REVIEW || (!all && !pick[i]))
-			continue;
-		state_run_review_id(&runs[i], id);
-		qa = queued_action(c, &ac, &runs[i]);
-		lr.ref = arena_strdup(&c->a, id);
-		lr.detail = qa ? action_names[qa->kind] : "";
-		actlog_format(&rows, &lr);
-		runs[i].status = to;
-		runs[i].due = c->now;
-		count++;
-	}
+	count = review_decide(&c->a, c->root, c->now, runs, n, all ? NULL : pick, to, verb, &rows);
 	if (count == 0) {
 		if (!c->quiet)
 			printf("the review queue is empty\n");

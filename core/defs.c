@@ -23,10 +23,9 @@
 #include "tz.h"
 #include "ydoc.h"
 
-/* Load the YAML file rel and a schema whose findings go to dg. */
-static int
-load_doc(struct arena *a, const char *root, const char *rel, struct ydoc *doc,
-	 struct schema *s, struct diags *dg, struct drip_err *err)
+int
+defs_load_doc(struct arena *a, const char *root, const char *rel, struct ydoc *doc,
+	      struct schema *s, struct diags *dg, struct drip_err *err)
 {
 	char *full = fsio_join(root, rel);
 	int rc = ydoc_load_file(a, full, doc, err);
@@ -70,7 +69,7 @@ load_one(struct arena *a, const char *root, const struct config *cfg, const char
 	size_t i;
 	int rc;
 
-	if (load_doc(a, root, rel, &doc, &s, &dg, err) < 0)
+	if (defs_load_doc(a, root, rel, &doc, &s, &dg, err) < 0)
 		return -1;
 	sd->q = seq_parse(&s, &doc);
 	if (first_error(&dg, rel, err) < 0)
@@ -221,7 +220,7 @@ load_auto(struct arena *a, const char *root, const char *rel, struct autodef *ad
 	struct ydoc doc;
 	int rc;
 
-	if (load_doc(a, root, rel, &doc, &s, &dg, err) < 0)
+	if (defs_load_doc(a, root, rel, &doc, &s, &dg, err) < 0)
 		return -1;
 	ad->m = autom_parse(&s, &doc);
 	if (dg.nerr == 0 && ad->m->id &&

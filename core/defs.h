@@ -31,6 +31,14 @@ void defs_release(struct defs *d);
  */
 int defs_load_autos(struct arena *a, const char *root, struct defs *d, struct drip_err *err);
 
+/* Load the YAML file root/rel (named rel in errors) and set up a schema s
+ * whose findings go to dg, for seq_parse or autom_parse. */
+struct diags;
+struct schema;
+struct ydoc;
+int defs_load_doc(struct arena *a, const char *root, const char *rel, struct ydoc *doc,
+		  struct schema *s, struct diags *dg, struct drip_err *err);
+
 /*
  * Can drip.yaml send the mail the loaded sequences and automations ask for?
  * A template with no From: and no from: in drip.yaml, or mail to contacts
