@@ -157,7 +157,9 @@ ws_apply(struct cmd_ctx *c, const struct change *ch, size_t n, const char *subje
 		char *full = ws_path(c, ch[i].path);
 		int r;
 
-		if (ch[i].data == NULL) {
+		if (ch[i].mode == CHANGE_TMP) {
+			r = fsio_replace(ch[i].data, full, &c->err);
+		} else if (ch[i].data == NULL) {
 			r = unlink(full) == 0 || errno == ENOENT ? 0 :
 			    err_sys(&c->err, DRIP_EFAIL, ch[i].path, "cannot remove");
 		} else {
