@@ -8,12 +8,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cmd.h"
 #include "csvio.h"
 #include "expr.h"
 #include "json.h"
 #include "mail.h"
+#include "roster.h"
 #include "sbuf.h"
 #include "tz.h"
 #include "ws.h"
@@ -127,23 +129,32 @@ check_value(struct cmd_ctx *c, const char *col, const char *v)
 	return NULL;
 }
 
-/* Write contacts.csv, sorted by id, and commit it. */
+/* Write contacts.csv, sorted by id, with the rows of t (roster_load_ids,
+ * then edited) in it, and commit it. */
 static int
 save(struct cmd_ctx *c, struct csvio_table *t, const char *subject)
 {
-	struct sbuf out = SBUF_INIT;
 	struct change ch;
+	char *tmp;
 	int rc;
 
-	csvio_table_sort(t, (size_t)csvio_table_col(t, "id"));
-	csvio_table_format(t, &out);
+	if (roster_rewrite(c->root, t, &tmp, &c->err) < 0)
+		return -1;
 	ch.path = "contacts.csv";
-	ch.data = out.buf ? out.buf : "";
-	ch.len = out.len;
-	ch.mode = 0;
+	ch.data = tmp;
+	ch.len = 0;
+	ch.mode = CHANGE_TMP;
 	rc = ws_apply(c, &ch, 1, subject);
-	sbuf_release(&out);
+	unlink(tmp);
+	free(tmp);
 	return rc;
+}
+
+/* The contacts named by ids[0..n): the header and their rows only. */
+static int
+load_some(struct cmd_ctx *c, char *const *ids, size_t n, struct csvio_table *t)
+{
+	return roster_load_ids(&c->a, c->root, (const char *const *)ids, n, t, &c->err);
 }
 
 static long
@@ -251,7 +262,7 @@ cmd_contact_add(int argc, char **argv, struct cmd_ctx *c)
 	id = argv[k];
 	if ((why = check_value(c, "id", id)) != NULL)
 		return usage_error(c, "invalid contact id '%s': %s", id, why);
-	if (contacts_load(c, &t) < 0)
+	if (load_some(c, argv + k, 1, &t) < 0)
 		return -1;
 	if (csvio_table_find(&t, (size_t)csvio_table_col(&t, "id"), id) >= 0)
 		return err_set(&c->err, DRIP_EFAIL, NULL, 0, 0,
@@ -282,7 +293,7 @@ cmd_contact_set(int argc, char **argv, struct cmd_ctx *c)
 		return DRIP_EUSAGE;
 	if (argc - k < 2)
 		return usage_error(c, argc - k < 1 ? "missing contact id" : "missing FIELD=VALUE");
-	if (contacts_load(c, &t) < 0)
+	if (load_some(c, argv + k, 1, &t) < 0)
 		return -1;
 	if ((r = find_contact(c, &t, argv[k])) < 0)
 		return -1;
@@ -354,7 +365,7 @@ cmd_contact_tag(int argc, char **argv, struct cmd_ctx *c)
 	for (i = 0; i < o.nremove; i++)
 		if (!valid_tag(o.remove[i]))
 			return usage_error(c, "invalid tag '%s'", o.remove[i]);
-	if (contacts_load(c, &t) < 0)
+	if (load_some(c, argv + k, 1, &t) < 0)
 		return -1;
 	if ((r = find_contact(c, &t, argv[k])) < 0)
 		return -1;
@@ -407,7 +418,7 @@ cmd_contact_archive(int argc, char **argv, struct cmd_ctx *c)
 		return DRIP_EUSAGE;
 	if (argc - k < 1)
 		return usage_error(c, "missing contact id");
-	if (contacts_load(c, &t) < 0)
+	if (load_some(c, argv + k, (size_t)(argc - k), &t) < 0)
 		return -1;
 	col = csvio_table_add_col(&c->a, &t, "status");
 	for (i = k; i < argc; i++)
@@ -553,7 +564,7 @@ cmd_contact_show(int argc, char **argv, struct cmd_ctx *c)
 		return usage_error(c, argc - k < 1 ? "missing contact id" : "too many arguments");
 	if ((f = out_format(c, 0)) < 0)
 		return DRIP_EUSAGE;
-	if (contacts_load(c, &t) < 0)
+	if (load_some(c, argv + k, 1, &t) < 0)
 		return -1;
 	if ((r = find_contact(c, &t, argv[k])) < 0)
 		return -1;

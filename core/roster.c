@@ -15,6 +15,8 @@
 #include "fsio.h"
 #include "sbuf.h"
 
+#include <stdio.h>
+
 #define NAME "contacts.csv"
 
 struct roster {
@@ -187,4 +189,134 @@ roster_close(struct roster *r)
 	free(r->path);
 	free(r->root);
 	free(r);
+}
+
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+int
+roster_load_ids(struct arena *a, const char *root, const char *const *ids, size_t n,
+		struct csvio_table *t, struct drip_err *err)
+{
+	struct roster *r = NULL;
+	struct csvio_row row;
+	struct sbuf hdr = SBUF_INIT;
+	const char **v = xcalloc(n + 1, sizeof *v);
+	size_t i;
+	int rc = -1, k;
+
+	memset(t, 0, sizeof *t);
+	memcpy(v, ids, n * sizeof *v);
+	qsort(v, n, sizeof *v, cmp_str);
+	if (roster_open(root, &r, err) < 0)
+		goto out;
+	for (i = 0; i < roster_ncols(r); i++)
+		csvio_format_field(&hdr, roster_colname(r, i)), sbuf_addc(&hdr, ',');
+	hdr.buf[hdr.len - 1] = '\n';
+	if (csvio_table_load_mem(a, NAME, hdr.buf, hdr.len, t, err) < 0)
+		goto out;
+	for (;;) {
+		t->nrows = 0;
+		while ((k = roster_next(r, &row, err)) == 1) {
+			size_t j, nr;
+
+			if (n == 0 || bsearch(&row.f[r->idcol], v, n, sizeof *v, cmp_str) == NULL)
+				continue;
+			nr = csvio_table_add_row(a, t);
+			for (j = 0; j < row.n; j++)
+				csvio_table_set(a, t, nr, j, row.f[j]);
+			t->lines[nr] = row.line;
+		}
+		if (k != ROSTER_UNSORTED)
+			break;
+		if (roster_sort(r, err) < 0)
+			goto out;
+	}
+	if (k < 0)
+		goto out;
+	rc = 0;
+out:
+	roster_close(r);
+	sbuf_release(&hdr);
+	free(v);
+	return rc;
+}
+
+int
+roster_rewrite(const char *root, struct csvio_table *t, char **tmp, struct drip_err *err)
+{
+	struct roster *r = NULL;
+	struct csvio_row row;
+	struct sbuf sb = SBUF_INIT;
+	const char **pad = NULL;
+	char *full = fsio_join(root, NAME);
+	size_t idc = (size_t)csvio_table_col(t, "id"), next = 0, j;
+	FILE *f = NULL;
+	int rc = -1, k;
+
+	*tmp = NULL;
+	csvio_table_sort(t, idc);
+	if (roster_open(root, &r, err) < 0)
+		goto out;
+	pad = xcalloc(t->ncols + 1, sizeof *pad);
+	for (j = 0; j < t->ncols; j++)
+		pad[j] = "";
+	for (;;) {
+		if (fsio_create_beside(full, tmp, &f, err) < 0)
+			goto out;
+		csvio_format_row(&sb, (const char *const *)t->cols, t->ncols);
+		next = 0;
+		while ((k = roster_next(r, &row, err)) == 1) {
+			const char *id = row.f[r->idcol];
+
+			for (; next < t->nrows && strcmp(t->rows[next][idc], id) < 0; next++)
+				csvio_format_row(&sb, (const char *const *)t->rows[next], t->ncols);
+			if (next < t->nrows && strcmp(t->rows[next][idc], id) == 0) {
+				csvio_format_row(&sb, (const char *const *)t->rows[next], t->ncols);
+				next++;
+			} else if (row.n == t->ncols) {
+				csvio_format_row(&sb, row.f, row.n);
+			} else {
+				memcpy(pad, row.f, row.n * sizeof *pad);
+				csvio_format_row(&sb, pad, t->ncols);
+			}
+			if (sb.len >= 65536) {
+				fwrite(sb.buf, 1, sb.len, f);
+				sbuf_reset(&sb);
+			}
+		}
+		if (k != ROSTER_UNSORTED)
+			break;
+		fclose(f);
+		f = NULL;
+		unlink(*tmp);
+		free(*tmp);
+		*tmp = NULL;
+		sbuf_reset(&sb);
+		if (roster_sort(r, err) < 0)
+			goto out;
+	}
+	if (k < 0)
+		goto out;
+	for (; next < t->nrows; next++)
+		csvio_format_row(&sb, (const char *const *)t->rows[next], t->ncols);
+	fwrite(sb.buf ? sb.buf : "", 1, sb.len, f);
+	rc = fsio_finish(f, *tmp, err);
+	f = NULL;
+out:
+	if (f)
+		fclose(f);
+	if (rc < 0 && *tmp) {
+		unlink(*tmp);
+		free(*tmp);
+		*tmp = NULL;
+	}
+	roster_close(r);
+	sbuf_release(&sb);
+	free(pad);
+	free(full);
+	return rc;
 }

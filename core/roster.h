@@ -47,4 +47,24 @@ int roster_rewind(struct roster *r, struct drip_err *err);
 int roster_was_sorted(const struct roster *r);
 void roster_close(struct roster *r);
 
+/*
+ * For commands that change a few contacts (contact add|set|tag|archive,
+ * event): load into t the header of contacts.csv and only the rows whose id
+ * is one of ids[0..n) (in id order, t->lines their lines in the file), with
+ * every error of contacts.csv found as a whole read would find it.  Strings
+ * live in the arena.
+ */
+struct arena;
+struct csvio_table;
+int roster_load_ids(struct arena *a, const char *root, const char *const *ids, size_t n,
+		    struct csvio_table *t, struct drip_err *err);
+/*
+ * Write contacts.csv with the rows of t in it, sorted by id, to a temporary
+ * file beside it (*tmp, malloc'ed; the caller renames or removes it).  t
+ * has the header roster_load_ids gave it, perhaps with columns added at
+ * the end (the other rows get "" there); a row of t replaces the row of
+ * the same id, or is added.  t is sorted by id here.
+ */
+int roster_rewrite(const char *root, struct csvio_table *t, char **tmp, struct drip_err *err);
+
 #endif
