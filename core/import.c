@@ -345,6 +345,10 @@ import_run(const char *root, const char *src, FILE *in, const char *name,
 				sbuf_reset(&prev);
 				sbuf_adds(&prev, iid);
 				prev_line = line;
+				if (m.out.len >= 65536 && f) {
+					fwrite(m.out.buf, 1, m.out.len, f);
+					sbuf_reset(&m.out);
+				}
 				if ((m.ihas = csvio_next(m.in, &m.irow, err)) < 0)
 					goto out;
 				if (c == 0)
