@@ -13,6 +13,7 @@
 
 #include "arena.h"
 #include "config.h"
+#include "txn.h"
 #include "err.h"
 
 struct csvio_table;
@@ -126,8 +127,12 @@ struct change {
 	const char *path;		/* relative to the root */
 	const char *data;		/* NULL: delete the file */
 	size_t len;
-	int mode;			/* 0: 0644 */
+	int mode;			/* 0: 0644; CHANGE_TMP: see below */
 };
+/* mode CHANGE_TMP: data is the path of a file already written and synced
+ * beside the target (fsio_create_beside), renamed over it - for content
+ * too big to hold in memory; len is ignored (txn.h's TXN_FROM_FILE). */
+#define CHANGE_TMP TXN_FROM_FILE
 int ws_apply(struct cmd_ctx *c, const struct change *ch, size_t n, const char *subject);
 
 /*

@@ -8,12 +8,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cmd.h"
 #include "csvio.h"
 #include "expr.h"
 #include "json.h"
-#include "mail.h"
+#include "import.h"
+#include "roster.h"
 #include "sbuf.h"
 #include "tz.h"
 #include "ws.h"
@@ -54,96 +56,44 @@ const struct subcmd contact_subcmds[] = {
 	{ NULL, NULL, 0, NULL, NULL, NULL, NULL }
 };
 
-/*
- * Is the email address v one drip can send to?  NULL, or why not.  An
- * empty value is allowed: the column is required, its value is not, and a
- * contact without one (reached by SMS only) is skipped by email steps.
- * The rule is mail_addr_check's, which the engine applies again before it
- * sends to an address edited by hand.
- */
-static const char *
-check_email(struct cmd_ctx *c, const char *v)
-{
-	const char *reason;
-
-	if (*v == '\0' || mail_addr_check(v, strlen(v), &reason) == 0)
-		return NULL;
-	return arena_printf(&c->a, "not an email address drip can send to: it %s", reason);
-}
-
-/* v with control characters shown as '?', for messages on one line. */
 static const char *
 shown(struct cmd_ctx *c, const char *v)
 {
-	char *s = arena_strdup(&c->a, v), *p;
-
-	for (p = s; *p; p++)
-		if ((unsigned char)*p < 0x20 || *p == 0x7f)
-			*p = '?';
-	return s;
+	return import_shown(&c->a, v);
 }
 
-/*
- * Is value acceptable in column col?  Returns NULL, or why not.  Columns
- * drip gives meaning to are checked for that meaning; every value must be
- * free of CR and LF in those columns, since they can reach mail headers.
- */
 static const char *
 check_value(struct cmd_ctx *c, const char *col, const char *v)
 {
-	static const char *const meaningful[] = {
-		"email", "first_name", "last_name", "phone", "timezone", "status",
-		"unsubscribed", "owner", "tags", "sites", "opportunities",
-	};
-	const char *p;
-	size_t i;
-
-	if (strcmp(col, "email") == 0)
-		return check_email(c, v);
-	for (i = 0; i < sizeof meaningful / sizeof *meaningful; i++)
-		if (strcmp(col, meaningful[i]) == 0)
-			break;
-	if (i < sizeof meaningful / sizeof *meaningful)
-		for (p = v; *p; p++)
-			if ((unsigned char)*p < 0x20 || *p == 0x7f)
-				return "control characters are not allowed here";
-	if (strcmp(col, "id") == 0 && !ws_valid_contact_id(v))
-		return "a contact id is 1 to 128 of A-Z, a-z, 0-9, '.', '_', '@', '+' and '-', "
-		       "starting with a letter or digit";
-	if (strcmp(col, "status") == 0 && *v && strcmp(v, "active") != 0 &&
-	    strcmp(v, "inactive") != 0 && strcmp(v, "archived") != 0)
-		return "status must be active, inactive or archived";
-	if (strcmp(col, "unsubscribed") == 0 && *v && strcmp(v, "true") != 0 &&
-	    strcmp(v, "false") != 0)
-		return "unsubscribed must be true or false";
-	if (strcmp(col, "timezone") == 0 && *v) {
-		struct tz *z;
-		struct drip_err e;
-
-		if (tz_load(v, &z, &e) < 0)
-			return arena_strdup(&c->a, e.msg);
-		tz_free(z);
-	}
-	return NULL;
+	return import_check_value(&c->a, col, v);
 }
 
-/* Write contacts.csv, sorted by id, and commit it. */
+/* Write contacts.csv, sorted by id, with the rows of t (roster_load_ids,
+ * then edited) in it, and commit it. */
 static int
 save(struct cmd_ctx *c, struct csvio_table *t, const char *subject)
 {
-	struct sbuf out = SBUF_INIT;
 	struct change ch;
+	char *tmp;
 	int rc;
 
-	csvio_table_sort(t, (size_t)csvio_table_col(t, "id"));
-	csvio_table_format(t, &out);
+	if (roster_rewrite(c->root, t, &tmp, &c->err) < 0)
+		return -1;
 	ch.path = "contacts.csv";
-	ch.data = out.buf ? out.buf : "";
-	ch.len = out.len;
-	ch.mode = 0;
+	ch.data = tmp;
+	ch.len = 0;
+	ch.mode = CHANGE_TMP;
 	rc = ws_apply(c, &ch, 1, subject);
-	sbuf_release(&out);
+	unlink(tmp);
+	free(tmp);
 	return rc;
+}
+
+/* The contacts named by ids[0..n): the header and their rows only. */
+static int
+load_some(struct cmd_ctx *c, char *const *ids, size_t n, struct csvio_table *t)
+{
+	return roster_load_ids(&c->a, c->root, (const char *const *)ids, n, t, &c->err);
 }
 
 static long
@@ -251,7 +201,7 @@ cmd_contact_add(int argc, char **argv, struct cmd_ctx *c)
 	id = argv[k];
 	if ((why = check_value(c, "id", id)) != NULL)
 		return usage_error(c, "invalid contact id '%s': %s", id, why);
-	if (contacts_load(c, &t) < 0)
+	if (load_some(c, argv + k, 1, &t) < 0)
 		return -1;
 	if (csvio_table_find(&t, (size_t)csvio_table_col(&t, "id"), id) >= 0)
 		return err_set(&c->err, DRIP_EFAIL, NULL, 0, 0,
@@ -282,7 +232,7 @@ cmd_contact_set(int argc, char **argv, struct cmd_ctx *c)
 		return DRIP_EUSAGE;
 	if (argc - k < 2)
 		return usage_error(c, argc - k < 1 ? "missing contact id" : "missing FIELD=VALUE");
-	if (contacts_load(c, &t) < 0)
+	if (load_some(c, argv + k, 1, &t) < 0)
 		return -1;
 	if ((r = find_contact(c, &t, argv[k])) < 0)
 		return -1;
@@ -354,7 +304,7 @@ cmd_contact_tag(int argc, char **argv, struct cmd_ctx *c)
 	for (i = 0; i < o.nremove; i++)
 		if (!valid_tag(o.remove[i]))
 			return usage_error(c, "invalid tag '%s'", o.remove[i]);
-	if (contacts_load(c, &t) < 0)
+	if (load_some(c, argv + k, 1, &t) < 0)
 		return -1;
 	if ((r = find_contact(c, &t, argv[k])) < 0)
 		return -1;
@@ -407,7 +357,7 @@ cmd_contact_archive(int argc, char **argv, struct cmd_ctx *c)
 		return DRIP_EUSAGE;
 	if (argc - k < 1)
 		return usage_error(c, "missing contact id");
-	if (contacts_load(c, &t) < 0)
+	if (load_some(c, argv + k, (size_t)(argc - k), &t) < 0)
 		return -1;
 	col = csvio_table_add_col(&c->a, &t, "status");
 	for (i = k; i < argc; i++)
@@ -433,108 +383,40 @@ cmd_contact_archive(int argc, char **argv, struct cmd_ctx *c)
 	return 0;
 }
 
-/* Load the file to import; "-" is stdin, named "stdin" in messages. */
-static int
-load_input(struct cmd_ctx *c, const char *path, struct csvio_table *in)
-{
-	struct sbuf sb = SBUF_INIT;
-	char buf[65536];
-	size_t n;
-	int rc;
-
-	if (strcmp(path, "-") != 0)
-		return csvio_table_load(&c->a, path, in, &c->err);
-	while ((n = fread(buf, 1, sizeof buf, stdin)) > 0)
-		sbuf_add(&sb, buf, n);
-	if (ferror(stdin)) {
-		sbuf_release(&sb);
-		return err_sys(&c->err, DRIP_EFAIL, "stdin", "cannot read");
-	}
-	rc = csvio_table_load_mem(&c->a, "stdin", sb.buf, sb.len, in, &c->err);
-	sbuf_release(&sb);
-	return rc;
-}
-
 int
 cmd_contact_import(int argc, char **argv, struct cmd_ctx *c)
 {
-	struct csvio_table t, in;
-	size_t added = 0, updated = 0, i, j, *map, tid;
+	struct import_result res;
+	struct change ch;
 	const char *name;
-	long idcol, r, *pos;
-	int k;
+	int k, rc;
 
 	if ((k = opts_parse(c, argc, argv, none, NULL, NULL)) < 0)
 		return DRIP_EUSAGE;
 	if (argc - k != 1)
 		return usage_error(c, argc - k < 1 ? "missing FILE" : "too many arguments");
 	name = strcmp(argv[k], "-") == 0 ? "stdin" : argv[k];
-	if (contacts_load(c, &t) < 0)
+	if (import_run(c->root, strcmp(argv[k], "-") == 0 ? NULL : argv[k], stdin, name, &res,
+		       &c->err) < 0)
 		return -1;
-	tid = (size_t)csvio_table_col(&t, "id");
-	if (load_input(c, argv[k], &in) < 0)
-		return -1;
-	if ((idcol = csvio_table_col(&in, "id")) < 0)
-		return err_set(&c->err, DRIP_EDATA, name, 1, 0, "missing required column \"id\"");
-	/* Check every row before changing anything, in file order. */
-	for (i = 0; i < in.nrows; i++)
-		for (j = 0; j < in.ncols; j++) {
-			const char *why = check_value(c, in.cols[j], in.rows[i][j]);
-
-			if (why)
-				return err_set(&c->err, DRIP_EDATA, name, (int)in.lines[i], 0,
-					       "%s \"%s\": %s", in.cols[j],
-					       shown(c, in.rows[i][j]), why);
-		}
-	/* In id order (stable), a duplicate is next to its first line. */
-	csvio_table_sort(&in, (size_t)idcol);
-	pos = arena_alloc(&c->a, (in.nrows + 1) * sizeof *pos);
-	for (i = 0; i < in.nrows; i++) {
-		if (i > 0 && strcmp(in.rows[i - 1][idcol], in.rows[i][idcol]) == 0)
-			return err_set(&c->err, DRIP_EDATA, name, (int)in.lines[i], 0,
-				       "contact '%s' appears twice (first at line %ld)",
-				       in.rows[i][idcol], in.lines[i - 1]);
-		pos[i] = csvio_table_bsearch(&t, tid, in.rows[i][idcol]);
-		if (pos[i] < 0 && !reachable(&in, i))
-			return err_set(&c->err, DRIP_EDATA, name, (int)in.lines[i], 0,
-				       "new contact '%s' has no email or phone",
-				       in.rows[i][idcol]);
-	}
-	map = arena_alloc(&c->a, (in.ncols + 1) * sizeof *map);
-	for (j = 0; j < in.ncols; j++)
-		map[j] = csvio_table_add_col(&c->a, &t, in.cols[j]);
-	for (i = 0; i < in.nrows; i++) {
-		int changed = 0;
-
-		r = pos[i];
-		if (r < 0) {
-			r = (long)csvio_table_add_row(&c->a, &t);
-			added++;
-			changed = -1;
-		}
-		for (j = 0; j < in.ncols; j++) {
-			/* An empty cell leaves the value as it is: an import never
-			 * erases what it does not know. */
-			if (in.rows[i][j][0] == '\0' || strcmp(t.rows[r][map[j]], in.rows[i][j]) == 0)
-				continue;
-			csvio_table_set(&c->a, &t, (size_t)r, map[j], in.rows[i][j]);
-			if (changed == 0)
-				changed = 1;
-		}
-		if (changed == 1)
-			updated++;
-	}
-	if (added + updated == 0) {
+	if (res.tmp == NULL) {
 		if (!c->quiet)
-			printf("imported %zu contacts: nothing changed\n", in.nrows);
+			printf("imported %zu contacts: nothing changed\n", res.rows);
 		return 0;
 	}
-	if (save(c, &t, arena_printf(&c->a, "contact import: %zu added, %zu updated",
-				     added, updated)) < 0)
+	ch.path = "contacts.csv";
+	ch.data = res.tmp;
+	ch.len = 0;
+	ch.mode = CHANGE_TMP;
+	rc = ws_apply(c, &ch, 1, arena_printf(&c->a, "contact import: %zu added, %zu updated",
+					      res.added, res.updated));
+	unlink(res.tmp);
+	free(res.tmp);
+	if (rc < 0)
 		return -1;
 	if (!c->quiet)
 		printf("imported %zu contacts: %zu added, %zu updated, %zu unchanged\n",
-		       in.nrows, added, updated, in.nrows - added - updated);
+		       res.rows, res.added, res.updated, res.rows - res.added - res.updated);
 	return 0;
 }
 
@@ -553,7 +435,7 @@ cmd_contact_show(int argc, char **argv, struct cmd_ctx *c)
 		return usage_error(c, argc - k < 1 ? "missing contact id" : "too many arguments");
 	if ((f = out_format(c, 0)) < 0)
 		return DRIP_EUSAGE;
-	if (contacts_load(c, &t) < 0)
+	if (load_some(c, argv + k, 1, &t) < 0)
 		return -1;
 	if ((r = find_contact(c, &t, argv[k])) < 0)
 		return -1;

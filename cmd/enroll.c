@@ -16,6 +16,7 @@
 #include "defs.h"
 #include "dtime.h"
 #include "engine.h"
+#include "enroll.h"
 #include "expr.h"
 #include "fsio.h"
 #include "pub.h"
@@ -63,97 +64,29 @@ on_opt(struct cmd_ctx *c, void *ud, const char *name, const char *arg)
 	return 0;
 }
 
-/* The contacts to act on, as row indexes into t, in id order, each once. */
-static int
-pick(struct cmd_ctx *c, const struct enroll_opts *o, const struct csvio_table *t,
-     char **ids, int nids, size_t **rows, size_t *n)
+static void
+on_skip(void *ctx, const char *msg)
 {
-	long idcol = csvio_table_col(t, "id");
-	unsigned char *take = arena_alloc(&c->a, t->nrows + 1);
-	size_t i;
-	int k;
-
-	for (k = 0; k < nids; k++) {
-		long r;
-
-		if (!ws_valid_contact_id(ids[k])) {
-			usage_error(c, "invalid contact id '%s'", ids[k]);
-			return -1;
-		}
-		r = csvio_table_find(t, (size_t)idcol, ids[k]);
-		if (r < 0)
-			return err_set(&c->err, DRIP_ENOINPUT, NULL, 0, 0,
-				       "unknown contact '%s'", ids[k]);
-		take[r] = 1;
-	}
-	if (o->file) {
-		struct csvio_table f;
-		long fc;
-
-		if (csvio_table_load(&c->a, o->file, &f, &c->err) < 0)
-			return -1;
-		if ((fc = csvio_table_col(&f, "id")) < 0)
-			return err_set(&c->err, DRIP_EDATA, o->file, 1, 0,
-				       "missing required column \"id\"");
-		for (i = 0; i < f.nrows; i++) {
-			long r = csvio_table_find(t, (size_t)idcol, f.rows[i][fc]);
-
-			if (r < 0)
-				return err_set(&c->err, DRIP_ENOINPUT, o->file, (int)f.lines[i], 0,
-					       "unknown contact '%s'", f.rows[i][fc]);
-			take[r] = 1;
-		}
-	}
-	if (o->where) {
-		unsigned char *w = where_select(c, o->where, t);
-
-		if (w == NULL)
-			return -1;
-		for (i = 0; i < t->nrows; i++)
-			take[i] |= w[i];
-	}
-	*rows = arena_alloc(&c->a, (t->nrows + 1) * sizeof **rows);
-	*n = 0;
-	for (i = 0; i < t->nrows; i++)
-		if (take[i])
-			(*rows)[(*n)++] = i;
-	return 0;
-}
-
-struct shard {
-	struct enr *rows;
-	size_t n, cap;
-	int loaded, dirty;
-};
-
-static struct enr *
-find_enr(struct shard *s, const char *contact, const char *seq)
-{
-	size_t i;
-
-	for (i = 0; i < s->n; i++)
-		if (strcmp(s->rows[i].contact, contact) == 0 &&
-		    strcmp(s->rows[i].sequence, seq) == 0)
-			return &s->rows[i];
-	return NULL;
+	(void)ctx;
+	fprintf(stderr, "drip: %s\n", msg);
 }
 
 int
 cmd_enroll(int argc, char **argv, struct cmd_ctx *c)
 {
 	struct enroll_opts o = { NULL, NULL, NULL, M_ENROLL, 0 };
-	struct shard sh[STATE_SHARDS];
-	struct csvio_table t, st;
-	struct sbuf logbuf = SBUF_INIT, *bufs;
+	struct enroll_req q;
+	struct enroll_result res;
+	struct csvio_table st;
 	struct change *ch;
-	const char *seq, *status, *first = "", *q_reenroll = "never";
-	size_t *rows = NULL, nrows = 0, i, nch = 0, changed = 0, skipped = 0;
-	long srow, version = 0, idcol;
+	const char *seq, *status, *first = "";
+	size_t i, nch = 0, changed, skipped;
+	long srow, version = 0;
+	int reenroll = REENROLL_NEVER;
 	int64_t at = c->now;
-	char logpath[64], why[256];
+	char why[256];
 	int k, rc = -1;
 
-	memset(sh, 0, sizeof sh);
 	if ((k = opts_parse(c, argc, argv, enroll_opts, on_opt, &o)) < 0)
 		return DRIP_EUSAGE;
 	if (o.nmodes > 1)
@@ -199,115 +132,36 @@ cmd_enroll(int argc, char **argv, struct cmd_ctx *c)
 			const struct seqdef *sd = engine_seq(&d, seq);
 
 			if (sd && sd->q->nsteps)
-				first = sd->q->steps[0].id;
+				first = arena_strdup(&c->a, sd->q->steps[0].id);
 			if (sd)
-				q_reenroll = sd->q->reenroll == REENROLL_ALWAYS ? "always" :
-					     sd->q->reenroll == REENROLL_AFTER_EXIT ? "after_exit" :
-					     "never";
+				reenroll = (int)sd->q->reenroll;
 		}
 		defs_release(&d);
 	}
-	if (contacts_load(c, &t) < 0)
-		return -1;
-	idcol = csvio_table_col(&t, "id");
-	if (pick(c, &o, &t, argv + k + 1, argc - k - 1, &rows, &nrows) < 0)
-		return c->err.code ? -1 : DRIP_EUSAGE;
-
-	actlog_path(c->now, logpath, sizeof logpath);
-	for (i = 0; i < nrows; i++) {
-		const char *id = t.rows[rows[i]][idcol];
-		unsigned s = state_shard(id);
-		struct enr *e;
-		struct log_row lr = { c->now, id, seq, "", "", "", "ok", "", "" };
-
-		if (!sh[s].loaded) {
-			if (state_load_shard(&c->a, c->root, s, &sh[s].rows, &sh[s].n, &c->err) < 0)
-				return -1;
-			sh[s].cap = sh[s].n;
-			sh[s].loaded = 1;
-		}
-		e = find_enr(&sh[s], id, seq);
-		switch (o.mode) {
-		case M_ENROLL:
-			if (e && !enr_ended(e->status) && strcmp(q_reenroll, "always") != 0) {
-				fprintf(stderr, "drip: '%s' is already enrolled in '%s'\n", id, seq);
-				skipped++;
-				continue;
-			}
-			if (e && enr_ended(e->status) && strcmp(q_reenroll, "never") == 0) {
-				fprintf(stderr, "drip: '%s' was enrolled in '%s' before and it "
-					"says reenroll: never\n", id, seq);
-				skipped++;
-				continue;
-			}
-			if (e == NULL) {
-				if (sh[s].n == sh[s].cap) {
-					size_t nc = sh[s].cap ? sh[s].cap * 2 : 8;
-
-					sh[s].rows = arena_grow(&c->a, sh[s].rows, sh[s].n, nc,
-								sizeof *sh[s].rows);
-					sh[s].cap = nc;
-				}
-				e = &sh[s].rows[sh[s].n++];
-			}
-			e->contact = id;
-			e->sequence = seq;
-			e->version = version;
-			e->status = ENR_ACTIVE;
-			e->step = first;
-			e->entered = e->base = e->enrolled = at;
-			e->paused = STATE_NONE;
-			e->task = "";
-			e->hold = STATE_NONE;
-			e->sent_day = "";
-			e->sent = 0;
-			lr.action = "enroll";
-			if (o.at)
-				lr.detail = arena_printf(&c->a, "at %s", o.at);
-			break;
-		case M_REMOVE:
-			if (e == NULL || enr_ended(e->status)) {
-				fprintf(stderr, "drip: '%s' is not enrolled in '%s'\n", id, seq);
-				skipped++;
-				continue;
-			}
-			e->status = ENR_REMOVED;
-			e->step = "";
-			e->paused = STATE_NONE;
-			e->task = "";
-			e->entered = e->base = c->now;
-			lr.action = "removed";
-			lr.detail = "by drip enroll --remove";
-			break;
-		case M_PAUSE:
-			if (e == NULL || (e->status != ENR_ACTIVE && e->status != ENR_WAITING)) {
-				fprintf(stderr, "drip: '%s' has no running enrollment in '%s'\n", id, seq);
-				skipped++;
-				continue;
-			}
-			e->status = ENR_PAUSED;
-			e->paused = c->now;
-			break;
-		case M_RESUME:
-			if (e == NULL || e->status != ENR_PAUSED) {
-				fprintf(stderr, "drip: '%s' is not paused in '%s'\n", id, seq);
-				skipped++;
-				continue;
-			}
-			/* The clock froze: every pending time moves by the pause. */
-			if (c->now > e->paused) {
-				e->base += c->now - e->paused;
-				e->entered += c->now - e->paused;
-			}
-			e->status = *e->task ? ENR_WAITING : ENR_ACTIVE;
-			e->paused = STATE_NONE;
-			break;
-		}
-		sh[s].dirty = 1;
-		changed++;
-		if (lr.action[0])
-			actlog_format(&logbuf, &lr);
+	memset(&q, 0, sizeof q);
+	q.root = c->root;
+	q.seq = seq;
+	q.mode = (enum enroll_mode)o.mode;
+	q.version = version;
+	q.first = first;
+	q.reenroll = reenroll;
+	q.at = at;
+	q.at_text = o.at;
+	q.now = c->now;
+	q.zone = c->cfg.tz;
+	q.ids = argv + k + 1;
+	q.nids = (size_t)(argc - k - 1);
+	q.file = o.file;
+	q.where = o.where;
+	q.skip = on_skip;
+	if (enroll_run(&q, &res, &c->err) < 0) {
+		if (c->err.code != DRIP_EUSAGE)
+			return -1;
+		usage_error(c, "%s", c->err.msg);
+		return DRIP_EUSAGE;
 	}
+	changed = res.changed;
+	skipped = res.skipped;
 	if (changed == 0) {
 		if (!c->quiet)
 			printf("nothing changed\n");
@@ -316,38 +170,11 @@ cmd_enroll(int argc, char **argv, struct cmd_ctx *c)
 		rc = 0;
 		goto out;
 	}
-	ch = arena_alloc(&c->a, (STATE_SHARDS + 2) * sizeof *ch);
-	bufs = arena_alloc(&c->a, (STATE_SHARDS + 1) * sizeof *bufs);
-	for (i = 0; i < STATE_SHARDS; i++) {
-		char rel[64];
-
-		if (!sh[i].dirty)
-			continue;
-		state_shard_path((unsigned)i, rel, sizeof rel);
-		state_format_shard(sh[i].rows, sh[i].n, &bufs[nch]);
-		ch[nch].path = arena_strdup(&c->a, rel);
-		ch[nch].data = bufs[nch].buf;
-		ch[nch].len = bufs[nch].len;
-		nch++;
-	}
-	if (logbuf.len) {
-		struct sbuf whole = SBUF_INIT;
-		char *full = ws_path(c, logpath);
-
-		if (fsio_exists(full)) {
-			if (fsio_read(full, 0, &whole, &c->err) < 0) {
-				free(full);
-				goto out;
-			}
-		} else {
-			sbuf_adds(&whole, ACTLOG_HEADER);
-		}
-		free(full);
-		sbuf_add(&whole, logbuf.buf, logbuf.len);
-		bufs[nch] = whole;
-		ch[nch].path = arena_strdup(&c->a, logpath);
-		ch[nch].data = whole.buf;
-		ch[nch].len = whole.len;
+	ch = arena_alloc(&c->a, (res.nfiles + 1) * sizeof *ch);
+	for (i = 0; i < res.nfiles; i++) {
+		ch[nch].path = res.files[i].rel;
+		ch[nch].data = res.files[i].tmp;
+		ch[nch].mode = CHANGE_TMP;
 		nch++;
 	}
 	{
@@ -357,8 +184,6 @@ cmd_enroll(int argc, char **argv, struct cmd_ctx *c)
 		rc = ws_apply(c, ch, nch, arena_printf(&c->a, "%s %s: %zu contact%s", verbs[o.mode],
 							  seq, changed, changed == 1 ? "" : "s"));
 	}
-	for (i = 0; i < nch; i++)
-		sbuf_release(&bufs[i]);
 	if (rc == 0 && !c->quiet) {
 		static const char *const done[] = { "enrolled", "removed", "paused", "resumed" };
 
@@ -367,6 +192,6 @@ cmd_enroll(int argc, char **argv, struct cmd_ctx *c)
 		       skipped ? arena_printf(&c->a, " (%zu skipped)", skipped) : "");
 	}
 out:
-	sbuf_release(&logbuf);
+	enroll_result_release(&res);
 	return rc;
 }

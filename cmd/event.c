@@ -37,6 +37,7 @@
 #include "dtime.h"
 #include "fsio.h"
 #include "pub.h"
+#include "roster.h"
 #include "sbuf.h"
 #include "ws.h"
 
@@ -193,7 +194,7 @@ cmd_event(int argc, char **argv, struct cmd_ctx *c)
 	if ((rc = join_data(c, &o, &data)) != 0)
 		goto out;
 	rc = -1;
-	if (contacts_load(c, &t) < 0)
+	if (roster_load_ids(&c->a, c->root, (const char *const *)argv + k, 1, &t, &c->err) < 0)
 		goto out;
 	if (csvio_table_find(&t, (size_t)csvio_table_col(&t, "id"), argv[k]) < 0) {
 		err_set(&c->err, DRIP_ENOINPUT, NULL, 0, 0, "unknown contact '%s'", argv[k]);

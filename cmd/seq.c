@@ -14,6 +14,7 @@
 #include "fsio.h"
 #include "json.h"
 #include "lint.h"
+#include "migrate.h"
 #include "pub.h"
 #include "sbuf.h"
 #include "schema.h"
@@ -592,108 +593,25 @@ published_seq(struct cmd_ctx *c, const char *id)
 	return q;
 }
 
-/*
- * SPEC §3.5, what a new version does to the contacts already enrolled:
- *  - on a step the new version deletes: to the step that now follows the
- *    deleted one's predecessor, entering it at publish time (done when
- *    nothing follows);
- *  - finished (done) at the old last step, when steps are added after it:
- *    on to the first new step, timed by §3.3 from when the old last step
- *    fired - or, if that is not after the publish time, at the next
- *    occurrence of the step's `at` after it, else at default_time on the
- *    calendar day after it.
- * Steps are matched by id, never by position.  Changed shard files are
- * added to ch; returns the number of enrollments moved, or -1.
- */
+/* SPEC §3.5's migration of the enrollments (core/migrate.c): the shards
+ * it rewrote are added to ch.  Returns the number of enrollments moved, or
+ * -1. */
 static long
 migrate(struct cmd_ctx *c, const char *id, const struct seq *old, const struct seq *nq,
-	struct change *ch, size_t *nch, struct sbuf *bufs)
+	struct change *ch, size_t *nch, struct migrate_result *res)
 {
-	const char *last = old->nsteps ? old->steps[old->nsteps - 1].id : NULL;
-	long lastnew = last ? seq_step_index(nq, last) : -1, moved = 0;
-	struct tz *z = NULL;
-	unsigned sh;
+	size_t i;
 
-	if (old->kind != SEQ_KIND_STEP || nq->kind != SEQ_KIND_STEP)
-		return 0;
-	if (nq->timezone && tz_load(nq->timezone, &z, &c->err) < 0)
+	if (migrate_run(c->root, id, old, nq, &c->cfg, c->now, res, &c->err) < 0)
 		return -1;
-	for (sh = 0; sh < STATE_SHARDS; sh++) {
-		struct enr *rows;
-		size_t n, i;
-		int dirty = 0;
-
-		if (state_load_shard(&c->a, c->root, sh, &rows, &n, &c->err) < 0) {
-			if (z)
-				tz_free(z);
-			return -1;
-		}
-		for (i = 0; i < n; i++) {
-			struct enr *e = &rows[i];
-			long k, j;
-
-			if (strcmp(e->sequence, id) != 0)
-				continue;
-			if (!enr_ended(e->status) && seq_step_index(nq, e->step) < 0) {
-				long at = seq_step_index(old, e->step), target = 0;
-
-				for (j = at - 1; j >= 0; j--)
-					if ((k = seq_step_index(nq, old->steps[j].id)) >= 0) {
-						target = k + 1;
-						break;
-					}
-				if ((size_t)target >= nq->nsteps) {
-					e->status = ENR_DONE;
-					e->step = "";
-				} else {
-					e->step = nq->steps[target].id;
-					if (e->status == ENR_WAITING)
-						e->status = ENR_ACTIVE;
-				}
-				e->entered = e->base = c->now;
-				e->task = "";
-				e->hold = STATE_NONE;
-				dirty = 1;
-				moved++;
-			} else if (e->status == ENR_DONE && lastnew >= 0 &&
-				   (size_t)lastnew + 1 < nq->nsteps) {
-				const struct step *st = &nq->steps[lastnew + 1];
-				struct sched_rules r;
-				struct dur day = { 0, 1, 0 }, zero = { 0, 0, 0 };
-				int64_t due;
-
-				memset(&r, 0, sizeof r);
-				r.zone = z ? z : c->cfg.tz;
-				r.default_time = c->cfg.default_time;
-				r.window = nq->has_window ? nq->window : c->cfg.window;
-				r.step_days = st->days;
-				due = sched_due(&r, e->entered, &st->wait, st->at);
-				e->status = ENR_ACTIVE;
-				e->step = st->id;
-				e->base = e->entered;	/* when the old last step fired */
-				e->hold = STATE_NONE;
-				if (due <= c->now)
-					e->hold = st->at >= 0 ? sched_due(&r, c->now, &zero, st->at) :
-						  sched_due(&r, c->now, &day, -1);
-				dirty = 1;
-				moved++;
-			}
-		}
-		if (dirty) {
-			char rel[64];
-
-			state_shard_path(sh, rel, sizeof rel);
-			state_format_shard(rows, n, &bufs[*nch]);
-			ch[*nch].path = arena_strdup(&c->a, rel);
-			ch[*nch].data = bufs[*nch].buf;
-			ch[*nch].len = bufs[*nch].len;
-			ch[*nch].mode = 0;
-			(*nch)++;
-		}
+	for (i = 0; i < res->nfiles; i++) {
+		ch[*nch].path = arena_strdup(&c->a, res->files[i].rel);
+		ch[*nch].data = res->files[i].tmp;
+		ch[*nch].len = 0;
+		ch[*nch].mode = CHANGE_TMP;
+		(*nch)++;
 	}
-	if (z)
-		tz_free(z);
-	return moved;
+	return res->moved;
 }
 
 int
@@ -703,7 +621,8 @@ cmd_seq_publish(int argc, char **argv, struct cmd_ctx *c)
 	struct pub_content pc;
 	struct loaded ld;
 	struct change *ch;
-	struct sbuf state = SBUF_INIT, *bufs;
+	struct sbuf state = SBUF_INIT;
+	struct migrate_result mres;
 	const char **old = NULL, *id, *status;
 	const struct seq *prev;
 	size_t nold = 0, capold = 0, i, j, nch = 0, nbufs = 0;
@@ -761,7 +680,6 @@ cmd_seq_publish(int argc, char **argv, struct cmd_ctx *c)
 	prev = r >= 0 && version > 1 ? published_seq(c, id) : NULL;
 	walk(c, arena_printf(&c->a, "state/published/%s", id), &old, &nold, &capold);
 	ch = arena_alloc(&c->a, (pc.nfiles + nold + 1 + STATE_SHARDS) * sizeof *ch);
-	bufs = arena_alloc(&c->a, (STATE_SHARDS + 1) * sizeof *bufs);
 	for (i = 0; i < pc.nfiles; i++) {
 		ch[nch].path = pub_pinned_path(&c->a, id, pc.files[i].path);
 		ch[nch].data = pc.files[i].data;
@@ -780,7 +698,8 @@ cmd_seq_publish(int argc, char **argv, struct cmd_ctx *c)
 	ch[nch].path = PUB_STATE;
 	ch[nch].data = state.buf;
 	ch[nch++].len = state.len;
-	if (prev && (moved = migrate(c, id, prev, ld.q, ch + nch, &nbufs, bufs)) < 0)
+	memset(&mres, 0, sizeof mres);
+	if (prev && (moved = migrate(c, id, prev, ld.q, ch + nch, &nbufs, &mres)) < 0)
 		return -1;
 	nch += nbufs;
 	rc = ws_apply(c, ch, nch, arena_printf(&c->a, "seq publish %s: version %ld (%zu template%s)",
@@ -791,8 +710,7 @@ cmd_seq_publish(int argc, char **argv, struct cmd_ctx *c)
 		       pc.nfiles - 1, pc.nfiles == 2 ? "" : "s",
 		       moved > 0 ? arena_printf(&c->a, "; %ld enrollment%s moved", moved,
 						moved == 1 ? "" : "s") : "");
-	for (i = 0; i < nbufs; i++)
-		sbuf_release(&bufs[i]);
+	migrate_result_release(&mres);
 	if (rc == 0 && ld.d.nwarn)
 		print_findings(&ld.d);
 	sbuf_release(&state);

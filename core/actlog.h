@@ -18,4 +18,15 @@ void actlog_path(int64_t t, char *buf, size_t n);
 /* Append one row (without the header). */
 void actlog_format(struct sbuf *out, const struct log_row *r);
 
+/*
+ * For appending more rows than fit in memory: a temporary file beside
+ * root/rel (fsio_create_beside) holding the log as it is (or the header,
+ * for a new month), copied in chunks, open at its end.  The caller writes
+ * the rows, then fsio_finish and renames it into place (or removes it).
+ */
+#include <stdio.h>
+struct drip_err;
+int actlog_begin(const char *root, const char *rel, char **tmp, FILE **f,
+		 struct drip_err *err);
+
 #endif

@@ -286,3 +286,79 @@ out:
 	free(dir);
 	return rc;
 }
+
+int
+fsio_create_beside(const char *path, char **tmp, FILE **f, struct drip_err *err)
+{
+	const char *slash = strrchr(path, '/');
+	const char *base = slash ? slash + 1 : path;
+	size_t dlen = slash ? (size_t)(slash - path) : 0, tlen = strlen(path) + 32;
+	int fd;
+
+	*tmp = NULL;
+	*f = NULL;
+	if (slash && dlen > 0) {
+		char *dir = dup_n(path, dlen);
+		int rc = fsio_mkdirs(dir, 0755, err);
+
+		free(dir);
+		if (rc < 0)
+			return -1;
+	}
+	*tmp = xmalloc(tlen);
+	snprintf(*tmp, tlen, "%.*s%s.%s.tmp-%ld", (int)dlen, path, slash ? "/" : "", base,
+		 (long)getpid());
+	if (unlink(*tmp) < 0 && errno != ENOENT) {
+		err_sys(err, DRIP_EFAIL, NULL, "cannot remove stale '%s'", *tmp);
+		goto fail;
+	}
+	fd = open(*tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
+	if (fd < 0) {
+		err_sys(err, DRIP_EFAIL, NULL, "cannot write '%s'", path);
+		goto fail;
+	}
+	if ((*f = fdopen(fd, "w")) == NULL) {
+		err_sys(err, DRIP_EFAIL, NULL, "cannot write '%s'", path);
+		close(fd);
+		unlink(*tmp);
+		goto fail;
+	}
+	setvbuf(*f, NULL, _IOFBF, 64 * 1024);
+	return 0;
+fail:
+	free(*tmp);
+	*tmp = NULL;
+	return -1;
+}
+
+int
+fsio_finish(FILE *f, const char *tmp, struct drip_err *err)
+{
+	int ok = fflush(f) == 0 && !ferror(f) && fsync(fileno(f)) == 0;
+
+	if (fclose(f) != 0)
+		ok = 0;
+	if (!ok) {
+		err_sys(err, DRIP_EFAIL, NULL, "cannot write '%s'", tmp);
+		unlink(tmp);
+		return -1;
+	}
+	return 0;
+}
+
+int
+fsio_replace(const char *tmp, const char *path, struct drip_err *err)
+{
+	const char *slash = strrchr(path, '/');
+	char *dir;
+	int rc = 0;
+
+	if (rename(tmp, path) < 0)
+		return err_sys(err, DRIP_EFAIL, NULL, "cannot write '%s'", path);
+	dir = slash ? (slash == path ? xstrdup("/") : dup_n(path, (size_t)(slash - path))) :
+	      xstrdup(".");
+	if (sync_dir(dir) < 0)
+		rc = err_sys(err, DRIP_EFAIL, NULL, "cannot sync the directory of '%s'", path);
+	free(dir);
+	return rc;
+}

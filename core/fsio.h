@@ -27,6 +27,19 @@ int fsio_read(const char *path, size_t max, struct sbuf *out, struct drip_err *e
 int fsio_write_atomic(const char *path, const void *buf, size_t len, mode_t mode,
 		      struct drip_err *err);
 
+/*
+ * The same in steps, for files too big to hold in memory: fsio_create_beside
+ * creates path's temporary file (".NAME.tmp-PID" beside it, mode 0644,
+ * parent directories made) and opens it for writing; *tmp receives its
+ * malloc'ed name.  fsio_finish flushes, fsyncs and closes it (and removes it
+ * on failure); fsio_replace renames it over path and fsyncs the directory.
+ * A caller that gives up removes the temporary file itself.
+ */
+#include <stdio.h>
+int fsio_create_beside(const char *path, char **tmp, FILE **f, struct drip_err *err);
+int fsio_finish(FILE *f, const char *tmp, struct drip_err *err);
+int fsio_replace(const char *tmp, const char *path, struct drip_err *err);
+
 /* mkdir -p with mode for the directories it creates. */
 int fsio_mkdirs(const char *path, mode_t mode, struct drip_err *err);
 

@@ -877,6 +877,8 @@ txn_apply(struct store *s, const char *root, const struct txn_change *ch, size_t
 		if (ch[i].data == NULL)
 			r = unlink(full) == 0 || errno == ENOENT ? 0 :
 			    err_sys(err, DRIP_EFAIL, ch[i].path, "cannot remove");
+		else if (ch[i].mode == TXN_FROM_FILE)
+			r = fsio_replace(ch[i].data, full, err);
 		else
 			r = fsio_write_atomic(full, ch[i].data, ch[i].len,
 					      ch[i].mode ? (mode_t)ch[i].mode : 0644, err);

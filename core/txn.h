@@ -44,8 +44,13 @@ struct txn_change {
 	const char *path;	/* relative to the root, as store_commit takes it */
 	const char *data;	/* the new content; NULL: delete the file */
 	size_t len;
-	int mode;		/* 0: 0644 */
+	int mode;		/* 0: 0644; TXN_FROM_FILE: see below */
 };
+/* mode TXN_FROM_FILE: data is the path of a file already written and synced
+ * beside the target (fsio_create_beside), renamed over it - for content too
+ * big to hold in memory; len is ignored.  Until txn_apply renames it, the
+ * file is the caller's to remove when it gives up. */
+#define TXN_FROM_FILE (-1)
 
 /* A stale git lock txn_ready() removed, for the caller's log row. */
 struct txn_unlocked {

@@ -131,6 +131,8 @@ rec_fields(struct sorter *s, const char *p)
 static int
 check_dup(struct sorter *s, const char *key, long line)
 {
+	if (s->o->dups)
+		return 0;
 	if (s->have_last && strcmp(sbuf_str(&s->last), key) == 0) {
 		long a = s->last_line < line ? s->last_line : line;
 		long b = s->last_line < line ? line : s->last_line;
@@ -143,6 +145,20 @@ check_dup(struct sorter *s, const char *key, long line)
 	s->last_line = line;
 	s->have_last = 1;
 	return 0;
+}
+
+/* Append one output row: the source line first when line_col asks. */
+static void
+emit_row(struct sorter *s, struct sbuf *text, long line)
+{
+	if (s->o->line_col) {
+		char num[24];
+
+		snprintf(num, sizeof num, "%ld", line);
+		sbuf_adds(text, num);
+		sbuf_addc(text, ',');
+	}
+	csvio_format_row(text, s->fields, s->ncols);
 }
 
 /* Write buf to f, or fail naming path. */
@@ -234,7 +250,7 @@ spill(struct sorter *s, struct sbuf *run, struct rec *recs, size_t n, FILE *out,
 	}
 	/* Duplicates inside a run are found here; across runs, in the merge. */
 	for (i = 0; i < n; i++) {
-		if (i > 0 && strcmp(recs[i - 1].key, recs[i].key) == 0) {
+		if (!s->o->dups && i > 0 && strcmp(recs[i - 1].key, recs[i].key) == 0) {
 			err_set(s->err, DRIP_EDATA, s->file, (int)recs[i].line, 0,
 				"%s \"%s\" appears twice (lines %ld and %ld)", s->what,
 				recs[i].key, recs[i - 1].line, recs[i].line);
@@ -245,7 +261,7 @@ spill(struct sorter *s, struct sbuf *run, struct rec *recs, size_t n, FILE *out,
 				goto out;
 		} else {
 			rec_fields(s, run->buf + recs[i].off);
-			csvio_format_row(&text, s->fields, s->ncols);
+			emit_row(s, &text, recs[i].line);
 			if (flush_out(s, f, &text, 0, dst) < 0)
 				goto out;
 		}
@@ -338,7 +354,7 @@ merge(struct sorter *s, size_t first, size_t k, FILE *out, int csv, const char *
 		for (j = 0; j < s->ncols; j++)
 			s->fields[j] = x[best].buf.buf + x[best].off[j];
 		if (csv) {
-			csvio_format_row(&text, s->fields, s->ncols);
+			emit_row(s, &text, x[best].line);
 		} else {
 			uint64_t line = (uint64_t)x[best].line;
 
@@ -439,12 +455,15 @@ csvsort_file(const char *src, const char *dst, const struct csvsort_opts *o,
 
 	memset(&s, 0, sizeof s);
 	s.o = o;
-	s.file = src;
+	s.file = o->name ? o->name : src;
 	s.err = err;
-	if (csvio_open(src, &r, err) < 0)
+	if (csvio_open(src, &r, err) < 0) {
+		if (o->name && strcmp(err->file, src) == 0)
+			snprintf(err->file, sizeof err->file, "%s", o->name);
 		return -1;
+	}
 	if ((col = csvio_col(r, o->key)) < 0) {
-		err_set(err, DRIP_EDATA, src, 1, 0, "missing required column \"%s\"", o->key);
+		err_set(err, DRIP_EDATA, s.file, 1, 0, "missing required column \"%s\"", o->key);
 		goto out;
 	}
 	s.keycol = (size_t)col;
@@ -457,6 +476,10 @@ csvsort_file(const char *src, const char *dst, const struct csvsort_opts *o,
 		s.hdr[i] = csvio_colname(r, i);
 	if ((out = create(&s, dst)) == NULL)
 		goto out;
+	if (o->line_col) {
+		csvio_format_field(&text, o->line_col);
+		sbuf_addc(&text, ',');
+	}
 	csvio_format_row(&text, s.hdr, s.ncols);
 	if (put(&s, out, text.buf, text.len, dst) < 0)
 		goto out;
@@ -511,5 +534,7 @@ out:
 	csvio_close(r);
 	if (rc == 0 && nruns)
 		*nruns = made;
+	if (rc < 0 && o->name && strcmp(err->file, src) == 0)
+		snprintf(err->file, sizeof err->file, "%s", o->name);
 	return rc;
 }

@@ -14,7 +14,12 @@
  * the same and a sorted input is copied byte for byte.
  *
  * Two rows with the same key are an error (DRIP_EDATA) at the later line,
- * naming both: "contact \"ada\" appears twice (lines 2 and 9)".
+ * naming both: "contact \"ada\" appears twice (lines 2 and 9)", unless
+ * the options allow duplicates; then they come out in their input order.
+ * With line_col set, every row of the output starts with one more field,
+ * the 1-based line where the row began in the input (the header names that
+ * column line_col), so that a reader of the sorted file can still point at
+ * the input.
  *
  * Temporary runs are named ".csvsort-N.tmp-PID" in tmpdir, so a sweep of
  * ".*.tmp-*" files after a crash removes them; they are removed on return,
@@ -34,6 +39,9 @@ struct csvsort_opts {
 	size_t run_rows;	/* rows per run; 0: CSVSORT_RUN_ROWS */
 	size_t run_bytes;	/* bytes of fields per run; 0: CSVSORT_RUN_BYTES */
 	size_t fanin;		/* runs merged at a time; 0: CSVSORT_FANIN (at least 2) */
+	int dups;		/* rows with the same key are allowed */
+	const char *line_col;	/* NULL, or the name of a first column of source lines */
+	const char *name;	/* the input's name in messages; NULL: src */
 };
 
 #define CSVSORT_RUN_ROWS 100000		/* rows held in memory at a time */

@@ -206,24 +206,22 @@ commit_all(const char *dir, const char *msg)
 	run(commit);
 }
 
-/* drip init, the from: address, links.base_url, the templates. */
+/* drip init, the from: address, the links' base URL (every email carries
+ * a signed unsubscribe link), the templates. */
 static void
 make_workspace(const char *drip, const char *dir)
 {
 	char *init[] = { (char *)drip, "--now", BENCH_INIT, "init", "--name", "Bench",
 			 (char *)dir, NULL };
+	char path[4096];
+	char *links[] = { "sed", "-i", "-e",
+			  "s|^  # base_url: .*|  base_url: \"https://bench.example/r\"|", path, NULL };
 	size_t i;
 
-	char yaml[4096];
-	char *links[] = { "sed", "-i", "-e",
-			  "s|^  # base_url: .*|  base_url: \"https://bench.example/r\"|", yaml,
-			  NULL };
-
 	run(init);
-	write_text(dir, "drip.yaml", "from: \"Bench <hello@bench.example>\"\n", "a");
-	if ((size_t)snprintf(yaml, sizeof yaml, "%s/drip.yaml", dir) >= sizeof yaml)
-		die("the workspace path is too long");
+	path_in(path, sizeof path, dir, "drip.yaml");
 	run(links);
+	write_text(dir, "drip.yaml", "from: \"Bench <hello@bench.example>\"\n", "a");
 	for (i = 0; i < 3; i++)
 		write_text(dir, tmpl_names[i], tmpl_texts[i], "w");
 }

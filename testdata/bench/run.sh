@@ -17,12 +17,17 @@
 #   CC, BENCH_CFLAGS, BENCH_LIBS   how gen and floor are compiled (the
 #                     Makefile passes its own)
 #
-# It builds gen and floor, makes the workspace once, then for each run
+# It builds gen and the floors, makes the workspace once, then for each run
 # copies it twice and runs `drip tick --now NOW --no-deliver` on one copy
 # and floor on the other, each under /usr/bin/time; it checks that both
 # left the same state, log and messages, prints wall time, peak memory and
 # CPU time side by side, and times `drip seq lint` on a workspace of
-# BENCH_LINT_FILES sequences.
+# BENCH_LINT_FILES sequences.  Then, on copies of the workspace with a
+# second sequence published, `drip enroll bench2 --file IDS` of 95% of the
+# contacts against floor_enroll (a libcsv pass over contacts, ids and
+# state that writes the state and the log and commits), checking that both
+# left the same files; and `drip contact import` of the whole contacts.csv
+# into a new, empty workspace.
 set -eu
 
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
@@ -50,7 +55,7 @@ sh testdata/deps.sh time
 [ -x "$DRIP" ] && [ -f "$B/libdrip.a" ] || die "build drip first: make"
 
 mkdir -p "$B/bench"
-for p in gen floor; do
+for p in gen floor floor_enroll; do
 	# shellcheck disable=SC2086 # the flags are word lists
 	$CC $BENCH_CFLAGS -o "$B/bench/$p" "testdata/bench/$p.c" "$B/libdrip.a" $BENCH_LIBS ||
 		die "cannot build $p"
@@ -115,6 +120,39 @@ msgs=$(ls "$WORK/tick/outbox/new" | wc -l)
 size() { find "$1" -type f -printf '%s\n' | awk '{ s += $1; n++ } END { printf "%.0f", n ? s / n : 0 }'; }
 [ -z "$(git -C "$WORK/tick" status --porcelain)" ] || { same=no; echo "bench: tick left the tree unclean" >&2; }
 
+# enroll --file: a second sequence, published, and 95% of the contacts
+# (all but one in twenty) in a file of ids, in id order.
+echo "bench: enroll and import of $SIZE contacts"
+cp -a "$WORK/base" "$WORK/enr0"
+sed 's/^id: bench$/id: bench2/' "$WORK/enr0/sequences/bench.yaml" >"$WORK/enr0/sequences/bench2.yaml"
+git -C "$WORK/enr0" add sequences/bench2.yaml
+git -C "$WORK/enr0" -c user.name="drip bench" -c user.email=bench@localhost commit -q \
+	-m "bench: a second sequence"
+"$DRIP" -C "$WORK/enr0" -q --now "$NOW" seq publish bench2 || die "cannot publish bench2"
+awk -F, 'NR == 1 { print "id"; next } (NR - 1) % 20 != 0 { print $1 }' \
+	"$WORK/base/contacts.csv" >"$WORK/ids.csv"
+ids=$(($(wc -l <"$WORK/ids.csv") - 1))
+rm -rf "$WORK/enr" "$WORK/enrfloor"
+cp -a "$WORK/enr0" "$WORK/enr"
+cp -a "$WORK/enr0" "$WORK/enrfloor"
+rm -rf "$WORK/enr0"
+timed "$WORK/times/enroll" "$DRIP" -C "$WORK/enr" --now "$NOW" enroll bench2 --file "$WORK/ids.csv"
+timed "$WORK/times/enrfloor" "$B/bench/floor_enroll" "$WORK/enrfloor" bench2 "$NOW" "$WORK/ids.csv"
+esame=yes
+for f in log/2026-03.csv $(cd "$WORK/enr" && ls state/enrollments/*.csv); do
+	cmp -s "$WORK/enr/$f" "$WORK/enrfloor/$f" || { esame=no; echo "bench: enroll: $f differs" >&2; }
+done
+[ -z "$(git -C "$WORK/enr" status --porcelain)" ] || { esame=no; echo "bench: enroll left the tree unclean" >&2; }
+rm -rf "$WORK/enr" "$WORK/enrfloor"
+
+# contact import of the whole file into a new workspace.
+rm -rf "$WORK/imp"
+"$DRIP" -q --now "$NOW" init --name Import "$WORK/imp" >/dev/null || die "cannot init"
+timed "$WORK/times/import" "$DRIP" -C "$WORK/imp" --now "$NOW" contact import "$WORK/base/contacts.csv"
+isame=yes
+cmp -s "$WORK/imp/contacts.csv" "$WORK/base/contacts.csv" || { isame=no; echo "bench: import: contacts.csv differs" >&2; }
+rm -rf "$WORK/imp"
+
 echo "bench: lint workspace of $LINT_FILES sequences in $WORK/lint"
 "$B/bench/gen" -d "$DRIP" -l "$WORK/lint" "$LINT_FILES"
 sync
@@ -135,6 +173,15 @@ END
 read -r lw lk _ _ <<END
 $(figures "$WORK/lint.time")
 END
+read -r ew ek _ _ <<END
+$(figures "$WORK/times/enroll")
+END
+read -r efw efk _ _ <<END
+$(figures "$WORK/times/enrfloor")
+END
+read -r iw ik _ _ <<END
+$(figures "$WORK/times/import")
+END
 echo
 echo "drip tick: $(head -n 1 "$WORK/times/tick.1.out")"
 cat "$WORK/times/floor.1.out"
@@ -143,19 +190,34 @@ echo "messages: $msgs (mean $(size "$WORK/tick/outbox/new") bytes from tick," \
 echo
 awk -v n="$SIZE" -v tw="$tw" -v tk="$tk" -v fw="$fw" -v fk="$fk" \
     -v tc0="$tu" -v tc1="$ts" -v fc0="$fu" -v fc1="$fs" \
-    -v lw="$lw" -v lk="$lk" -v runs="$RUNS" -v lf="$LINT_FILES" -v lrc="$lintrc" 'BEGIN {
+    -v lw="$lw" -v lk="$lk" -v runs="$RUNS" -v lf="$LINT_FILES" -v lrc="$lintrc" \
+    -v ew="$ew" -v ek="$ek" -v efw="$efw" -v efk="$efk" -v iw="$iw" -v ik="$ik" -v ids="$ids" 'BEGIN {
 	tm = tk / 1024; fm = fk / 1024; tc = tc0 + tc1; fc = fc0 + fc1
 	printf "%-26s %10s %10s %8s\n", "contacts: " n " (best of " runs ")", "drip tick", "floor", "ratio"
 	printf "%-26s %10.2f %10.2f %8.2f\n", "wall seconds", tw, fw, (fw > 0 ? tw / fw : 0)
 	printf "%-26s %10.1f %10.1f %8.2f\n", "peak MiB", tm, fm, (fm > 0 ? tm / fm : 0)
 	printf "%-26s %10.2f %10.2f %8.2f\n", "CPU seconds (user+sys)", tc, fc, (fc > 0 ? tc / fc : 0)
 	printf "\n"
+	em = ek / 1024; efm = efk / 1024; im = ik / 1024
+	printf "%-26s %10s %10s %8s\n", "enroll --file of " ids, "drip", "floor", "ratio"
+	printf "%-26s %10.2f %10.2f %8.2f\n", "wall seconds", ew, efw, (efw > 0 ? ew / efw : 0)
+	printf "%-26s %10.1f %10.1f %8.2f\n", "peak MiB", em, efm, (efm > 0 ? em / efm : 0)
+	printf "\n"
+	printf "%-26s %10s\n", "contact import of " n, "drip"
+	printf "%-26s %10.2f\n", "wall seconds", iw
+	printf "%-26s %10.1f\n", "peak MiB", im
+	printf "\n"
 	printf "%-44s %s\n", "tick wall <= 1.3x floor (" sprintf("%.2f", 1.3 * fw) " s)", (tw <= 1.3 * fw ? "PASS" : "MISS")
 	printf "%-44s %s\n", "tick peak <= 64 MiB", (tm <= 64 ? "PASS" : "MISS")
+	printf "%-44s %s\n", "enroll wall <= 2x floor (" sprintf("%.2f", 2 * efw) " s)", (ew <= 2 * efw ? "PASS" : "MISS")
+	printf "%-44s %s\n", "enroll peak < 64 MiB", (em < 64 ? "PASS" : "MISS")
+	printf "%-44s %s\n", "import peak < 64 MiB", (im < 64 ? "PASS" : "MISS")
 	printf "%-44s %s\n", "seq lint of " lf " files < 1 s (" lw " s, " sprintf("%.1f", lk / 1024) " MiB)", (lw < 1 && lrc == 0 ? "PASS" : "MISS")
 }'
 [ "$lintrc" -eq 0 ] || { echo "bench: seq lint exited $lintrc:" >&2; head -n 5 "$WORK/lint.out" >&2; }
 [ "$same" = yes ] || echo "bench: tick and floor did not produce the same files; see above" >&2
+[ "$esame" = yes ] || echo "bench: enroll and its floor did not produce the same files; see above" >&2
+[ "$isame" = yes ] || echo "bench: import did not give contacts.csv back; see above" >&2
 if [ "${BENCH_KEEP:-0}" = 1 ]; then
 	echo "bench: workspaces kept in $WORK"
 else

@@ -1,0 +1,46 @@
+/*
+ * migrate.h - what publishing a new version of a sequence does to the
+ * contacts already enrolled (SPEC §3.5), shard by shard with bounded
+ * memory: each shard of state/enrollments/ is streamed into a temporary
+ * file beside it, kept when an enrollment in it moved.
+ */
+#ifndef DRIP_CORE_MIGRATE_H
+#define DRIP_CORE_MIGRATE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "state.h"
+
+struct config;
+struct drip_err;
+struct seq;
+
+struct migrate_result {
+	long moved;			/* enrollments moved */
+	struct {
+		char rel[64];		/* the shard, relative to the root */
+		char *tmp;		/* its new content beside it (malloc'ed) */
+	} files[STATE_SHARDS];
+	size_t nfiles;
+};
+
+/*
+ * Move the enrollments in sequence id from version old to nq at now:
+ *  - on a step the new version deletes: to the step that now follows the
+ *    deleted one's predecessor, entering it at now (done when nothing
+ *    follows);
+ *  - finished (done) at the old last step, when steps are added after it:
+ *    on to the first new step, timed by §3.3 from when the old last step
+ *    fired - or, if that is not after now, at the next occurrence of the
+ *    step's `at` after it, else at default_time on the calendar day after.
+ * Steps are matched by id, never by position.  On success the caller
+ * renames res->files into place (or not); migrate_result_release removes
+ * what is left.
+ */
+int migrate_run(const char *root, const char *id, const struct seq *old, const struct seq *nq,
+		const struct config *cfg, int64_t now, struct migrate_result *res,
+		struct drip_err *err);
+void migrate_result_release(struct migrate_result *res);
+
+#endif
