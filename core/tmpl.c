@@ -35,6 +35,7 @@
 #include "arena.h"
 #include "err.h"
 #include "sbuf.h"
+#include "utf8.h"
 
 #define TMPL_MAX_SIZE (1024 * 1024)	/* bytes per template, SPEC §12 */
 
@@ -278,41 +279,16 @@ scan_fields(struct tparse *tp, const char *text, size_t len, const struct seg *s
 static int
 check_text(struct tparse *tp, const unsigned char *s, size_t len)
 {
-	size_t i = 0, k, n;
+	size_t i = 0, n;
 	int line = 1, col = 1;
 
 	while (i < len) {
-		unsigned char c = s[i], lo = 0x80, hi = 0xBF;
-
-		if (c == 0)
+		if (s[i] == 0)
 			return err_set(tp->err, DRIP_EDATA, tp->file, line, col,
 				       "unexpected NUL byte");
-		if (c < 0x80)
-			n = 1;
-		else if (c >= 0xC2 && c <= 0xDF)
-			n = 2;
-		else if (c >= 0xE0 && c <= 0xEF)
-			n = 3;
-		else if (c >= 0xF0 && c <= 0xF4)
-			n = 4;
-		else
+		if ((n = utf8_char_len((const char *)s + i, len - i)) == 0)
 			return err_set(tp->err, DRIP_EDATA, tp->file, line, col, "invalid UTF-8");
-		if (c == 0xE0)
-			lo = 0xA0;
-		else if (c == 0xED)
-			hi = 0x9F;
-		else if (c == 0xF0)
-			lo = 0x90;
-		else if (c == 0xF4)
-			hi = 0x8F;
-		for (k = 1; k < n; k++) {
-			unsigned char b = i + k < len ? s[i + k] : 0;
-
-			if (b < (k == 1 ? lo : 0x80) || b > (k == 1 ? hi : 0xBF))
-				return err_set(tp->err, DRIP_EDATA, tp->file, line, col,
-					       "invalid UTF-8");
-		}
-		if (c == '\n') {
+		if (s[i] == '\n') {
 			line++;
 			col = 1;
 		} else {

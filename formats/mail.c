@@ -22,6 +22,7 @@
 
 #include "arena.h"
 #include "sbuf.h"
+#include "utf8.h"
 
 #define QWORD_OVERHEAD 12	/* "=?UTF-8?Q?" and "?=" */
 #define WHY_ADDR_MAX 60		/* bytes of an address quoted in an error */
@@ -87,41 +88,6 @@ hexval(int c)
 	return -1;
 }
 
-/* Length of the valid UTF-8 character at s (n bytes left), or 0 when the
- * bytes there are not one: overlongs, surrogates and values past
- * U+10FFFF are refused as tmpl.c does. */
-static size_t
-utf8_len(const unsigned char *s, size_t n)
-{
-	unsigned char c = s[0], lo = 0x80, hi = 0xBF;
-	size_t len, k;
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xC2 && c <= 0xDF)
-		len = 2;
-	else if (c >= 0xE0 && c <= 0xEF)
-		len = 3;
-	else if (c >= 0xF0 && c <= 0xF4)
-		len = 4;
-	else
-		return 0;
-	if (len > n)
-		return 0;
-	if (c == 0xE0)
-		lo = 0xA0;
-	else if (c == 0xED)
-		hi = 0x9F;
-	else if (c == 0xF0)
-		lo = 0x90;
-	else if (c == 0xF4)
-		hi = 0x8F;
-	for (k = 1; k < len; k++)
-		if (s[k] < (k == 1 ? lo : 0x80) || s[k] > (k == 1 ? hi : 0xBF))
-			return 0;
-	return len;
-}
-
 /* Does s[0..n) hold "=?", which a reader could take for an encoded-word? */
 static int
 has_word_start(const char *s, size_t n)
@@ -151,7 +117,7 @@ clean_value(const char *v, size_t n, struct sbuf *out)
 	while (e > b && is_space_or_ctl(s[e - 1]))
 		e--;
 	for (i = b; i < e; i += len) {
-		len = utf8_len(s + i, e - i);
+		len = utf8_char_len((const char *)s + i, e - i);
 		if (len == 0) {
 			sbuf_add(out, "\xEF\xBF\xBD", 3);
 			nonascii = 1;
@@ -332,7 +298,7 @@ word_chunk(const unsigned char *s, size_t n, int enc, size_t room)
 	size_t i = 0, qlen = 0, len, k, add;
 
 	while (i < n) {
-		len = utf8_len(s + i, n - i);
+		len = utf8_char_len((const char *)s + i, n - i);
 		if (len == 0)
 			len = 1;
 		if (enc == ENC_Q) {

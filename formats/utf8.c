@@ -3,12 +3,12 @@
  */
 #include "utf8.h"
 
-/* Length of the valid character at s (n bytes left), or 0.  The second
- * byte's range excludes overlongs (E0, F0), surrogates (ED) and values past
- * U+10FFFF (F4), as RFC 3629's table does. */
-static size_t
-char_len(const unsigned char *s, size_t n)
+/* The second byte's range excludes overlongs (E0, F0), surrogates (ED) and
+ * values past U+10FFFF (F4), as RFC 3629's table does. */
+size_t
+utf8_char_len(const char *cs, size_t n)
 {
+	const unsigned char *s = (const unsigned char *)cs;
 	unsigned char c = s[0], lo = 0x80, hi = 0xBF;
 	size_t len, k;
 
@@ -51,7 +51,7 @@ utf8_check(const char *s, size_t n, size_t *bad)
 			i++;
 			continue;
 		}
-		if ((k = char_len(u + i, n - i)) == 0) {
+		if ((k = utf8_char_len(s + i, n - i)) == 0) {
 			if (bad)
 				*bad = i;
 			return 0;

@@ -11,6 +11,10 @@
 
 #include <stddef.h>
 
+/* The length (1 to 4) of the valid character at s, n bytes left, or 0
+ * when the bytes there do not start one. */
+size_t utf8_char_len(const char *s, size_t n);
+
 /* 1 when s[0..n) is valid UTF-8; else 0 with *bad (if not NULL) set to the
  * offset of the first byte that does not start a valid character. */
 int utf8_check(const char *s, size_t n, size_t *bad);
