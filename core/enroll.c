@@ -580,7 +580,7 @@ apply(const struct enroll_req *q, const char *picked, struct enroll_result *res,
 			goto out;
 		rc = -1;
 		if (s->dirty) {
-			struct enroll_file *f = &res->files[res->nfiles++];
+			struct fsio_pending *f = &res->files[res->nfiles++];
 
 			snprintf(f->rel, sizeof f->rel, "%s", s->rel);
 			f->tmp = s->tmp;
@@ -588,7 +588,7 @@ apply(const struct enroll_req *q, const char *picked, struct enroll_result *res,
 		}
 	}
 	if (ap->log) {
-		struct enroll_file *f = &res->files[res->nfiles];
+		struct fsio_pending *f = &res->files[res->nfiles];
 
 		rc = fsio_finish(ap->log, ap->logtmp, err);
 		ap->log = NULL;
@@ -651,14 +651,6 @@ enroll_run(const struct enroll_req *q, struct enroll_result *res, struct drip_er
 void
 enroll_result_release(struct enroll_result *res)
 {
-	size_t i;
-
-	for (i = 0; i < res->nfiles; i++) {
-		if (res->files[i].tmp) {
-			unlink(res->files[i].tmp);
-			free(res->files[i].tmp);
-		}
-		res->files[i].tmp = NULL;
-	}
+	fsio_pending_release(res->files, res->nfiles);
 	res->nfiles = 0;
 }

@@ -19,6 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "fsio.h"
 #include "state.h"
 
 struct drip_err;
@@ -52,15 +53,9 @@ struct enroll_req {
 	void *ctx;
 };
 
-/* A file written beside its target, to be renamed over it. */
-struct enroll_file {
-	char rel[64];			/* relative to the root */
-	char *tmp;			/* absolute path of the temporary file */
-};
-
 struct enroll_result {
 	size_t changed, skipped;
-	struct enroll_file files[STATE_SHARDS + 1];	/* shards in order, then the log */
+	struct fsio_pending files[STATE_SHARDS + 1];	/* shards in order, then the log */
 	size_t nfiles;
 };
 

@@ -362,3 +362,17 @@ fsio_replace(const char *tmp, const char *path, struct drip_err *err)
 	free(dir);
 	return rc;
 }
+
+void
+fsio_pending_release(struct fsio_pending *v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (v[i].tmp) {
+			unlink(v[i].tmp);
+			free(v[i].tmp);
+		}
+		v[i].tmp = NULL;
+	}
+}

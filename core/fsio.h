@@ -40,6 +40,15 @@ int fsio_create_beside(const char *path, char **tmp, FILE **f, struct drip_err *
 int fsio_finish(FILE *f, const char *tmp, struct drip_err *err);
 int fsio_replace(const char *tmp, const char *path, struct drip_err *err);
 
+/* A file written beside its target (fsio_create_beside), waiting to be
+ * renamed over it by a commit, or removed when the command gives up. */
+struct fsio_pending {
+	char rel[64];			/* the target, relative to the root */
+	char *tmp;			/* absolute path of the temporary file (malloc'ed) */
+};
+/* Remove and free the temporary files of v[0..n) still there. */
+void fsio_pending_release(struct fsio_pending *v, size_t n);
+
 /* mkdir -p with mode for the directories it creates. */
 int fsio_mkdirs(const char *path, mode_t mode, struct drip_err *err);
 

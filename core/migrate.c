@@ -174,14 +174,6 @@ migrate_run(const char *root, const char *id, const struct seq *old, const struc
 void
 migrate_result_release(struct migrate_result *res)
 {
-	size_t i;
-
-	for (i = 0; i < res->nfiles; i++) {
-		if (res->files[i].tmp) {
-			unlink(res->files[i].tmp);
-			free(res->files[i].tmp);
-		}
-		res->files[i].tmp = NULL;
-	}
+	fsio_pending_release(res->files, res->nfiles);
 	res->nfiles = 0;
 }

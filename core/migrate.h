@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "fsio.h"
 #include "state.h"
 
 struct config;
@@ -18,10 +19,7 @@ struct seq;
 
 struct migrate_result {
 	long moved;			/* enrollments moved */
-	struct {
-		char rel[64];		/* the shard, relative to the root */
-		char *tmp;		/* its new content beside it (malloc'ed) */
-	} files[STATE_SHARDS];
+	struct fsio_pending files[STATE_SHARDS];	/* the shards' new content */
 	size_t nfiles;
 };
 
