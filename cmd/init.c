@@ -91,7 +91,7 @@ static const char gitignore[] =
 	"# drip: the delivery queue, incoming events and the secret key stay local.\n"
 	"/outbox/\n/inbox/\n/.drip/\n";
 static const char contacts_header[] =
-	"id,email,first_name,last_name,phone,timezone,status,unsubscribed,owner,tags\n";
+	"id,email,first_name,last_name,phone,timezone,status,unsubscribed,bounced,owner,tags\n";
 static const char tasks_header[] =
 	"id,created,due,kind,contact,sequence,step,assignee,subject,status,done_at\n";
 static const char sequences_header[] = "id,status,version,published_at,digest\n";

@@ -51,7 +51,7 @@ import_check_value(struct arena *a, const char *col, const char *v)
 {
 	static const char *const meaningful[] = {
 		"email", "first_name", "last_name", "phone", "timezone", "status",
-		"unsubscribed", "owner", "tags", "sites", "opportunities",
+		"unsubscribed", "bounced", "owner", "tags", "sites", "opportunities",
 	};
 	const char *p;
 	size_t i;
@@ -71,9 +71,10 @@ import_check_value(struct arena *a, const char *col, const char *v)
 	if (strcmp(col, "status") == 0 && *v && strcmp(v, "active") != 0 &&
 	    strcmp(v, "inactive") != 0 && strcmp(v, "archived") != 0)
 		return "status must be active, inactive or archived";
-	if (strcmp(col, "unsubscribed") == 0 && *v && strcmp(v, "true") != 0 &&
-	    strcmp(v, "false") != 0)
-		return "unsubscribed must be true or false";
+	if ((strcmp(col, "unsubscribed") == 0 || strcmp(col, "bounced") == 0) && *v &&
+	    strcmp(v, "true") != 0 && strcmp(v, "false") != 0)
+		return strcmp(col, "bounced") == 0 ? "bounced must be true or false" :
+						      "unsubscribed must be true or false";
 	if (strcmp(col, "timezone") == 0 && *v) {
 		struct tz *z;
 		struct drip_err e;

@@ -9,7 +9,7 @@ test_expect_success 'contact add writes a sorted row and commits it' '
 	test_grep "added contact .zoe." out &&
 	drip -C ws -q --now "$NOW" contact add ada email=ada@example.com first_name=Ada owner=alice@example.com &&
 	sed -n 2,3p ws/contacts.csv >rows &&
-	printf "%s\n" "ada,ada@example.com,Ada,,,,,,alice@example.com," "zoe,zoe@example.com,Zoë,,,,,,," >expect &&
+	printf "%s\n" "ada,ada@example.com,Ada,,,,,,,alice@example.com," "zoe,zoe@example.com,Zoë,,,,,,,," >expect &&
 	test_cmp expect rows &&
 	git -C ws log -1 --format=%s >s && echo "contact add ada" >expect && test_cmp expect s
 '
@@ -27,6 +27,10 @@ test_expect_success 'contact add refuses duplicates, bad ids, bad values; nothin
 	test_grep "email=nope: not an email address" err &&
 	test_expect_code 2 drip -C ws contact add bob email=b@example.com status=gone 2>err &&
 	test_grep "status must be active, inactive or archived" err &&
+	test_expect_code 2 drip -C ws contact add bob email=b@example.com bounced=yes 2>err &&
+	test_grep "bounced must be true or false" err &&
+	test_expect_code 2 drip -C ws contact add bob email=b@example.com unsubscribed=1 2>err &&
+	test_grep "unsubscribed must be true or false" err &&
 	test_expect_code 2 drip -C ws contact add bob email=b@example.com timezone=Mars/Base 2>err &&
 	test_grep "unknown time zone" err &&
 	test_expect_code 2 drip -C ws contact add bob email=b@example.com frist_name=Bob 2>err &&
@@ -51,7 +55,7 @@ test_expect_success 'contact set changes fields; --add-column adds one' '
 	test_grep "add-column" err &&
 	drip -C ws -q --now "$NOW" contact set ada country=UK --add-column &&
 	head -1 ws/contacts.csv >h &&
-	echo "id,email,first_name,last_name,phone,timezone,status,unsubscribed,owner,tags,country" >expect &&
+	echo "id,email,first_name,last_name,phone,timezone,status,unsubscribed,bounced,owner,tags,country" >expect &&
 	test_cmp expect h
 '
 
