@@ -765,7 +765,9 @@ stepedit_rm(struct stepedit *w, const char *id, struct sbuf *out, struct drip_er
 			       "cannot remove step '%s': step '%s' goes to it (%s: %s); change "
 			       "that first", id, from, key, id);
 	edit_init(w, &y);
-	if (yedit_remove(&y, w->doc.root, "steps", i, err) < 0 || yedit_apply(&y, out, err) < 0)
+	if ((stepedit_count(w) > 1 ? yedit_remove_item(&y, w->steps, i, err) :
+	     yedit_remove(&y, w->doc.root, "steps", i, err)) < 0 ||
+	    yedit_apply(&y, out, err) < 0)
 		return -1;
 	old = all_ids(w, &n);
 	for (k = 0; k < n; k++)

@@ -476,10 +476,31 @@ yedit_insert(struct yedit_ctx *y, const struct ynode *list, size_t i, int after,
 	return 0;
 }
 
+/*
+ * Where the blank lines just before the item that starts its line at s
+ * begin, when it is not the first item of its list: the blank lines that
+ * part it from the item before travel with it, so that a list whose items
+ * are separated by blank lines stays so after a move or a copy.
+ */
+static size_t
+gap_start(const struct ydoc *d, size_t i, size_t s)
+{
+	size_t b = s, ls;
+
+	while (i > 0 && b > 0) {
+		ls = line_start(d, b - 1);
+		if (strspn(d->src + ls, " \r") != b - 1 - ls)
+			break;
+		b = ls;
+	}
+	return b;
+}
+
 /* Plan the removal of item idx of list, which has more than one: its whole
  * lines in block style, the item and a comma next to it in flow style. */
 static int
-cut_item(struct yedit_ctx *y, const struct ynode *a, size_t idx, struct drip_err *err)
+cut_item(struct yedit_ctx *y, const struct ynode *a, size_t idx, int gap,
+	 struct drip_err *err)
 {
 	const struct ydoc *d = y->doc;
 	const struct ynode *it = a->items[idx];
@@ -497,6 +518,8 @@ cut_item(struct yedit_ctx *y, const struct ynode *a, size_t idx, struct drip_err
 		if (item_dash(y, it, "cut", &e.start, err) < 0)
 			return -1;
 		e.start = line_start(d, e.start);
+		if (gap)
+			e.start = gap_start(d, idx, e.start);
 		e.end = end_of_lines(d, it);
 		cut_lines(d, &e);
 	}
@@ -555,18 +578,31 @@ yedit_copy(struct yedit_ctx *y, const struct ynode *list, size_t i, size_t j, in
 	/* The last item of a file without a final line break has none. */
 	if (text.len == 0 || text.buf[text.len - 1] != '\n')
 		sbuf_adds(&text, y->eol);
+	k = gap_start(d, i, s);
 	if (after) {
 		p = end_of_lines(d, to);
-		yedit_add(y, p, p, at_line(y, p, arena_strdup(y->a, sbuf_str(&text))));
+		yedit_add(y, p, p, at_line(y, p, arena_printf(y->a, "%.*s%s", (int)(s - k),
+							      d->src + k, sbuf_str(&text))));
 	} else if (item_dash(y, to, "insert before", &p, err) < 0) {
 		sbuf_release(&text);
 		return -1;
 	} else {
 		p = line_start(d, p);
-		yedit_add(y, p, p, arena_strdup(y->a, sbuf_str(&text)));
+		yedit_add(y, p, p, arena_printf(y->a, "%s%.*s", sbuf_str(&text), (int)(s - k),
+						d->src + k));
 	}
 	sbuf_release(&text);
 	return 0;
+}
+
+int
+yedit_remove_item(struct yedit_ctx *y, const struct ynode *list, size_t i,
+		  struct drip_err *err)
+{
+	if (list == NULL || list->kind != YNODE_SEQ || i >= list->n || list->n < 2)
+		return refuse(y, err, -1, list, "there is no %s %zu to remove from this list",
+			      y->noun, i + 1);
+	return cut_item(y, list, i, 1, err);
 }
 
 int
@@ -577,7 +613,7 @@ yedit_move(struct yedit_ctx *y, const struct ynode *list, size_t i, size_t j, in
 		return refuse(y, err, -1, list, "cannot move an %s next to itself", y->noun);
 	if (yedit_copy(y, list, i, j, after, NULL, 0, err) < 0)
 		return -1;
-	return cut_item(y, list, i, err);
+	return cut_item(y, list, i, 1, err);
 }
 
 int
@@ -617,7 +653,7 @@ yedit_remove(struct yedit_ctx *y, const struct ynode *map, const char *key, size
 			e.end = a->end;
 		}
 	} else {
-		return cut_item(y, a, idx, err);
+		return cut_item(y, a, idx, 0, err);
 	}
 	yedit_add(y, e.start, e.end, e.text);
 	return 0;

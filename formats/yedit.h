@@ -140,13 +140,20 @@ int yedit_set(struct yedit_ctx *y, const struct ynode *map, const char *key,
  * lines (comments on them too), in flow style the item's text.  subs are
  * replacements within the item's bytes (absolute offsets in the source,
  * not overlapping, in any order) applied to the copy only; the original
- * stays as it was.
+ * stays as it was.  In block style the blank lines that part the item from
+ * the one before it (none for the first) go with the copy: before it when
+ * it goes after item j, after it when it goes before.
  */
 int yedit_copy(struct yedit_ctx *y, const struct ynode *list, size_t i, size_t j, int after,
 	       const struct yedit *subs, size_t nsubs, struct drip_err *err);
 
+/* Remove item i of list, which has others: as yedit_remove, and in block
+ * style with the blank lines that part it from the item before. */
+int yedit_remove_item(struct yedit_ctx *y, const struct ynode *list, size_t i,
+		      struct drip_err *err);
+
 /* Move item i of list to just before or just after its item j (i != j):
- * yedit_copy of it there, and the same removal as yedit_remove. */
+ * yedit_copy of it there, and yedit_remove_item of it here. */
 int yedit_move(struct yedit_ctx *y, const struct ynode *list, size_t i, size_t j, int after,
 	       struct drip_err *err);
 
