@@ -22,6 +22,7 @@
 #include "dur.h"
 #include "json.h"
 #include "lint.h"
+#include "owners.h"
 #include "review.h"
 #include "sbuf.h"
 #include "seq.h"
@@ -172,6 +173,8 @@ cmd_automate_add(int argc, char **argv, struct cmd_ctx *c)
 		return DRIP_EUSAGE;
 	if (three_ids(c, argc, argv, k, 0, ids) < 0 || check_opts(c, &o) < 0)
 		return DRIP_EUSAGE;
+	if (owners_check(&c->a, c->root, &c->cfg, ids[0], &c->err) < 0)
+		return -1;
 	if (seqedit_load(&w, &c->a, c->root, ids[0], ids[1], &c->err) < 0 ||
 	    seqedit_check_new(&w, ids[2], &c->err) < 0)
 		goto out;
@@ -220,6 +223,8 @@ cmd_automate_rm(int argc, char **argv, struct cmd_ctx *c)
 		return DRIP_EUSAGE;
 	if (three_ids(c, argc, argv, k, 1, ids) < 0)
 		return DRIP_EUSAGE;
+	if (owners_check(&c->a, c->root, &c->cfg, ids[0], &c->err) < 0)
+		return -1;
 	if (seqedit_load(&w, &c->a, c->root, ids[0], ids[1], &c->err) < 0 ||
 	    seqedit_rm(&w, ids[2], &out, &c->err) < 0)
 		goto out;

@@ -210,6 +210,14 @@ int cmd_automate_rm(int argc, char **argv, struct cmd_ctx *c);
 int cmd_automate_review(int argc, char **argv, struct cmd_ctx *c);
 int cmd_automate_approve(int argc, char **argv, struct cmd_ctx *c);
 int cmd_automate_reject(int argc, char **argv, struct cmd_ctx *c);
+int cmd_step_add(int argc, char **argv, struct cmd_ctx *c);
+int cmd_step_list(int argc, char **argv, struct cmd_ctx *c);
+int cmd_step_show(int argc, char **argv, struct cmd_ctx *c);
+int cmd_step_set(int argc, char **argv, struct cmd_ctx *c);
+int cmd_step_mv(int argc, char **argv, struct cmd_ctx *c);
+int cmd_step_dup(int argc, char **argv, struct cmd_ctx *c);
+int cmd_step_rm(int argc, char **argv, struct cmd_ctx *c);
+int cmd_seq_owners(int argc, char **argv, struct cmd_ctx *c);
 
 int cmd_enroll(int argc, char **argv, struct cmd_ctx *c);
 int cmd_tick(int argc, char **argv, struct cmd_ctx *c);

@@ -12,6 +12,7 @@
 
 #include "cmd.h"
 #include "state.h"
+#include "stepedit.h"
 #include "csvio.h"
 #include "fsio.h"
 #include "ws.h"
@@ -52,6 +53,25 @@ find_opt(const struct optspec *o, const char *word)
 	return NULL;
 }
 
+/* The sequence named as the first operand, for "@step". */
+static const char *seq_operand;
+
+/* The steps of the sequence seq_operand names. */
+static void
+say_steps(struct cmd_ctx *c, const char *prefix)
+{
+	struct stepedit w;
+	struct drip_err e;
+	size_t i;
+
+	if (seq_operand == NULL || !ws_valid_id(seq_operand) || ws_find(".", &c->root, &e) < 0 ||
+	    stepedit_load(&w, &c->a, c->root, seq_operand, &e) < 0)
+		return;
+	for (i = 0; i < stepedit_count(&w); i++)
+		if (stepedit_id(&w, i))
+			say(stepedit_id(&w, i), prefix);
+}
+
 /* Operand or option-value candidates of a kind ("@seq", "a b c", ...). */
 static void
 say_values(struct cmd_ctx *c, const char *values, const char *prefix)
@@ -60,7 +80,11 @@ say_values(struct cmd_ctx *c, const char *values, const char *prefix)
 
 	if (values == NULL)
 		return;
-	if (strcmp(values, "@file") == 0) {
+	if (strcmp(values, "@step") == 0) {
+		say_steps(c, prefix);
+	} else if (strcmp(values, "@new") == 0) {
+		/* A new id, or KEY=VALUE: nothing to offer. */
+	} else if (strcmp(values, "@file") == 0) {
 		printf(":file\n");
 	} else if (strcmp(values, "@dir") == 0) {
 		printf(":dir\n");
@@ -116,6 +140,54 @@ say_values(struct cmd_ctx *c, const char *values, const char *prefix)
 	}
 }
 
+/* How many operands words (n of them) hold, options and their values
+ * aside; the first one into seq_operand. */
+static int
+operands(const char **words, int n, const struct optspec *opts)
+{
+	const struct optspec *o;
+	int i, pos = 0;
+
+	seq_operand = NULL;
+	for (i = 0; i < n; i++) {
+		if (words[i][0] == '-' && words[i][1] != '\0') {
+			if (((o = find_opt(opts, words[i])) != NULL ||
+			     (o = find_opt(drip_global_opts, words[i])) != NULL) && o->arg &&
+			    strchr(words[i], '=') == NULL)
+				i++;
+			continue;
+		}
+		if (pos++ == 0)
+			seq_operand = words[i];
+	}
+	return pos;
+}
+
+/*
+ * Complete an operand.  args lists what each operand is, in order ("@seq
+ * @step"); the last kind stands for every operand after.  words are the
+ * words typed after the (sub)command, options and their values among them.
+ */
+static void
+say_operand(struct cmd_ctx *c, const char *args, const char **words, int n,
+	    const struct optspec *opts, const char *cur)
+{
+	char *copy, *kind, *save = NULL, *last = NULL;
+	int i, pos = operands(words, n, opts);
+
+	if (args == NULL)
+		return;
+	copy = xstrdup(args);
+	for (kind = strtok_r(copy, " ", &save), i = 0; kind; kind = strtok_r(NULL, " ", &save)) {
+		last = kind;
+		if (i++ == pos)
+			break;
+	}
+	if (last)
+		say_values(c, last, cur);
+	free(copy);
+}
+
 int
 cmd_complete(int argc, char **argv, struct cmd_ctx *c)
 {
@@ -153,6 +225,8 @@ cmd_complete(int argc, char **argv, struct cmd_ctx *c)
 		if ((o = find_opt(drip_global_opts, prev)) != NULL ||
 		    (o = find_opt(own, prev)) != NULL) {
 			if (o->arg) {
+				if (sub && n > 2)
+					operands(words + 2, n - 2, own);
 				say_values(c, o->values, cur);
 				return 0;
 			}
@@ -184,6 +258,7 @@ cmd_complete(int argc, char **argv, struct cmd_ctx *c)
 		say_opts(drip_global_opts, cur);
 		return 0;
 	}
-	say_values(c, sub ? sub->args : cmd->args, cur);
+	say_operand(c, sub ? sub->args : cmd->args, words + (sub ? 2 : 1), n - (sub ? 2 : 1),
+		    sub ? sub->opts : cmd->opts, cur);
 	return 0;
 }

@@ -25,6 +25,7 @@
 extern const struct subcmd seq_subcmds[];
 extern const struct subcmd contact_subcmds[];
 extern const struct subcmd automate_subcmds[];
+extern const struct subcmd step_subcmds[];
 extern const struct optspec init_opts[];
 extern const struct optspec enroll_opts[];
 extern const struct optspec tick_opts[];
@@ -53,6 +54,9 @@ const struct cmd drip_cmds[] = {
 	  init_opts, NULL, "@dir" },
 	{ "seq", NULL, 0, "SUBCOMMAND ...",
 	  "write, lint, publish and inspect sequences", no_opts, seq_subcmds, NULL },
+	{ "step", NULL, 0, "SUBCOMMAND ...",
+	  "add, list, show, change, move, copy and remove the steps of a sequence", no_opts,
+	  step_subcmds, NULL },
 	{ "automate", NULL, 0, "SUBCOMMAND ...",
 	  "add, list, show, remove, lint and review automations", no_opts,
 	  automate_subcmds, NULL },
@@ -148,6 +152,27 @@ is_flag(const char *a, int shortc, const char *name)
 	       (strncmp(a, "--", 2) == 0 && strcmp(a + 2, name) == 0);
 }
 
+/* Is a (an option word) one of the subcommand's own, by the words rest[0]
+ * and rest[1] seen so far?  `drip step add --wait 2d` means the step's
+ * wait, not the lock's. */
+static int
+own_option(char **rest, int n, const char *a)
+{
+	const struct cmd *cmd = n > 0 ? cmd_find(rest[0]) : NULL;
+	const struct subcmd *sub = cmd && n > 1 ? subcmd_find(cmd, rest[1]) : NULL;
+	const struct optspec *o;
+	size_t len;
+
+	if (sub == NULL || strncmp(a, "--", 2) != 0)
+		return 0;
+	a += 2;
+	len = strcspn(a, "=");
+	for (o = sub->opts; o && o->name; o++)
+		if (strlen(o->name) == len && strncmp(o->name, a, len) == 0)
+			return 1;
+	return 0;
+}
+
 /* Pull the global options out of argv, wherever they stand before "--",
  * leaving the command and its own arguments in order. */
 static int
@@ -160,7 +185,7 @@ parse_globals(struct cmd_ctx *c, int argc, char **argv, char **rest, int *help,
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i];
 
-		if (dashdash || a[0] != '-' || a[1] == '\0') {
+		if (dashdash || a[0] != '-' || a[1] == '\0' || own_option(rest, n, a)) {
 			rest[n++] = argv[i];
 			continue;
 		}

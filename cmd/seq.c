@@ -15,6 +15,7 @@
 #include "json.h"
 #include "lint.h"
 #include "migrate.h"
+#include "owners.h"
 #include "pub.h"
 #include "sbuf.h"
 #include "schema.h"
@@ -35,6 +36,7 @@ static const struct optspec lint_opts[] = {
 	{ NULL, 0, NULL, NULL, NULL }
 };
 static const struct optspec none[] = { { NULL, 0, NULL, NULL, NULL } };
+extern const struct optspec seq_owners_opts[];
 static const struct optspec raw_opts[] = { OPT_RAW, { NULL, 0, NULL, NULL, NULL } };
 
 const struct subcmd seq_subcmds[] = {
@@ -51,6 +53,9 @@ const struct subcmd seq_subcmds[] = {
 	  "lint and pin a sequence and its templates as its next version", none, "@seq" },
 	{ "diff", cmd_seq_diff, NEED_WS, "ID",
 	  "show the draft against the published version", none, "@seq" },
+	{ "owners", cmd_seq_owners, NEED_WS, "[--codeowners] [--format table|csv|json] [--raw]",
+	  "who may change each sequence and its templates; or a CODEOWNERS file",
+	  seq_owners_opts, NULL },
 	{ NULL, NULL, 0, NULL, NULL, NULL, NULL }
 };
 
@@ -634,6 +639,8 @@ cmd_seq_publish(int argc, char **argv, struct cmd_ctx *c)
 	id = argv[k];
 	if (check_seq_id(c, id) < 0)
 		return DRIP_EUSAGE;
+	if (owners_check(&c->a, c->root, &c->cfg, id, &c->err) < 0)
+		return -1;
 	if (pub_load_state(&c->a, c->root, &st, &c->err) < 0)
 		return -1;
 	if (load_seq(c, id, &ld) < 0)
@@ -735,6 +742,8 @@ cmd_seq_diff(int argc, char **argv, struct cmd_ctx *c)
 	id = argv[k];
 	if (check_seq_id(c, id) < 0)
 		return DRIP_EUSAGE;
+	if (owners_check(&c->a, c->root, &c->cfg, id, &c->err) < 0)
+		return -1;
 	if (pub_load_state(&c->a, c->root, &st, &c->err) < 0)
 		return -1;
 	if (load_seq(c, id, &ld) < 0)

@@ -232,24 +232,31 @@ parse_on(struct schema *s, struct step *st, const struct ynode *on)
 	schema_dur(s, on, "offset", 1, &st->on_offset);
 }
 
+size_t
+seq_step_keys(enum seq_kind kind, enum step_type type, const char **out)
+{
+	size_t k = 0, i;
+
+	for (i = 0; i < N(common_step_keys); i++)
+		out[k++] = common_step_keys[i];
+	if (kind == SEQ_KIND_DATE)
+		for (i = 0; i < N(date_timing_keys); i++)
+			out[k++] = date_timing_keys[i];
+	else
+		for (i = 0; i < N(step_timing_keys); i++)
+			out[k++] = step_timing_keys[i];
+	for (i = 0; i < 8 && type_keys[type].keys[i]; i++)
+		out[k++] = type_keys[type].keys[i];
+	return k;
+}
+
 static void
 check_type_keys(struct schema *s, const struct seq *q, const struct step *st,
 		const struct ynode *n)
 {
-	const char *allowed[32];
-	size_t k = 0, i;
+	const char *allowed[SEQ_STEP_KEYS_MAX];
 
-	for (i = 0; i < N(common_step_keys); i++)
-		allowed[k++] = common_step_keys[i];
-	if (q->kind == SEQ_KIND_DATE)
-		for (i = 0; i < N(date_timing_keys); i++)
-			allowed[k++] = date_timing_keys[i];
-	else
-		for (i = 0; i < N(step_timing_keys); i++)
-			allowed[k++] = step_timing_keys[i];
-	for (i = 0; i < 8 && type_keys[st->type].keys[i]; i++)
-		allowed[k++] = type_keys[st->type].keys[i];
-	schema_keys(s, n, allowed, k);
+	schema_keys(s, n, allowed, seq_step_keys(q->kind, st->type, allowed));
 }
 
 static void

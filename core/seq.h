@@ -159,6 +159,11 @@ struct seq {
 /* Parse a loaded sequence document.  Never fails: problems go to s. */
 struct seq *seq_parse(struct schema *s, const struct ydoc *doc);
 
+/* The keys a step of type type may have in a sequence of kind kind, into
+ * out (room for SEQ_STEP_KEYS_MAX); returns how many. */
+#define SEQ_STEP_KEYS_MAX 32
+size_t seq_step_keys(enum seq_kind kind, enum step_type type, const char **out);
+
 /* The index of step id, or -1. */
 long seq_step_index(const struct seq *q, const char *id);
 

@@ -226,7 +226,16 @@ int
 seqedit_lint(const struct seqedit *w, struct lint_ctx *l, const char *root,
 	     const struct sbuf *text, const char *verb, const char *id, struct drip_err *err)
 {
+	return seqedit_lint_text(w->a, w->seq, l, root, text,
+				 arena_printf(w->a, "%s automation '%s'", verb, id), err);
+}
+
+int
+seqedit_lint_text(struct arena *a, const char *seq, struct lint_ctx *l, const char *root,
+		  const struct sbuf *text, const char *what, struct drip_err *err)
+{
 	char *dir = fsio_join(root, ".drip/automate-XXXXXX"), *path = NULL;
+	const char *rel = arena_printf(a, "sequences/%s.yaml", seq);
 	struct diags *d = l->d;
 	size_t i;
 	int rc = -1;
@@ -236,10 +245,10 @@ seqedit_lint(const struct seqedit *w, struct lint_ctx *l, const char *root,
 		free(dir);
 		return -1;
 	}
-	path = fsio_join(dir, arena_printf(w->a, "%s.yaml", w->seq));
+	path = fsio_join(dir, arena_printf(a, "%s.yaml", seq));
 	if (write_file(path, text, err) < 0)
 		goto out;
-	lint_file(l, path, w->rel);
+	lint_file(l, path, rel);
 	diag_sort(d);
 	rc = 0;
 	for (i = 0; i < d->n; i++) {
@@ -248,8 +257,8 @@ seqedit_lint(const struct seqedit *w, struct lint_ctx *l, const char *root,
 		if (g->sev != DIAG_ERROR)
 			continue;
 		rc = err_set(err, DRIP_EDATA, g->file, g->line, g->col,
-			     "cannot %s automation '%s': %s%s", verb, id, g->msg,
-			     d->nerr > 1 ? arena_printf(w->a, " (and %zu more error%s)",
+			     "cannot %s: %s%s", what, g->msg,
+			     d->nerr > 1 ? arena_printf(a, " (and %zu more error%s)",
 							d->nerr - 1, d->nerr == 2 ? "" : "s") : "");
 		break;
 	}

@@ -72,6 +72,11 @@ int seqedit_lint(const struct seqedit *w, struct lint_ctx *l, const char *root,
 		 const struct sbuf *text, const char *verb, const char *id,
 		 struct drip_err *err);
 
+/* The same for any edit of sequence seq: the first error refuses it as
+ * "cannot WHAT: ..." (what: "add step 'x'"). */
+int seqedit_lint_text(struct arena *a, const char *seq, struct lint_ctx *l, const char *root,
+		      const struct sbuf *text, const char *what, struct drip_err *err);
+
 /*
  * Read the automation mapping in the YAML file path as text to splice:
  * block text always, flow text too (*have_flow set) when the file writes

@@ -476,12 +476,152 @@ yedit_insert(struct yedit_ctx *y, const struct ynode *list, size_t i, int after,
 	return 0;
 }
 
+/*
+ * Where the blank lines just before the item that starts its line at s
+ * begin, when it is not the first item of its list: the blank lines that
+ * part it from the item before travel with it, so that a list whose items
+ * are separated by blank lines stays so after a move or a copy.
+ */
+static size_t
+gap_start(const struct ydoc *d, size_t i, size_t s)
+{
+	size_t b = s, ls;
+
+	while (i > 0 && b > 0) {
+		ls = line_start(d, b - 1);
+		if (strspn(d->src + ls, " \r") != b - 1 - ls)
+			break;
+		b = ls;
+	}
+	return b;
+}
+
+/* Plan the removal of item idx of list, which has more than one: its whole
+ * lines in block style, the item and a comma next to it in flow style. */
+static int
+cut_item(struct yedit_ctx *y, const struct ynode *a, size_t idx, int gap,
+	 struct drip_err *err)
+{
+	const struct ydoc *d = y->doc;
+	const struct ynode *it = a->items[idx];
+	struct yedit e = { 0, 0, "" };
+
+	if (yedit_is_flow(d, a)) {
+		if (idx > 0) {
+			e.start = a->items[idx - 1]->end;
+			e.end = it->end;
+		} else {
+			e.start = it->start;
+			e.end = a->items[1]->start;
+		}
+	} else {
+		if (item_dash(y, it, "cut", &e.start, err) < 0)
+			return -1;
+		e.start = line_start(d, e.start);
+		if (gap)
+			e.start = gap_start(d, idx, e.start);
+		e.end = end_of_lines(d, it);
+		cut_lines(d, &e);
+	}
+	yedit_add(y, e.start, e.end, e.text);
+	return 0;
+}
+
+int
+yedit_copy(struct yedit_ctx *y, const struct ynode *list, size_t i, size_t j, int after,
+	   const struct yedit *subs, size_t nsubs, struct drip_err *err)
+{
+	const struct ydoc *d = y->doc;
+	const struct ynode *it, *to;
+	struct sbuf text = SBUF_INIT;
+	size_t s, e, at, k, p;
+	int flow;
+
+	if (list == NULL || list->kind != YNODE_SEQ || i >= list->n || j >= list->n)
+		return refuse(y, err, -1, list, "there is no such %s in this list", y->noun);
+	it = list->items[i];
+	to = list->items[j];
+	flow = yedit_is_flow(d, list);
+	if (flow) {
+		s = it->start;
+		e = it->end;
+	} else {
+		if (item_dash(y, it, "copy", &s, err) < 0)
+			return -1;
+		s = line_start(d, s);
+		e = end_of_lines(d, it);
+	}
+	/* The item's bytes with the replacements, taken in order of place. */
+	for (at = s;;) {
+		const struct yedit *next = NULL;
+
+		for (k = 0; k < nsubs; k++)
+			if (subs[k].start >= at && subs[k].end <= e && subs[k].start <= subs[k].end &&
+			    (next == NULL || subs[k].start < next->start))
+				next = &subs[k];
+		if (next == NULL)
+			break;
+		sbuf_add(&text, d->src + at, next->start - at);
+		sbuf_adds(&text, next->text);
+		at = next->end;
+	}
+	sbuf_add(&text, d->src + at, e - at);
+	if (flow) {
+		if (after)
+			yedit_add(y, to->end, to->end, arena_printf(y->a, ", %s", sbuf_str(&text)));
+		else
+			yedit_add(y, to->start, to->start, arena_printf(y->a, "%s, ",
+									 sbuf_str(&text)));
+		sbuf_release(&text);
+		return 0;
+	}
+	/* The last item of a file without a final line break has none. */
+	if (text.len == 0 || text.buf[text.len - 1] != '\n')
+		sbuf_adds(&text, y->eol);
+	k = gap_start(d, i, s);
+	if (after) {
+		p = end_of_lines(d, to);
+		yedit_add(y, p, p, at_line(y, p, arena_printf(y->a, "%.*s%s", (int)(s - k),
+							      d->src + k, sbuf_str(&text))));
+	} else if (item_dash(y, to, "insert before", &p, err) < 0) {
+		sbuf_release(&text);
+		return -1;
+	} else {
+		p = line_start(d, p);
+		yedit_add(y, p, p, arena_printf(y->a, "%s%.*s", sbuf_str(&text), (int)(s - k),
+						d->src + k));
+	}
+	sbuf_release(&text);
+	return 0;
+}
+
+int
+yedit_remove_item(struct yedit_ctx *y, const struct ynode *list, size_t i,
+		  struct drip_err *err)
+{
+	if (list == NULL || list->kind != YNODE_SEQ || i >= list->n || list->n < 2)
+		return refuse(y, err, -1, list, "there is no %s %zu to remove from this list",
+			      y->noun, i + 1);
+	return cut_item(y, list, i, 1, err);
+}
+
+int
+yedit_move(struct yedit_ctx *y, const struct ynode *list, size_t i, size_t j, int after,
+	   struct drip_err *err)
+{
+	if (i == j)
+		return refuse(y, err, -1, list, "cannot move an %s next to itself", y->noun);
+	if (yedit_copy(y, list, i, j, after, NULL, 0, err) < 0)
+		return -1;
+	return cut_item(y, list, i, 1, err);
+}
+
 int
 yedit_remove(struct yedit_ctx *y, const struct ynode *map, const char *key, size_t idx,
 	     struct drip_err *err)
 {
 	const struct ydoc *d = y->doc;
-	const struct ynode *k, *a, *it;
+	const struct ynode *k, *a;
 	struct yedit e = { 0, 0, "" };
 	size_t ap;
 
@@ -493,7 +633,6 @@ yedit_remove(struct yedit_ctx *y, const struct ynode *map, const char *key, size
 		return refuse(y, err, -1, a, "\"%s\" must be a list", key);
 	if (idx >= a->n)
 		return refuse(y, err, -1, a, "there is no %s %zu in this list", y->noun, idx + 1);
-	it = a->items[idx];
 	if (a->n == 1) {
 		if (ap > 0 && yedit_is_flow(d, map)) {
 			e.start = map->pairs[ap - 1].val->end;
@@ -513,20 +652,8 @@ yedit_remove(struct yedit_ctx *y, const struct ynode *map, const char *key, size
 			e.start = k->start;
 			e.end = a->end;
 		}
-	} else if (yedit_is_flow(d, a)) {
-		if (idx > 0) {
-			e.start = a->items[idx - 1]->end;
-			e.end = it->end;
-		} else {
-			e.start = it->start;
-			e.end = a->items[1]->start;
-		}
 	} else {
-		if (item_dash(y, it, "cut", &e.start, err) < 0)
-			return -1;
-		e.start = line_start(d, e.start);
-		e.end = end_of_lines(d, it);
-		cut_lines(d, &e);
+		return cut_item(y, a, idx, 0, err);
 	}
 	yedit_add(y, e.start, e.end, e.text);
 	return 0;
@@ -577,6 +704,39 @@ yedit_set(struct yedit_ctx *y, const struct ynode *map, const char *key, const c
 		yedit_add(y, p, p, arena_printf(y->a, " %s", text));
 		yedit_add(y, e.start, e.end, "");
 	}
+	return 0;
+}
+
+int
+yedit_unset(struct yedit_ctx *y, const struct ynode *map, const char *key,
+	    struct drip_err *err)
+{
+	const struct ydoc *d = y->doc;
+	const struct ynode *k, *v;
+	struct yedit e = { 0, 0, "" };
+	size_t i;
+
+	if (lookup(y, map, key, &i, &k, &v, err) < 0)
+		return -1;
+	if (k == NULL)
+		return 0;
+	if (map->n == 1)
+		return refuse(y, err, -1, k, "cannot remove \"%s\", the only key here", key);
+	if (i == 0) {
+		/* The first key: what follows moves up to its place. */
+		e.start = k->start;
+		e.end = map->pairs[1].key->start;
+	} else if (yedit_is_flow(d, map)) {
+		e.start = map->pairs[i - 1].val->end;
+		e.end = v->end;
+	} else {
+		e.start = line_start(d, k->start);
+		if (!blank_between(d, e.start, k->start))
+			return refuse(y, err, -1, k, "cannot cut \"%s\" out of its line", key);
+		e.end = end_of_lines(d, v);
+		cut_lines(d, &e);
+	}
+	yedit_add(y, e.start, e.end, e.text);
 	return 0;
 }
 

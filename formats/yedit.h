@@ -134,6 +134,38 @@ int yedit_remove(struct yedit_ctx *y, const struct ynode *map, const char *key, 
 int yedit_set(struct yedit_ctx *y, const struct ynode *map, const char *key,
 	      const char *text, struct drip_err *err);
 
+/*
+ * Copy item i of the block or flow list list to just before (after = 0) or
+ * just after (after = 1) its item j, as written: in block style its whole
+ * lines (comments on them too), in flow style the item's text.  subs are
+ * replacements within the item's bytes (absolute offsets in the source,
+ * not overlapping, in any order) applied to the copy only; the original
+ * stays as it was.  In block style the blank lines that part the item from
+ * the one before it (none for the first) go with the copy: before it when
+ * it goes after item j, after it when it goes before.
+ */
+int yedit_copy(struct yedit_ctx *y, const struct ynode *list, size_t i, size_t j, int after,
+	       const struct yedit *subs, size_t nsubs, struct drip_err *err);
+
+/* Remove item i of list, which has others: as yedit_remove, and in block
+ * style with the blank lines that part it from the item before. */
+int yedit_remove_item(struct yedit_ctx *y, const struct ynode *list, size_t i,
+		      struct drip_err *err);
+
+/* Move item i of list to just before or just after its item j (i != j):
+ * yedit_copy of it there, and yedit_remove_item of it here. */
+int yedit_move(struct yedit_ctx *y, const struct ynode *list, size_t i, size_t j, int after,
+	       struct drip_err *err);
+
+/*
+ * Remove key and its value from the mapping map: in block style the lines
+ * from the key through the value's last line (the key must start its
+ * line), in flow style the pair and a comma next to it.  An absent key
+ * plans nothing; the only key of a mapping is refused.
+ */
+int yedit_unset(struct yedit_ctx *y, const struct ynode *map, const char *key,
+		struct drip_err *err);
+
 /* Plan one replacement directly. */
 void yedit_add(struct yedit_ctx *y, size_t start, size_t end, const char *text);
 

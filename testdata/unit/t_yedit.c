@@ -405,6 +405,79 @@ test_apply(void)
 	sbuf_release(&out);
 }
 
+
+/* yedit_copy, yedit_move, yedit_remove_item and yedit_unset. */
+static void
+test_copy_move_unset(void)
+{
+	static const char blk[] =
+		"l:\n"
+		"- a: 1   # one\n"
+		"\n"
+		"- a: 2\n"
+		"  b: x   # two\n"
+		"\n"
+		"- a: 3\n";
+	struct ed x;
+	struct yedit sub;
+	const struct ynode *l;
+	int rc;
+
+	if (start(&x, blk) < 0)
+		return;
+	l = key(&x, "l");
+	sub.start = l->items[1]->pairs[0].val->start;
+	sub.end = l->items[1]->pairs[0].val->end;
+	sub.text = "9";
+	ok(yedit_copy(&x.y, l, 1, 1, 1, &sub, 1, &x.e) == 0, "copy after itself");
+	is_str(result(&x), "l:\n- a: 1   # one\n\n- a: 2\n  b: x   # two\n\n- a: 9\n"
+	       "  b: x   # two\n\n- a: 3\n", "copy: the gap before it, the replacement, "
+	       "the original as it was");
+
+	start(&x, blk);
+	l = key(&x, "l");
+	ok(yedit_move(&x.y, l, 2, 0, 0, &x.e) == 0, "move the last item first");
+	is_str(result(&x), "l:\n- a: 3\n\n- a: 1   # one\n\n- a: 2\n  b: x   # two\n",
+	       "move before: the item, then its gap");
+	start(&x, blk);
+	l = key(&x, "l");
+	ok(yedit_move(&x.y, l, 0, 1, 1, &x.e) == 0, "move the first item after the second");
+	is_str(result(&x), "l:\n\n- a: 2\n  b: x   # two\n- a: 1   # one\n\n- a: 3\n",
+	       "the first item has no gap of its own");
+	start(&x, blk);
+	l = key(&x, "l");
+	rc = yedit_move(&x.y, l, 1, 1, 1, &x.e);
+	is_int(rc, -1, "move next to itself is refused");
+
+	start(&x, blk);
+	ok(yedit_remove_item(&x.y, key(&x, "l"), 1, &x.e) == 0, "remove_item");
+	is_str(result(&x), "l:\n- a: 1   # one\n\n- a: 3\n", "with the gap before it");
+
+	start(&x, "l: [a, {b: 1}, c]   # flow\n");
+	l = key(&x, "l");
+	ok(yedit_move(&x.y, l, 0, 2, 1, &x.e) == 0, "move in a flow list");
+	is_str(result(&x), "l: [{b: 1}, c, a]   # flow\n", "flow move");
+	start(&x, "l: [a, {b: 1}, c]   # flow\n");
+	l = key(&x, "l");
+	ok(yedit_copy(&x.y, l, 1, 0, 0, NULL, 0, &x.e) == 0, "copy in a flow list");
+	is_str(result(&x), "l: [{b: 1}, a, {b: 1}, c]   # flow\n", "flow copy before");
+
+	start(&x, "m:\n  a: 1   # one\n  b: |\n    text\n\n  c: 3\r\n");
+	ok(yedit_unset(&x.y, key(&x, "m"), "b", &x.e) == 0, "unset a block scalar");
+	is_str(result(&x), "m:\n  a: 1   # one\n\n  c: 3\r\n", "its lines go, the blank "
+	       "line after it stays");
+	start(&x, "m: {a: 1, b: 2, c: 3}\n");
+	ok(yedit_unset(&x.y, key(&x, "m"), "b", &x.e) == 0 &&
+	   yedit_unset(&x.y, key(&x, "m"), "zz", &x.e) == 0, "unset in flow; absent is nothing");
+	is_str(result(&x), "m: {a: 1, c: 3}\n", "flow unset");
+	start(&x, "m: {a: 1}\n");
+	rc = yedit_unset(&x.y, key(&x, "m"), "a", &x.e);
+	is_refused(rc, -1, &x.e, 1, 5, "the only key", "unset the only key");
+	start(&x, "m:\n  a: 1\n  b: 2");
+	ok(yedit_unset(&x.y, key(&x, "m"), "b", &x.e) == 0, "unset the last key of the file");
+	is_str(result(&x), "m:\n  a: 1", "no final line break stays none");
+}
+
 int
 main(void)
 {
@@ -417,6 +490,7 @@ main(void)
 	test_remove();
 	test_set();
 	test_apply();
+	test_copy_move_unset();
 	arena_release(&A);
 	return tap_done();
 }
