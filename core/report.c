@@ -180,12 +180,20 @@ is_step_type(const char *action)
 	return 0;
 }
 
+/* `drip task done` logs a row of the task's step with action "task" and
+ * detail "done": the step fired when the task was made, not now. */
+static int
+is_task_done(const struct lrow *r)
+{
+	return strcmp(r->f[L_ACTION], "task") == 0 && strcmp(r->f[L_DETAIL], "done") == 0;
+}
+
 /* A step that fired: SPEC §4.3's row of a step, its type as action. */
 static int
 is_fired(const struct lrow *r)
 {
 	return *r->f[L_STEP] && !*r->f[L_AUTOMATION] && strcmp(r->f[L_RESULT], "ok") == 0 &&
-	       is_step_type(r->f[L_ACTION]);
+	       is_step_type(r->f[L_ACTION]) && !is_task_done(r);
 }
 
 /* An enrollment that completed its sequence. */
@@ -792,8 +800,11 @@ sq_log(void *ctx, const struct lrow *r, struct drip_err *err)
 		struct stepstat *st;
 		int64_t day;
 
-		if (k < 0 || k >= 65535)
-			return 0;	/* a step of an earlier version */
+		/* A step of an earlier version, or a row of the step that is
+		 * not its firing (`task done`). */
+		if (k < 0 || k >= 65535 ||
+		    strcmp(action, step_type_names[s->q->steps[k].type]) != 0 || is_task_done(r))
+			return 0;
 		st = &s->st[k];
 		cmap_put(&s->map, key, (uint16_t)(k + 1));
 		if (strcmp(r->f[L_RESULT], "ok") == 0) {
@@ -1489,7 +1500,7 @@ report_usage(struct arena *a, const struct report_opts *o, enum report_period by
 {
 	static const char *const cols[] = { "period", "fired", "completed", "actions", NULL };
 	static const char *const qcols[] = { "period", "fired", "completed", "actions", "quota",
-					     "left", NULL };
+					     "left", "over", NULL };
 	struct us u;
 	struct rtab *t;
 	int quota = o->cfg->quota_actions > 0 && o->cfg->quota_per == (int)by;
@@ -1517,8 +1528,11 @@ report_usage(struct arena *a, const struct report_opts *o, enum report_period by
 		row[2] = num(a, u.v[i].completed);
 		row[3] = num(a, used);
 		if (quota) {
+			/* Two columns that are never negative, so that a
+			 * spreadsheet-safe CSV has no "'-5". */
 			row[4] = num(a, o->cfg->quota_actions);
-			row[5] = num(a, o->cfg->quota_actions - used);
+			row[5] = num(a, used < o->cfg->quota_actions ? o->cfg->quota_actions - used : 0);
+			row[6] = num(a, used > o->cfg->quota_actions ? used - o->cfg->quota_actions : 0);
 		}
 	}
 	return 0;

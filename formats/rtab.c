@@ -14,7 +14,7 @@
 #include "width.h"
 
 /* A text column is never cut narrower than this. */
-#define RTAB_MIN_COL 8
+#define RTAB_MIN_COL 5
 
 struct rtab *
 rtab_add(struct arena *a, struct rtab_doc *d, const char *name, const char *title,
@@ -264,7 +264,7 @@ cell_num(const struct rtab *t, size_t r, size_t k)
 static void
 svg_funnel(struct sbuf *out, const struct rtab *t)
 {
-	const int lw = 150, bw = 380, rh = 28, vw = 600;
+	const int lw = 110, bw = 260, rh = 26, vw = 420;
 	int64_t max = 1;
 	size_t r;
 
@@ -293,8 +293,8 @@ svg_funnel(struct sbuf *out, const struct rtab *t)
 static void
 svg_columns(struct sbuf *out, const struct rtab *t)
 {
-	const int vw = 600, vh = 220, top = 20, base = 180;
-	size_t n = t->nrows, r, every = n > 14 ? (n + 6) / 7 : 1;
+	const int vw = 420, vh = 200, top = 18, base = 170;
+	size_t n = t->nrows, r, every = n > 7 ? (n + 6) / 7 : 1;
 	double slot = n ? (double)vw / (double)n : vw;
 	int64_t max = 1;
 
@@ -320,9 +320,14 @@ svg_columns(struct sbuf *out, const struct rtab *t)
 			sbuf_printf(out, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%"
 				    PRId64 "</text>\n", x + slot * 0.35, base - h - 4, v);
 		if (r % every == 0) {
+			const char *l = t->cells[r * t->ncols + t->label_col];
+
+			/* A day's label without its year: 11-24. */
+			if (strlen(l) == 10 && l[4] == '-' && l[7] == '-')
+				l += 5;
 			sbuf_printf(out, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\" "
 				    "class=\"label\">", x + slot * 0.35, base + 18);
-			esc(out, t->cells[r * t->ncols + t->label_col]);
+			esc(out, l);
 			sbuf_adds(out, "</text>\n");
 		}
 	}
