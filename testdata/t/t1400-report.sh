@@ -178,6 +178,20 @@ test_expect_success 'a bad quota in drip.yaml is 78 with its place' '
 	test_grep "drip.yaml:[0-9]*:[0-9]*: .*fortnight" err
 '
 
+test_expect_success 'completion: subcommands, sequence ids, contact ids, --by values' '
+	(cd ws && "$DRIP" __complete report "") >out &&
+	printf "overview\nseq\ncontact\ntasks\nusage\n" >expect && test_cmp expect out &&
+	(cd ws && "$DRIP" __complete report seq "") >out &&
+	printf "later\nwelcome\n" >expect && test_cmp expect out &&
+	(cd ws && "$DRIP" __complete report contact "") >out &&
+	printf "ada\nbo\ncy\ndee\neve\nfin\n" >expect && test_cmp expect out &&
+	(cd ws && "$DRIP" __complete report usage --by "") >out &&
+	printf "day\nweek\nmonth\n" >expect && test_cmp expect out &&
+	(cd ws && "$DRIP" __complete report contact --hi) >out && test_grep "^--history\$" out &&
+	(cd ws && "$DRIP" __complete report --fo) >out && test_grep "^--format\$" out &&
+	(cd ws && "$DRIP" __complete --format "") >out && test_grep "^html\$" out
+'
+
 test_expect_success 'reports change nothing in the workspace' '
 	test_unchanged ws before
 '
