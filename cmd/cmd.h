@@ -57,7 +57,8 @@ struct subcmd {
 
 struct cmd {
 	const char *name;
-	cmd_fn fn;		/* for commands without subcommands */
+	cmd_fn fn;		/* for commands without subcommands; with them,
+				 * what runs when none is named (report) */
 	unsigned flags;
 	const char *usage;
 	const char *summary;
@@ -224,6 +225,12 @@ int cmd_tick(int argc, char **argv, struct cmd_ctx *c);
 int cmd_event(int argc, char **argv, struct cmd_ctx *c);
 int cmd_task_list(int argc, char **argv, struct cmd_ctx *c);
 int cmd_task_done(int argc, char **argv, struct cmd_ctx *c);
+int cmd_report(int argc, char **argv, struct cmd_ctx *c);
+int cmd_report_overview(int argc, char **argv, struct cmd_ctx *c);
+int cmd_report_seq(int argc, char **argv, struct cmd_ctx *c);
+int cmd_report_contact(int argc, char **argv, struct cmd_ctx *c);
+int cmd_report_tasks(int argc, char **argv, struct cmd_ctx *c);
+int cmd_report_usage(int argc, char **argv, struct cmd_ctx *c);
 
 /* Print the help of a command (and subcommand, may be NULL) to stdout. */
 void help_print(const struct cmd *cmd, const struct subcmd *sub);

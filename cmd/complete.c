@@ -251,6 +251,10 @@ cmd_complete(int argc, char **argv, struct cmd_ctx *c)
 		return 0;
 	}
 	sub = cmd->subs && n > 1 ? subcmd_find(cmd, words[1]) : NULL;
+	/* A command with a default subcommand (report) takes its options
+	 * without one. */
+	if (cmd->subs && cmd->fn && n == 1 && cur[0] == '-')
+		sub = cmd->subs;
 	if (cmd->subs && sub == NULL)
 		return 0;
 	if (cur[0] == '-') {

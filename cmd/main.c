@@ -31,11 +31,12 @@ extern const struct optspec enroll_opts[];
 extern const struct optspec tick_opts[];
 extern const struct optspec event_opts[];
 extern const struct subcmd task_subcmds[];
+extern const struct subcmd report_subcmds[];
 
 const struct optspec drip_global_opts[] = {
 	{ "directory", 'C', "DIR", "run as if drip was started in DIR", "@dir" },
-	{ "format", 0, "FORMAT", "output format: table, csv or json (lint: text, json, github)",
-	  "table csv json text github" },
+	{ "format", 0, "FORMAT", "output format: table, csv or json (lint: text, json, github; "
+	  "report: html too)", "table csv json html text github" },
 	{ "help", 'h', NULL, "show help for the command", NULL },
 	{ "now", 0, "TIME", "the clock for this run (also DRIP_NOW): RFC 3339 or local "
 	  "YYYY-MM-DD[ HH:MM]", NULL },
@@ -75,6 +76,9 @@ const struct cmd drip_cmds[] = {
 	  "@contact" },
 	{ "task", NULL, 0, "SUBCOMMAND ...",
 	  "list manual tasks and mark them done", no_opts, task_subcmds, NULL },
+	{ "report", cmd_report, NEED_WS, "[SUBCOMMAND] [ID] [--format table|csv|json|html]",
+	  "how sequences perform, where a contact stands, tasks, usage", no_opts,
+	  report_subcmds, NULL },
 	{ "help", cmd_help, 0, "[COMMAND [SUBCOMMAND]]",
 	  "show help for a command", no_opts, NULL, "@cmd" },
 	{ NULL, NULL, 0, NULL, NULL, NULL, NULL, NULL }
@@ -372,6 +376,22 @@ main(int argc, char **argv)
 		fprintf(stderr, "drip: %s; 'drip help' lists the commands\n", msg);
 		free(rest);
 		return finish(&c, DRIP_EUSAGE);
+	}
+	/* A command with a default (report) runs it when no subcommand is
+	 * named, only options. */
+	if (cmd->subs && cmd->fn && (n < 2 || rest[1][0] == '-') && !help) {
+		c.cur_cmd = cmd;
+		c.cmd_name = cmd->name;
+		if (c.dir && chdir(c.dir) != 0) {
+			err_sys(&c.err, DRIP_ENOINPUT, NULL, "cannot change to '%s'", c.dir);
+			free(rest);
+			return finish(&c, -1);
+		}
+		rc = setup(&c, cmd->flags);
+		if (rc == 0)
+			rc = cmd->fn(n, rest, &c);
+		free(rest);
+		return finish(&c, rc);
 	}
 	if (cmd->subs) {
 		if (n < 2) {

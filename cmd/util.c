@@ -25,6 +25,7 @@
 #include "sbuf.h"
 #include "store.h"
 #include "txn.h"
+#include "width.h"
 #include "ws.h"
 
 int
@@ -226,17 +227,12 @@ cmd_prepare(struct cmd_ctx *c)
 	return n ? log_unlocked(c, u, n) : 0;
 }
 
-/* Display width of a UTF-8 string: one column per character, which is right
- * for the Latin, Greek and Cyrillic names contact lists mostly hold. */
+/* Display width of a UTF-8 string: CJK and emoji take two columns,
+ * combining marks none (formats/width.c). */
 static size_t
 width(const char *s)
 {
-	size_t w = 0;
-
-	for (; *s; s++)
-		if (((unsigned char)*s & 0xc0) != 0x80)
-			w++;
-	return w;
+	return width_str(s);
 }
 
 /* Spreadsheets run cells that start with = + - @ as formulas, and OWASP

@@ -22,6 +22,7 @@
 static const char *const top_keys[] = {
 	"name", "timezone", "default_time", "tick", "max_lag", "send_window",
 	"holidays", "from", "reply_to", "links", "transport", "admins", "limits",
+	"quota",
 };
 static const char *const link_keys[] = {
 	"base_url", "login_url", "expire", "public_key",
@@ -32,6 +33,8 @@ static const char *const channel_keys[] = {
 };
 static const char *const window_keys[] = { "days", "from", "to" };
 static const char *const limit_keys[] = { "per_contact_per_day" };
+static const char *const quota_keys[] = { "actions", "per" };
+static const char *const quota_pers[] = { "day", "week", "month" };
 static const char *const day_names[] = { "sun", "mon", "tue", "wed", "thu", "fri", "sat" };
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
@@ -47,6 +50,7 @@ config_defaults(struct config *cfg)
 	cfg->default_time = 10 * 60;
 	cfg->tick = 20 * 60;
 	cfg->max_lag = 24 * 3600;
+	cfg->quota_per = 2;
 	cfg->window.days = 0x7f;
 	cfg->window.from = 0;
 	cfg->window.to = 24 * 60;
@@ -361,6 +365,19 @@ parse_all(struct schema *s, const struct ynode *root, struct config *cfg,
 		schema_keys(s, n, limit_keys, N(limit_keys));
 		if (schema_int(s, n, "per_contact_per_day", 1, 1000, &lv) > 0)
 			cfg->per_contact_per_day = (int)lv;
+	}
+	if ((n = ydoc_get(root, "quota")) != NULL && schema_map(s, n, "quota")) {
+		int rc;
+
+		schema_keys(s, n, quota_keys, N(quota_keys));
+		rc = schema_int(s, n, "actions", 1, 1000000000000L, &lv);
+		if (rc > 0)
+			cfg->quota_actions = lv;
+		else if (rc == 0)
+			schema_error(s, n, "\"quota\" needs \"actions\": how many per period");
+		cfg->quota_per = 2;
+		if (schema_enum(s, n, "per", quota_pers, N(quota_pers), &rc) > 0)
+			cfg->quota_per = rc;
 	}
 }
 

@@ -65,6 +65,11 @@ struct config {
 	const char **admins;
 	size_t nadmins;
 	int per_contact_per_day;	/* limits.per_contact_per_day, 0 = none */
+	/* quota: {actions: N, per: day|week|month}: the actions (fired steps
+	 * and completed enrollments) a plan allows per period, which
+	 * `drip report usage` measures against; quota_actions 0 = none. */
+	long quota_actions;
+	int quota_per;			/* 0 day, 1 week, 2 month (default) */
 };
 
 /*

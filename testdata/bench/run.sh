@@ -218,6 +218,39 @@ awk -v n="$SIZE" -v tw="$tw" -v tk="$tk" -v fw="$fw" -v fk="$fk" \
 [ "$same" = yes ] || echo "bench: tick and floor did not produce the same files; see above" >&2
 [ "$esame" = yes ] || echo "bench: enroll and its floor did not produce the same files; see above" >&2
 [ "$isame" = yes ] || echo "bench: import did not give contacts.csv back; see above" >&2
+# ---- drip report seq ----
+# On the ticked workspace after a week of ticks: the busy tick's log rows,
+# repeated for each of the six days before it, and its 1,000,000 (SIZE)
+# enrollments.  report streams the log and the shards, so it must stay
+# under 2 s and 64 MiB whatever SIZE is.
+rm -rf "$WORK/report"
+cp -a "$WORK/tick" "$WORK/report"
+rlog=$WORK/report/log
+head -n 1 "$rlog/2026-03.csv" >"$rlog/2026-02.csv"
+for d in 24 25 26 27 28; do
+	awk -v d="$d" 'NR > 1 && /^2026-03-02T/ { print "2026-02-" d substr($0, 11) }' \
+		"$rlog/2026-03.csv"
+done >>"$rlog/2026-02.csv"
+{
+	head -n 1 "$rlog/2026-03.csv"
+	awk 'NR > 1 && /^2026-03-02T/ { print "2026-03-01" substr($0, 11) }' "$rlog/2026-03.csv"
+	tail -n +2 "$rlog/2026-03.csv"
+} >"$rlog/week.tmp" && mv "$rlog/week.tmp" "$rlog/2026-03.csv"
+rrows=$(($(cat "$rlog"/*.csv | wc -l) - 2))
+timed "$WORK/times/report" "$DRIP" -C "$WORK/report" --now "$NOW" report seq bench
+read -r rw rk _ _ <<END
+$(figures "$WORK/times/report")
+END
+echo
+awk -v rw="$rw" -v rk="$rk" -v rows="$rrows" -v n="$SIZE" 'BEGIN {
+	rm = rk / 1024
+	printf "%-26s %10s\n", "report seq, " rows " log rows", "drip"
+	printf "%-26s %10.2f\n", "wall seconds", rw
+	printf "%-26s %10.1f\n", "peak MiB", rm
+	printf "%-44s %s\n", "report seq < 2 s (" n " contacts)", (rw < 2 ? "PASS" : "MISS")
+	printf "%-44s %s\n", "report seq peak < 64 MiB", (rm < 64 ? "PASS" : "MISS")
+}'
+rm -rf "$WORK/report"
 if [ "${BENCH_KEEP:-0}" = 1 ]; then
 	echo "bench: workspaces kept in $WORK"
 else

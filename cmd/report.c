@@ -1,0 +1,274 @@
+/*
+ * report.c - `drip report [overview|seq ID|contact ID|tasks|usage]`
+ * (SPEC §10): core/report.c computes the tables, this file picks the
+ * format (table, csv, json, html) and prints.
+ *
+ * `report upcoming` (what will fire when) needs the tick pass as a core
+ * library, to run the engine without writing; it comes with that library.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "cmd.h"
+#include "report.h"
+#include "rtab.h"
+#include "sbuf.h"
+
+static const struct optspec raw_opts[] = {
+	OPT_RAW,
+	{ NULL, 0, NULL, NULL, NULL }
+};
+static const struct optspec contact_opts[] = {
+	{ "history", 0, NULL, "also every commit that changed a field of the contact", NULL },
+	OPT_RAW,
+	{ NULL, 0, NULL, NULL, NULL }
+};
+static const struct optspec usage_opts[] = {
+	{ "by", 0, "PERIOD", "day, week or month (default: the quota's period, else day)",
+	  "day week month" },
+	OPT_RAW,
+	{ NULL, 0, NULL, NULL, NULL }
+};
+
+#define FORMATS "[--format table|csv|json|html] [--raw]"
+
+const struct subcmd report_subcmds[] = {
+	{ "overview", cmd_report_overview, NEED_WS, FORMATS,
+	  "every sequence: status, enrollments, steps fired (the default)", raw_opts, NULL },
+	{ "seq", cmd_report_seq, NEED_WS, "ID " FORMATS,
+	  "one sequence: funnel per step, variants, engagement, automations", raw_opts, "@seq" },
+	{ "contact", cmd_report_contact, NEED_WS, "ID [--history] " FORMATS,
+	  "one contact: enrollments, timeline, and changes with --history", contact_opts,
+	  "@contact" },
+	{ "tasks", cmd_report_tasks, NEED_WS, FORMATS,
+	  "tasks by assignee: open, overdue, done; the overdue ones", raw_opts, NULL },
+	{ "usage", cmd_report_usage, NEED_WS, "[--by day|week|month] " FORMATS,
+	  "actions used per day, week or month, against drip.yaml's quota", usage_opts, NULL },
+	{ NULL, NULL, 0, NULL, NULL, NULL, NULL }
+};
+
+enum { OUT_HTML = 100 };
+
+/* table, csv, json or html; anything else is a usage error (-1). */
+static int
+report_format(struct cmd_ctx *c)
+{
+	if (c->format && strcmp(c->format, "html") == 0)
+		return OUT_HTML;
+	if (c->format && strcmp(c->format, "table") != 0 && strcmp(c->format, "csv") != 0 &&
+	    strcmp(c->format, "json") != 0) {
+		usage_error(c, "--format must be table, csv, json or html, not '%s'", c->format);
+		return -1;
+	}
+	return out_format(c, 1);
+}
+
+/* The terminal's width when stdout is one, else $COLUMNS if set, else no
+ * limit (a pipe gets whole lines). */
+static size_t
+term_width(void)
+{
+	struct winsize ws;
+	const char *env;
+
+	if (isatty(STDOUT_FILENO) && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col)
+		return ws.ws_col;
+	env = getenv("COLUMNS");
+	if (env && *env) {
+		long v = strtol(env, NULL, 10);
+
+		if (v >= 20 && v < 10000)
+			return (size_t)v;
+	}
+	return 0;
+}
+
+static void
+print_doc(struct cmd_ctx *c, int f, const struct rtab_doc *d)
+{
+	struct sbuf out = SBUF_INIT;
+	size_t i, r, k;
+
+	if (f == FMT_CSV) {
+		/* One CSV table per section, a blank line between: print_table
+		 * neutralises formulas unless --raw. */
+		for (i = 0; i < d->ntabs; i++) {
+			const struct rtab *t = &d->tabs[i];
+			const char **cells = arena_alloc(&c->a, (t->nrows + 1) * t->ncols *
+							 sizeof *cells);
+
+			for (k = 0; k < t->ncols; k++)
+				cells[k] = t->cols[k];
+			for (r = 0; r < t->nrows; r++)
+				for (k = 0; k < t->ncols; k++)
+					cells[(r + 1) * t->ncols + k] = t->cells[r * t->ncols + k];
+			if (i)
+				putchar('\n');
+			fflush(stdout);
+			print_table(c, FMT_CSV, cells, t->nrows + 1, t->ncols);
+		}
+		return;
+	}
+	if (f == FMT_JSON) {
+		rtab_json(&out, d);
+	} else if (f == OUT_HTML) {
+		rtab_html(&out, d);
+	} else {
+		const char *nc = getenv("NO_COLOR");
+		struct rtab_style st;
+
+		st.width = term_width();
+		st.colour = isatty(STDOUT_FILENO) && !(nc && *nc);
+		st.titles = d->ntabs > 1;
+		rtab_text(&out, d, &st);
+	}
+	fwrite(out.buf ? out.buf : "", 1, out.len, stdout);
+	sbuf_release(&out);
+}
+
+static void
+opts_of(struct cmd_ctx *c, struct report_opts *o)
+{
+	o->root = c->root;
+	o->cfg = &c->cfg;
+	o->now = c->now;
+}
+
+int
+cmd_report_overview(int argc, char **argv, struct cmd_ctx *c)
+{
+	struct report_opts o;
+	struct rtab_doc d;
+	int k, f;
+
+	if ((k = opts_parse(c, argc, argv, raw_opts, NULL, NULL)) < 0)
+		return DRIP_EUSAGE;
+	if (argc - k != 0)
+		return usage_error(c, "too many arguments");
+	if ((f = report_format(c)) < 0)
+		return DRIP_EUSAGE;
+	opts_of(c, &o);
+	if (report_overview(&c->a, &o, &d, &c->err) < 0)
+		return -1;
+	print_doc(c, f, &d);
+	return 0;
+}
+
+/* `drip report` alone, or with only options: the overview. */
+int
+cmd_report(int argc, char **argv, struct cmd_ctx *c)
+{
+	c->cur_sub = &report_subcmds[0];
+	return cmd_report_overview(argc, argv, c);
+}
+
+int
+cmd_report_seq(int argc, char **argv, struct cmd_ctx *c)
+{
+	struct report_opts o;
+	struct rtab_doc d;
+	int k, f;
+
+	if ((k = opts_parse(c, argc, argv, raw_opts, NULL, NULL)) < 0)
+		return DRIP_EUSAGE;
+	if (argc - k != 1)
+		return usage_error(c, argc - k ? "one sequence at a time" : "missing sequence id");
+	if ((f = report_format(c)) < 0)
+		return DRIP_EUSAGE;
+	opts_of(c, &o);
+	if (report_seq(&c->a, &o, argv[k], &d, &c->err) < 0)
+		return -1;
+	print_doc(c, f, &d);
+	return 0;
+}
+
+static int
+on_contact_opt(struct cmd_ctx *c, void *ud, const char *name, const char *arg)
+{
+	(void)c;
+	(void)arg;
+	if (strcmp(name, "history") == 0)
+		*(int *)ud = 1;
+	return 0;
+}
+
+int
+cmd_report_contact(int argc, char **argv, struct cmd_ctx *c)
+{
+	struct report_opts o;
+	struct rtab_doc d;
+	int k, f, history = 0;
+
+	if ((k = opts_parse(c, argc, argv, contact_opts, on_contact_opt, &history)) < 0)
+		return DRIP_EUSAGE;
+	if (argc - k != 1)
+		return usage_error(c, argc - k ? "one contact at a time" : "missing contact id");
+	if ((f = report_format(c)) < 0)
+		return DRIP_EUSAGE;
+	opts_of(c, &o);
+	if (report_contact(&c->a, &o, argv[k], history, &d, &c->err) < 0)
+		return -1;
+	print_doc(c, f, &d);
+	return 0;
+}
+
+int
+cmd_report_tasks(int argc, char **argv, struct cmd_ctx *c)
+{
+	struct report_opts o;
+	struct rtab_doc d;
+	int k, f;
+
+	if ((k = opts_parse(c, argc, argv, raw_opts, NULL, NULL)) < 0)
+		return DRIP_EUSAGE;
+	if (argc - k != 0)
+		return usage_error(c, "too many arguments");
+	if ((f = report_format(c)) < 0)
+		return DRIP_EUSAGE;
+	opts_of(c, &o);
+	if (report_tasks(&c->a, &o, &d, &c->err) < 0)
+		return -1;
+	print_doc(c, f, &d);
+	return 0;
+}
+
+static int
+on_usage_opt(struct cmd_ctx *c, void *ud, const char *name, const char *arg)
+{
+	int *by = ud, i;
+
+	if (strcmp(name, "by") != 0)
+		return 0;
+	for (i = 0; i < 3; i++)
+		if (strcmp(arg, report_period_names[i]) == 0) {
+			*by = i;
+			return 0;
+		}
+	usage_error(c, "--by must be day, week or month, not '%s'", arg);
+	return -1;
+}
+
+int
+cmd_report_usage(int argc, char **argv, struct cmd_ctx *c)
+{
+	struct report_opts o;
+	struct rtab_doc d;
+	int k, f, by = -1;
+
+	if ((k = opts_parse(c, argc, argv, usage_opts, on_usage_opt, &by)) < 0)
+		return DRIP_EUSAGE;
+	if (argc - k != 0)
+		return usage_error(c, "too many arguments");
+	if ((f = report_format(c)) < 0)
+		return DRIP_EUSAGE;
+	if (by < 0)
+		by = c->cfg.quota_actions > 0 ? c->cfg.quota_per : REPORT_DAY;
+	opts_of(c, &o);
+	if (report_usage(&c->a, &o, (enum report_period)by, &d, &c->err) < 0)
+		return -1;
+	print_doc(c, f, &d);
+	return 0;
+}
