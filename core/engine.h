@@ -1,7 +1,7 @@
 /*
  * engine.h - the tick engine (SPEC §9.1): one contact, advanced slot by
  * slot.  No I/O, no clock, no globals: everything it needs comes in,
- * everything it decides goes out as effects that cmd/tick.c performs
+ * everything it decides goes out as effects that the run's sink performs
  * (outbox files, log rows, task rows, list rows).  --dry-run and reports
  * call the same function and print the effects instead.
  *
