@@ -1939,12 +1939,39 @@ process_slot(struct run *r, int64_t s)
 }
 
 /* The slots of one advance; engine_advance wraps it. */
+/* The earliest slot at or after r->first with work for the contact's
+ * enrollments and automations, events aside; NEVER when there is none. */
+static int64_t
+next_work(const struct run *r, int inactive, int archived)
+{
+	int64_t s = NEVER, ts;
+	size_t i;
+
+	for (i = 0; i < *r->n; i++) {
+		const struct enr *e = ENR(r, i);
+		const struct seqdef *sd = engine_seq(r->d, e->sequence);
+		int64_t t = e->status == ENR_WAITING ? done_time(r, e) : due_time(r, sd, e);
+
+		if ((ts = date_skip_slot(r, sd, e)) < s)
+			s = ts;
+		if (inactive)
+			continue;	/* nothing fires until set active */
+		if ((ts = engine_slot(r, t)) < s)
+			s = ts;
+		if (!archived && (ts = next_auto(r, i, r->first)) < s)
+			s = ts;
+	}
+	if ((ts = flow_next(r, r->first)) < s)
+		s = ts;
+	return s;
+}
+
 static int
 advance(struct run *r, const struct event *ev, size_t nev)
 {
 	struct contact *c = r->c;
 	struct effects *fx = r->fx;
-	size_t nextev = 0, i, loops = 0;
+	size_t nextev = 0, loops = 0;
 
 	for (;;) {
 		const char *cstatus = contact_get(c, "status");
@@ -1960,21 +1987,7 @@ advance(struct run *r, const struct event *ev, size_t nev)
 		/* The earliest slot at which anything happens. */
 		if (nextev < nev)
 			s = engine_slot(r, ev[nextev].time);
-		for (i = 0; i < *r->n; i++) {
-			const struct enr *e = ENR(r, i);
-			const struct seqdef *sd = engine_seq(r->d, e->sequence);
-			int64_t t = e->status == ENR_WAITING ? done_time(r, e) : due_time(r, sd, e);
-
-			if ((ts = date_skip_slot(r, sd, e)) < s)
-				s = ts;
-			if (inactive)
-				continue;	/* nothing fires until set active */
-			if ((ts = engine_slot(r, t)) < s)
-				s = ts;
-			if (!archived && (ts = next_auto(r, i, r->first)) < s)
-				s = ts;
-		}
-		if ((ts = flow_next(r, r->first)) < s)
+		if ((ts = next_work(r, inactive, archived)) < s)
 			s = ts;
 		if (s == NEVER || s > r->to)
 			return 0;
@@ -2032,4 +2045,26 @@ engine_advance(const struct defs *d, struct contact *c, struct enr **enrs, size_
 	rc = advance(&r, ev, nev);
 	flow_finish(&r);
 	return rc;
+}
+
+int64_t
+engine_next(const struct defs *d, struct contact *c, struct enr *enrs, size_t n,
+	    struct flows *fl, int64_t after)
+{
+	const char *cstatus = contact_get(c, "status");
+	struct enr *v = enrs;
+	struct run r;
+
+	memset(&r, 0, sizeof r);
+	r.d = d;
+	r.c = c;
+	r.to = NEVER;
+	r.len = d->cfg->tick;
+	r.enrs = &v;
+	r.n = &n;
+	r.fl = d->nautos ? fl : NULL;
+	r.first = after + r.len;
+	r.r0 = r.first;
+	return next_work(&r, cstatus && strcmp(cstatus, "inactive") == 0,
+			 cstatus && strcmp(cstatus, "archived") == 0);
 }

@@ -195,6 +195,16 @@ int engine_advance(const struct defs *d, struct contact *c,
 		   const struct event *ev, size_t nev,
 		   int64_t from, int64_t to, struct effects *fx, struct drip_err *err);
 
+/*
+ * The first slot after slot `after` in which engine_advance(from = after)
+ * would act for contact c without events: INT64_MAX when nothing is ever
+ * due.  Until that slot, and while nothing it reads changes (the contact,
+ * its rows, runs and done tasks, the definitions), advancing the contact
+ * does nothing, so a run may leave it alone (run.h's quiet shards).
+ */
+int64_t engine_next(const struct defs *d, struct contact *c, struct enr *enrs, size_t n,
+		    struct flows *fl, int64_t after);
+
 /* The definition of sequence id, or NULL. */
 const struct seqdef *engine_seq(const struct defs *d, const char *id);
 /* The sequence automation id, or NULL. */

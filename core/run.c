@@ -19,6 +19,7 @@
 #include "csvio.h"
 #include "defs.h"
 #include "dtime.h"
+#include "due.h"
 #include "dur.h"
 #include "engine.h"
 #include "err.h"
@@ -184,6 +185,9 @@ struct pass {
 	const char *contacts_rel;	/* the contacts read (a sorted temporary) */
 	int unsorted;			/* the pass met contacts.csv out of id order */
 	int begun;			/* the sink's begin ran */
+	struct due_cache due;		/* the last tick's first slots with work */
+	unsigned char skip[STATE_SHARDS];	/* quiet shards: left alone */
+	int64_t next[STATE_SHARDS];	/* each shard's first slot with work after to */
 };
 
 static int
@@ -353,6 +357,8 @@ open_shards(struct pass *p)
 		int rc = 0;
 
 		state_shard_path((unsigned)i, s->rel, sizeof s->rel);
+		if (p->skip[i])
+			continue;
 		full = fsio_join(p->o->root, s->rel);
 		if (fsio_exists(full))
 			rc = csvio_open(full, &s->r, p->err) < 0 || shard_advance(p, s) < 0 ? -1 : 0;
@@ -581,6 +587,8 @@ one_contact(struct pass *p, struct contact *ct)
 	size_t nruns_orig;
 	struct contact prev;
 	struct run_item it;
+	int64_t nx;
+	int failed = 0;
 
 	if (flush_orphans(p, si, ct->id) < 0 || flush_run_orphans(p, ct->id) < 0)
 		return -1;
@@ -663,7 +671,15 @@ one_contact(struct pass *p, struct contact *ct)
 		fl.runs = runs_orig;
 		fl.n = nruns_orig;
 		ri->failed_contacts++;
+		failed = 1;
 	}
+	/* When the next tick has work for it: a contact that failed is
+	 * tried again in every tick.  The next tick has the snapshot when an
+	 * automation watches. */
+	fl.have_prev = ri->watch;
+	nx = failed ? ri->to + p->cfg->tick : engine_next(&p->d, ct, rows, n, &fl, ri->to);
+	if (nx < p->next[si])
+		p->next[si] = nx;
 	ri->fired += fx.fired;
 	ri->completed += fx.completed;
 	ri->enrolled += fx.enrolled;
@@ -691,6 +707,23 @@ one_contact(struct pass *p, struct contact *ct)
 	return 0;
 }
 
+/* A contact of a quiet shard: its runs pass through as they are, and the
+ * events of unknown contacts before it are logged in their place. */
+static int
+pass_by(struct pass *p, const char *id)
+{
+	if (skip_unknown_events(p, id) < 0 || flush_run_orphans(p, id) < 0)
+		return -1;
+	while (p->runs.has && strcmp(p->runs.peek.contact, id) == 0) {
+		struct run_item it = { NULL, 0, NULL, 0, 0, &p->runs.peek, 1, 0, NULL };
+
+		if (give(p, &it) < 0 || runs_advance(p) < 0)
+			return -1;
+	}
+	p->ri->skipped++;
+	return 0;
+}
+
 /* ---- the pass ---- */
 
 static const char *
@@ -703,6 +736,44 @@ show_time(struct pass *p, int64_t t)
 	else
 		dtime_format_utc(t, buf, sizeof buf);
 	return arena_strdup(p->a, buf);
+}
+
+/*
+ * Which shards may be left alone: those whose cached first slot with work
+ * is after this tick's slot, whose file is as the cache says, and whose
+ * contacts have no event.  Nothing is left alone on a first tick, nor
+ * while a sequence may enroll contacts by condition (enroll_when can come
+ * true in any slot).
+ */
+static void
+quiet_setup(struct pass *p)
+{
+	struct run_info *ri = p->ri;
+	size_t i, nskip = 0;
+
+	for (i = 0; i < STATE_SHARDS; i++)
+		p->next[i] = INT64_MAX;
+	ri->next = p->next;
+	ri->skip = p->skip;
+	if (ri->from == STATE_NONE)
+		return;
+	for (i = 0; i < p->d.nseqs; i++)
+		if (p->d.seqs[i].accepting && p->d.seqs[i].q->enroll_when.expr)
+			return;
+	due_load(p->o->root, p->cfg, ri->from, &p->due);
+	if (!p->due.valid)
+		return;
+	ri->unchanged = 1;
+	for (i = 0; i < STATE_SHARDS; i++)
+		p->skip[i] = p->due.next[i] > ri->to && due_shard_same(p->o->root, &p->due, i);
+	for (i = 0; i < p->ev.n; i++)
+		p->skip[state_shard(p->ev.v[i].contact)] = 0;
+	for (i = 0; i < STATE_SHARDS; i++)
+		if (p->skip[i]) {
+			p->next[i] = p->due.next[i];
+			nskip++;
+		}
+	ri->quiet = nskip == STATE_SHARDS && p->ev.n == 0;
 }
 
 /* Everything up to the first contact: the clock, the definitions, the
@@ -760,9 +831,12 @@ pass_setup(struct pass *p)
 	if (events_load(p->a, o->root, cfg->tick, ri->from, ri->to, &p->ev, p->err) < 0 ||
 	    events_load_done(p->a, o->root, &p->done, p->err) < 0)
 		return -1;
+	quiet_setup(p);
 	if (p->sink->begin(p->sink->ctx, ri, p->err) < 0)
 		return -1;
 	p->begun = 1;
+	if (ri->quiet)
+		return 0;
 	return open_shards(p) < 0 || open_runs(p) < 0 ? -1 : 0;
 }
 
@@ -818,6 +892,11 @@ pass_contacts(struct pass *p)
 		}
 		snprintf(prev, sizeof prev, "%s", ct.id);
 		prev_line = row.line;
+		if (p->skip[state_shard(ct.id)]) {
+			if (pass_by(p, ct.id) < 0)
+				return -1;
+			continue;
+		}
 		ct.n = row.n + nvirt;
 		ct.changed = 0;
 		for (j = 0; j < row.n && j < 1024; j++)
@@ -848,7 +927,7 @@ pass_once(struct pass *p)
 
 	if (rc != 0)
 		return rc;
-	if (pass_contacts(p) < 0)
+	if (!p->ri->quiet && pass_contacts(p) < 0)
 		return -1;
 	for (i = 0; i < STATE_SHARDS; i++)
 		if (flush_orphans(p, i, NULL) < 0)

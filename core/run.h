@@ -14,6 +14,12 @@
  * sorts it and commits that first (runio_sort_contacts), then starts
  * again; a dry run sorts into a temporary under .drip/ and removes it.
  *
+ * Quiet shards: a shard whose contacts have nothing due up to `to` (by the
+ * cache of due.h, while every input is as it was) and no event is neither
+ * read nor handed to the sink, its contacts' runs pass through unchanged;
+ * when no shard has work and no event waits, contacts.csv is not read
+ * either.  The sink's item is then called for the contacts that have.
+ *
  * Nothing here prints or exits: the caller prints what it gets back.
  */
 #ifndef DRIP_CORE_RUN_H
@@ -64,7 +70,14 @@ struct run_info {
 	const struct events *ev;	/* the inbox events this run applies */
 	int watch;			/* an automation watches contacts.csv */
 	int since_dirty;		/* state/automations.csv must be rewritten */
+	/* Quiet ticks (due.h): contacts.csv and the other inputs are as the
+	 * last tick left them; no shard had work, nor an event, so the pass
+	 * read nothing; each shard's first slot with work after to. */
+	int unchanged, quiet;
+	const int64_t *next;
+	const unsigned char *skip;	/* per shard: 1 when left alone */
 	size_t contacts, fired, completed, enrolled, automations, failed_contacts;
+	size_t skipped;			/* contacts of quiet shards, left alone */
 };
 
 /*

@@ -22,6 +22,7 @@
 #include "defs.h"
 #include "delivery.h"
 #include "dtime.h"
+#include "due.h"
 #include "engine.h"
 #include "err.h"
 #include "events.h"
@@ -310,7 +311,9 @@ writer_begin(void *ctx, const struct run_info *ri, struct drip_err *err)
 	w->a = o.a;
 	w->to = ri->to;
 	w->stream_log = ri->from != STATE_NONE && ri->to - ri->from == o.cfg->tick;
-	/* Refuse to overwrite someone else's edits to drip's files. */
+	/* Refuse to overwrite someone else's edits to drip's files.  A quiet
+	 * shard is not written, and is as the last tick's commit left it
+	 * (due.h): hashing it would read it all the same. */
 	paths = arena_alloc(w->a, (STATE_SHARDS + 8) * sizeof *paths);
 	for (i = 0; i < STATE_SHARDS; i++) {
 		struct shard_out *s = &w->sh[i];
@@ -318,7 +321,8 @@ writer_begin(void *ctx, const struct run_info *ri, struct drip_err *err)
 		state_shard_path((unsigned)i, s->rel, sizeof s->rel);
 		snprintf(s->tmp, sizeof s->tmp, "state/enrollments/.%02zu.csv.tmp-%ld", i,
 			 (long)getpid());
-		paths[n++] = s->rel;
+		if (!ri->skip || !ri->skip[i])
+			paths[n++] = s->rel;
 	}
 	snprintf(w->runs.rel, sizeof w->runs.rel, "%s", STATE_RUNS);
 	snprintf(w->runs.tmp, sizeof w->runs.tmp, "state/.runs.csv.tmp-%ld", (long)getpid());
@@ -719,7 +723,7 @@ commit_phase(struct runio *w, const struct run_info *ri, int *pending, int *comm
 	struct sbuf msg = SBUF_INIT;
 	char stamp[32], *full;
 	size_t i, summary_len;
-	int k;
+	int k, rewrote;
 
 	if (w->nedited && rewrite_contacts(w, err) < 0)
 		return -1;
@@ -747,6 +751,7 @@ commit_phase(struct runio *w, const struct run_info *ri, int *pending, int *comm
 	if (write_tasks(w, err) < 0 || write_notes(w, err) < 0 ||
 	    write_lists(w, STATE_SHARDS + 30, err) < 0)
 		return -1;
+	rewrote = w->contacts_tmp != NULL;
 	if (w->contacts_tmp) {
 		full = path_of(w, "contacts.csv");
 		k = rename(w->contacts_tmp, full);
@@ -763,6 +768,10 @@ commit_phase(struct runio *w, const struct run_info *ri, int *pending, int *comm
 	full = path_of(w, STATE_SNAPSHOT);
 	k = ri->watch || fsio_exists(full);
 	free(full);
+	/* Unless contacts.csv and the snapshot are as the last tick, which
+	 * made them the same, left them. */
+	if (ri->unchanged && !rewrote)
+		k = 0;
 	if (k && sync_snapshot(w, err) < 0)
 		return -1;
 	state_format_clock(ri->to, &msg);
@@ -825,6 +834,9 @@ writer_finish(void *ctx, const struct run_info *ri, struct drip_err *err)
 
 		txn_tick_done(w->o.root, &e2);	/* what is left, the next run sweeps */
 	}
+	/* For the next tick: which shards it may leave alone. */
+	if (ri->next)
+		due_save(w->o.root, w->o.cfg, ri->to, ri->next);
 	return 0;
 }
 
