@@ -320,4 +320,12 @@ test_expect_success 'owners: someone else may not change the status (77), nothin
 	env DRIP_USER=alice@example.com "$DRIP" -C w3 -q seq pause e
 '
 
+test_expect_success 'completion: the subcommands, --soft and --all' '
+	drip __complete seq "" >cpl &&
+	for w in pause resume stop archive; do grep -qx "$w" cpl || exit 1; done &&
+	drip __complete seq stop --s >cpl && echo --soft >expect && test_cmp expect cpl &&
+	drip __complete seq list --a >cpl && echo --all >expect && test_cmp expect cpl &&
+	drip seq stop --help >h && test_grep "^usage: drip seq stop ID \[--soft\]$" h
+'
+
 test_done
