@@ -19,6 +19,7 @@
 #include "enroll.h"
 #include "expr.h"
 #include "fsio.h"
+#include "lifecycle.h"
 #include "pub.h"
 #include "seq.h"
 #include "sbuf.h"
@@ -122,6 +123,9 @@ cmd_enroll(int argc, char **argv, struct cmd_ctx *c)
 	if (o.mode == M_ENROLL && strcmp(status, "active") != 0)
 		return err_set(&c->err, DRIP_EDATA, NULL, 0, 0,
 			       "sequence '%s' is %s and takes no new enrollments", seq, status);
+	if ((o.mode == M_PAUSE || o.mode == M_RESUME) &&
+	    lifecycle_check_contact_pause(c->root, seq, c->cfg.tick, &c->err) < 0)
+		return -1;
 	if (o.mode == M_ENROLL) {
 		struct defs d;
 

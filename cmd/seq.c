@@ -37,14 +37,20 @@ static const struct optspec lint_opts[] = {
 };
 static const struct optspec none[] = { { NULL, 0, NULL, NULL, NULL } };
 extern const struct optspec seq_owners_opts[];
-static const struct optspec raw_opts[] = { OPT_RAW, { NULL, 0, NULL, NULL, NULL } };
+extern const struct optspec seq_stop_opts[];
+extern const struct optspec seq_life_none[];
+static const struct optspec list_opts[] = {
+	{ "all", 0, NULL, "archived sequences too", NULL },
+	OPT_RAW,
+	{ NULL, 0, NULL, NULL, NULL }
+};
 
 const struct subcmd seq_subcmds[] = {
 	{ "new", cmd_seq_new, NEED_WS | NEED_LOCK | NEED_STORE,
 	  "ID [--kind step|date] [--name NAME]",
 	  "create sequences/ID.yaml (and a first template) as a draft", new_opts, NULL },
-	{ "list", cmd_seq_list, NEED_WS, "[--format table|csv|json] [--raw]",
-	  "list sequences with their status and published version", raw_opts, NULL },
+	{ "list", cmd_seq_list, NEED_WS, "[--all] [--format table|csv|json] [--raw]",
+	  "list sequences with their status and published version", list_opts, NULL },
 	{ "show", cmd_seq_show, NEED_WS, "ID [--format table|json]",
 	  "show a sequence's settings and steps", none, "@seq" },
 	{ "lint", cmd_seq_lint, 0, "[FILE...] [--format text|json|github]",
@@ -53,6 +59,16 @@ const struct subcmd seq_subcmds[] = {
 	  "lint and pin a sequence and its templates as its next version", none, "@seq" },
 	{ "diff", cmd_seq_diff, NEED_WS, "ID",
 	  "show the draft against the published version", none, "@seq" },
+	{ "pause", cmd_seq_pause, NEED_WS | NEED_LOCK | NEED_STORE, "ID",
+	  "freeze every enrollment of a sequence until it is resumed", seq_life_none, "@seq" },
+	{ "resume", cmd_seq_resume, NEED_WS | NEED_LOCK | NEED_STORE, "ID",
+	  "resume a paused sequence; pending times move later by the pause", seq_life_none,
+	  "@seq" },
+	{ "stop", cmd_seq_stop, NEED_WS | NEED_LOCK | NEED_STORE, "ID [--soft]",
+	  "end every enrollment (stopped); --soft: no new ones, current ones finish",
+	  seq_stop_opts, "@seq" },
+	{ "archive", cmd_seq_archive, NEED_WS | NEED_LOCK | NEED_STORE, "ID",
+	  "hide a stopped sequence from 'seq list' (--all shows it)", seq_life_none, "@seq" },
 	{ "owners", cmd_seq_owners, NEED_WS, "[--codeowners] [--format table|csv|json] [--raw]",
 	  "who may change each sequence and its templates; or a CODEOWNERS file",
 	  seq_owners_opts, NULL },
@@ -372,16 +388,28 @@ state_field(const struct csvio_table *t, long row, const char *col)
 	return row < 0 || k < 0 ? "" : t->rows[row][k];
 }
 
+static int
+on_list_opt(struct cmd_ctx *c, void *ud, const char *name, const char *arg)
+{
+	(void)c;
+	(void)arg;
+	if (strcmp(name, "all") == 0)
+		*(int *)ud = 1;
+	return 0;
+}
+
 int
 cmd_seq_list(int argc, char **argv, struct cmd_ctx *c)
 {
 	struct csvio_table st;
 	const char **ids, **cells;
-	size_t n, i, ncols = 6;
-	int f;
+	size_t n, i, nrows = 0, ncols = 6;
+	int f, k, all = 0;
 
-	if (operands(c, argc, argv, raw_opts, 0) < 0)
+	if ((k = opts_parse(c, argc, argv, list_opts, on_list_opt, &all)) < 0)
 		return DRIP_EUSAGE;
+	if (argc - k != 0)
+		return usage_error(c, "too many arguments");
 	if ((f = out_format(c, 1)) < 0)
 		return DRIP_EUSAGE;
 	if (pub_load_state(&c->a, c->root, &st, &c->err) < 0)
@@ -395,12 +423,16 @@ cmd_seq_list(int argc, char **argv, struct cmd_ctx *c)
 	cells[4] = "changed";
 	cells[5] = "name";
 	for (i = 0; i < n; i++) {
-		const char **row = cells + (i + 1) * ncols;
+		const char **row = cells + (nrows + 1) * ncols;
 		struct loaded ld;
 		struct pub_content pc;
 		long r = pub_find(&st, ids[i]);
 		struct drip_err e;
 
+		/* Archived sequences are out of the way unless asked for. */
+		if (!all && r >= 0 && strcmp(state_field(&st, r, "status"), "archived") == 0)
+			continue;
+		nrows++;
 		row[0] = ids[i];
 		row[1] = r >= 0 ? state_field(&st, r, "status") : "draft";
 		row[2] = r >= 0 ? state_field(&st, r, "version") : "-";
@@ -414,7 +446,7 @@ cmd_seq_list(int argc, char **argv, struct cmd_ctx *c)
 		if (r >= 0 && ld.q->id && pub_read_draft(&c->a, c->root, ld.q, &pc, &e) == 0)
 			row[4] = strcmp(pc.digest, state_field(&st, r, "digest")) ? "yes" : "no";
 	}
-	print_table(c, (enum out_format)f, cells, n + 1, ncols);
+	print_table(c, (enum out_format)f, cells, nrows + 1, ncols);
 	return 0;
 }
 
@@ -477,6 +509,10 @@ cmd_seq_show(int argc, char **argv, struct cmd_ctx *c)
 		json_kstr(&j, "kind", q->kind == SEQ_KIND_DATE ? "date" : "step");
 		json_kstr(&j, "status", r >= 0 ? state_field(&st, r, "status") : "draft");
 		json_kint(&j, "version", r >= 0 ? atol(state_field(&st, r, "version")) : 0);
+		json_kstr(&j, "paused_at", *state_field(&st, r, "paused_at") ?
+			  state_field(&st, r, "paused_at") : NULL);
+		json_kstr(&j, "resumed_at", *state_field(&st, r, "resumed_at") ?
+			  state_field(&st, r, "resumed_at") : NULL);
 		json_key(&j, "steps");
 		json_arr(&j);
 		for (i = 0; i < q->nsteps; i++) {
@@ -505,6 +541,11 @@ cmd_seq_show(int argc, char **argv, struct cmd_ctx *c)
 	printf("kind:     %s\n", q->kind == SEQ_KIND_DATE ? "date" : "step");
 	printf("status:   %s\n", r >= 0 ? state_field(&st, r, "status") : "draft");
 	printf("version:  %s\n", r >= 0 ? state_field(&st, r, "version") : "-");
+	if (*state_field(&st, r, "paused_at") && *state_field(&st, r, "resumed_at"))
+		printf("paused:   %s to %s\n", state_field(&st, r, "paused_at"),
+		       state_field(&st, r, "resumed_at"));
+	else if (*state_field(&st, r, "paused_at"))
+		printf("paused:   since %s\n", state_field(&st, r, "paused_at"));
 	if (q->description && *q->description)
 		printf("about:    %s\n", q->description);
 	printf("\n");

@@ -55,8 +55,8 @@ first_error(struct diags *dg, const char *rel, struct drip_err *err)
 
 static int
 load_one(struct arena *a, const char *root, const struct config *cfg, const char *id,
-	 long version, const char *status, int64_t published_at, struct seqdef *sd,
-	 struct drip_err *err)
+	 long version, const char *status, int64_t published_at, int64_t paused_at,
+	 int64_t resumed_at, struct seqdef *sd, struct drip_err *err)
 {
 	const char *rel = pub_pinned_path(a, id, "sequences/x.yaml");
 	char *full;
@@ -78,7 +78,16 @@ load_one(struct arena *a, const char *root, const struct config *cfg, const char
 	sd->version = version;
 	sd->published_at = published_at;
 	sd->accepting = strcmp(status, "active") == 0;
-	sd->running = sd->accepting || strcmp(status, "stopping") == 0;
+	sd->running = 1;	/* only active, paused and stopping ones are loaded */
+	sd->paused_at = paused_at;
+	sd->resumed_at = resumed_at;
+	/* Paused by hand, with no time: frozen all along, as before drip
+	 * kept the time. */
+	if (strcmp(status, "paused") == 0) {
+		sd->resumed_at = STATE_NONE;
+		if (sd->paused_at == STATE_NONE)
+			sd->paused_at = INT64_MIN + 1;
+	}
 	sd->zone = cfg->tz;
 	if (sd->q->timezone) {
 		struct tz *z;
@@ -122,8 +131,8 @@ defs_load(struct arena *a, const char *root, const struct config *cfg, struct de
 {
 	struct csvio_table t;
 	struct seqdef *v;
-	long cid, cstatus, cversion, cpub;
-	int64_t pub;
+	long cid, cstatus, cversion, cpub, cpaused, cresumed;
+	int64_t pub, paused, resumed;
 	size_t i, n = 0;
 
 	memset(d, 0, sizeof *d);
@@ -137,6 +146,8 @@ defs_load(struct arena *a, const char *root, const struct config *cfg, struct de
 	cstatus = csvio_table_col(&t, "status");
 	cversion = csvio_table_col(&t, "version");
 	cpub = csvio_table_col(&t, "published_at");
+	cpaused = csvio_table_col(&t, "paused_at");
+	cresumed = csvio_table_col(&t, "resumed_at");
 	csvio_table_sort(&t, (size_t)cid);
 	v = arena_alloc(a, (t.nrows + 1) * sizeof *v);
 	for (i = 0; i < t.nrows; i++) {
@@ -153,8 +164,20 @@ defs_load(struct arena *a, const char *root, const struct config *cfg, struct de
 			defs_release(d);
 			return -1;
 		}
+		paused = resumed = STATE_NONE;
+		if ((cpaused >= 0 && state_parse_time(t.rows[i][cpaused], &paused) < 0) ||
+		    (cresumed >= 0 && state_parse_time(t.rows[i][cresumed], &resumed) < 0)) {
+			err_set(err, DRIP_EDATA, PUB_STATE, (int)t.lines[i], 0,
+				"bad paused_at or resumed_at \"%s\" \"%s\"",
+				cpaused >= 0 ? t.rows[i][cpaused] : "",
+				cresumed >= 0 ? t.rows[i][cresumed] : "");
+			d->seqs = v;
+			d->nseqs = n;
+			defs_release(d);
+			return -1;
+		}
 		if (load_one(a, root, cfg, t.rows[i][cid], atol(t.rows[i][cversion]), status,
-			     pub, &v[n], err) < 0) {
+			     pub, paused, resumed, &v[n], err) < 0) {
 			d->seqs = v;
 			d->nseqs = n;
 			defs_release(d);

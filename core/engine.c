@@ -130,6 +130,22 @@ engine_seq(const struct defs *d, const char *id)
 	return NULL;
 }
 
+int
+engine_frozen(const struct seqdef *sd, int64_t s)
+{
+	return sd != NULL && sd->paused_at != STATE_NONE && s > sd->paused_at &&
+	       (sd->resumed_at == STATE_NONE || s <= sd->resumed_at);
+}
+
+int64_t
+engine_thaw_slot(const struct seqdef *sd, int64_t len)
+{
+	if (sd->paused_at == STATE_NONE || sd->resumed_at == STATE_NONE ||
+	    sd->resumed_at <= sd->paused_at)
+		return STATE_NONE;
+	return sched_slot_floor(sd->resumed_at, len) + len;
+}
+
 size_t
 engine_variant(const char *contact, const char *sequence, const char *step,
 	       const int *weights, size_t n)
@@ -171,6 +187,14 @@ engine_slot(const struct run *r, int64_t t)
 		return NEVER;
 	s = sched_slot_ceil(t, r->len);
 	return s < r->first ? r->first : s;
+}
+
+/* t, or NEVER when the slot it falls in is inside sd's freeze: a paused
+ * sequence's work waits for the thaw, which moves it later. */
+static int64_t
+thawed(const struct run *r, const struct seqdef *sd, int64_t t)
+{
+	return t != NEVER && engine_frozen(sd, engine_slot(r, t)) ? NEVER : t;
 }
 
 static void
@@ -291,9 +315,10 @@ held(const struct run *r, const struct seqdef *sd, const struct step *st,
 	return h > due ? h : due;
 }
 
-/* When enrollment e's current step is due (not quantized), or NEVER. */
+/* When enrollment e's current step is due (not quantized), or NEVER;
+ * due_time says NEVER as well while that falls in a freeze. */
 static int64_t
-due_time(const struct run *r, const struct seqdef *sd, const struct enr *e)
+due_time_raw(const struct run *r, const struct seqdef *sd, const struct enr *e)
 {
 	struct sched_rules rules;
 	const struct step *st;
@@ -326,6 +351,12 @@ due_time(const struct run *r, const struct seqdef *sd, const struct enr *e)
 		return st->has_timeout ? dur_add(rules.zone, reached, &st->timeout) : NEVER;
 	}
 	return held(r, sd, st, e, sched_due(&rules, e->base, &st->wait, st->at));
+}
+
+static int64_t
+due_time(const struct run *r, const struct seqdef *sd, const struct enr *e)
+{
+	return thawed(r, sd, due_time_raw(r, sd, e));
 }
 
 /* When a wait_until step was reached (its wait done). */
@@ -1443,7 +1474,7 @@ auto_slot(const struct run *r, const struct seqdef *sd, const struct step_auto *
 	for (k = 0;; k++) {
 		sl = sched_slot_ceil(t, r->len);
 		if (sl >= from)
-			return sl;
+			return engine_frozen(sd, sl) ? NEVER : sl;
 		if (k >= max)
 			return NEVER;
 		t = dur_add(rules.zone, t, &a->every);
@@ -1822,6 +1853,11 @@ apply_event(struct run *r, const struct event *ev, int64_t s)
 
 				summary(r, seq, NULL, id, id, who && *who ? who : sd->q->coordinator, s);
 			}
+		} else if (engine_frozen(sd, s)) {
+			/* A paused sequence: the task's completion waits for the
+			 * thaw (done_time); an awaited event is missed, as for a
+			 * paused contact. */
+			continue;
 		} else if (strcmp(ev->name, "task_done") == 0 && e->status == ENR_WAITING) {
 			/* The blocking step completes now, as `drip task done` would. */
 			e->status = ENR_ACTIVE;
@@ -1915,7 +1951,7 @@ process_slot(struct run *r, int64_t s)
 		if (status_is(r, "inactive"))
 			continue;
 		archived = status_is(r, "archived");
-		if (e->status == ENR_WAITING && engine_slot(r, done_time(r, e)) == s) {
+		if (e->status == ENR_WAITING && engine_slot(r, thawed(r, sd, done_time(r, e))) == s) {
 			e->status = ENR_ACTIVE;
 			engine_log(r->fx, s, r->c->id, e->sequence, e->step, "complete", "ok", e->task, "");
 			e->task = "";
@@ -1950,7 +1986,8 @@ next_work(const struct run *r, int inactive, int archived)
 	for (i = 0; i < *r->n; i++) {
 		const struct enr *e = ENR(r, i);
 		const struct seqdef *sd = engine_seq(r->d, e->sequence);
-		int64_t t = e->status == ENR_WAITING ? done_time(r, e) : due_time(r, sd, e);
+		int64_t t = e->status == ENR_WAITING ? thawed(r, sd, done_time(r, e)) :
+			    due_time(r, sd, e);
 
 		if ((ts = date_skip_slot(r, sd, e)) < s)
 			s = ts;
@@ -2020,6 +2057,64 @@ advance(struct run *r, const struct event *ev, size_t nev)
 	}
 }
 
+/*
+ * SPEC §3.5: sequence sd was paused at paused_at and resumed at
+ * resumed_at; every pending time of its enrollments moves later by the
+ * time the enrollment spent frozen: from the pause, or from when it entered
+ * its step if that was later (a publish during the pause moved it), to the
+ * resume.  Its runs of sequence automations likewise, from when they
+ * started.  A contact paused on its own is left to its own resume, which
+ * counts the whole of its pause.  A date sequence keeps its base, so a
+ * date that fell in the pause fires at the thaw rather than being passed
+ * over.
+ */
+static void
+thaw(struct run *r, const struct seqdef *sd)
+{
+	int64_t S = sd->paused_at, R = sd->resumed_at, from, delta;
+	size_t i;
+
+	for (i = 0; i < *r->n; i++) {
+		struct enr *e = ENR(r, i);
+
+		if (strcmp(e->sequence, sd->id) != 0 || enr_ended(e->status) ||
+		    e->status == ENR_PAUSED)
+			continue;
+		from = e->entered > S ? e->entered : S;
+		if ((delta = R - from) <= 0)
+			continue;
+		e->entered += delta;
+		if (sd->q->kind != SEQ_KIND_DATE)
+			e->base += delta;
+		if (e->hold != STATE_NONE)
+			e->hold += delta;
+	}
+	for (i = 0; r->fl && i < r->fl->n; i++) {
+		struct arun *ar = &r->fl->runs[i];
+
+		if (strcmp(ar->sequence, sd->id) != 0 || ar->status != RUN_RUNNING)
+			continue;
+		from = ar->started > S ? ar->started : S;
+		if ((delta = R - from) > 0)
+			ar->due += delta;
+	}
+}
+
+/* The earliest thaw slot (engine_thaw_slot) in [lo, hi], or NEVER. */
+static int64_t
+next_thaw(const struct run *r, int64_t lo, int64_t hi)
+{
+	int64_t best = NEVER, t;
+	size_t i;
+
+	for (i = 0; i < r->d->nseqs; i++) {
+		t = engine_thaw_slot(&r->d->seqs[i], r->len);
+		if (t != STATE_NONE && t >= lo && t <= hi && t < best)
+			best = t;
+	}
+	return best;
+}
+
 int
 engine_advance(const struct defs *d, struct contact *c, struct enr **enrs, size_t *n,
 	       struct flows *fl, const struct event *ev, size_t nev, int64_t from, int64_t to,
@@ -2042,7 +2137,30 @@ engine_advance(const struct defs *d, struct contact *c, struct enr **enrs, size_
 	/* The first slot of this tick: on a workspace's first tick, the
 	 * slot of --now (the history before it is not automation work). */
 	r.r0 = from == STATE_NONE ? to : r.first;
-	rc = advance(&r, ev, nev);
+	/* Exactly one tick processes a thaw slot: the slots before it run
+	 * first, then the thaw, then the rest, so that ticks split anywhere
+	 * give the same result (SPEC §9.2). */
+	rc = 0;
+	for (int64_t lo = r.first, th; rc == 0 && (th = next_thaw(&r, lo, to)) != NEVER;
+	     lo = th + 1) {
+		size_t i, k;
+
+		r.to = th - r.len;
+		/* The events advance applies: those of the slots before th. */
+		for (k = 0; k < nev && engine_slot(&r, ev[k].time) <= r.to; k++)
+			;
+		rc = advance(&r, ev, k);
+		ev += k;
+		nev -= k;
+		for (i = 0; rc == 0 && i < d->nseqs; i++)
+			if (engine_thaw_slot(&d->seqs[i], r.len) == th)
+				thaw(&r, &d->seqs[i]);
+		if (r.first < th)
+			r.first = th;
+	}
+	r.to = to;
+	if (rc == 0)
+		rc = advance(&r, ev, nev);
 	flow_finish(&r);
 	return rc;
 }

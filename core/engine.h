@@ -33,7 +33,15 @@ struct seqdef {
 	long version;
 	int64_t published_at;		/* when this version was published */
 	int accepting;			/* active: new enrollments allowed */
-	int running;			/* active or stopping: steps fire */
+	int running;			/* active, stopping or paused: steps fire
+					 * (a paused one outside its freeze) */
+	/* SPEC §3.5's pause: the slots after paused_at and up to resumed_at
+	 * (for ever while still paused) are frozen - nothing of the
+	 * sequence fires in them - and the tick that processes the first
+	 * slot after resumed_at moves every pending time of its
+	 * enrollments later by the time they spent frozen.  STATE_NONE when
+	 * never paused, or not resumed yet. */
+	int64_t paused_at, resumed_at;
 	const struct tz *zone;		/* the sequence's zone, or the workspace's */
 	struct window window;		/* its send window, or the workspace's */
 	int per_day;			/* frequency cap, 0 = none */
@@ -207,6 +215,11 @@ int64_t engine_next(const struct defs *d, struct contact *c, struct enr *enrs, s
 
 /* The definition of sequence id, or NULL. */
 const struct seqdef *engine_seq(const struct defs *d, const char *id);
+/* Is slot s inside sd's freeze (see struct seqdef)?  1 or 0. */
+int engine_frozen(const struct seqdef *sd, int64_t s);
+/* The first slot after sd's freeze (slots of length len), the one whose
+ * tick thaws it, or STATE_NONE when it is not resumed from a pause. */
+int64_t engine_thaw_slot(const struct seqdef *sd, int64_t len);
 /* The sequence automation id, or NULL. */
 const struct autodef *engine_auto(const struct defs *d, const char *id);
 

@@ -182,6 +182,10 @@ advance_run(struct run *r, size_t k, int64_t s)
 
 		if (ad == NULL || arun_ended(ar->status) || ar->status == RUN_REVIEW)
 			return 0;
+		/* Started for a sequence that is paused: its clock is frozen
+		 * with the sequence's, and the thaw moves it on. */
+		if (*ar->sequence && engine_frozen(engine_seq(r->d, ar->sequence), s))
+			return 0;
 		m = ad->m;
 		if ((size_t)ar->next >= m->nactions) {
 			end_run(r, ar, RUN_DONE, s, "");
@@ -481,7 +485,8 @@ flow_next(const struct run *r, int64_t from)
 		if (arun_ended(ar->status) || ar->status == RUN_REVIEW ||
 		    engine_auto(r->d, ar->automation) == NULL)
 			continue;
-		if ((t = engine_slot(r, ar->due)) >= from && t < best)
+		if ((t = engine_slot(r, ar->due)) >= from && t < best &&
+		    !(*ar->sequence && engine_frozen(engine_seq(r->d, ar->sequence), t)))
 			best = t;
 	}
 	for (i = 0; (any_enrolled || any_removed) && i < *r->n; i++) {

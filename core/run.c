@@ -743,7 +743,9 @@ show_time(struct pass *p, int64_t t)
  * is after this tick's slot, whose file is as the cache says, and whose
  * contacts have no event.  Nothing is left alone on a first tick, nor
  * while a sequence may enroll contacts by condition (enroll_when can come
- * true in any slot).
+ * true in any slot), nor while a sequence is paused or its resume has not
+ * been applied yet (the thawing tick moves every pending time of its
+ * enrollments, which the cached slots do not know).
  */
 static void
 quiet_setup(struct pass *p)
@@ -757,9 +759,15 @@ quiet_setup(struct pass *p)
 	ri->skip = p->skip;
 	if (ri->from == STATE_NONE)
 		return;
-	for (i = 0; i < p->d.nseqs; i++)
-		if (p->d.seqs[i].accepting && p->d.seqs[i].q->enroll_when.expr)
+	for (i = 0; i < p->d.nseqs; i++) {
+		const struct seqdef *sd = &p->d.seqs[i];
+		int64_t thaw = engine_thaw_slot(sd, p->cfg->tick);
+
+		if (sd->accepting && sd->q->enroll_when.expr)
 			return;
+		if (sd->paused_at != STATE_NONE && (thaw == STATE_NONE || thaw > ri->from))
+			return;
+	}
 	due_load(p->o->root, p->cfg, ri->from, &p->due);
 	if (!p->due.valid)
 		return;

@@ -75,6 +75,19 @@ static const char notify_yaml[] =
 	"          - notify: {template: t.eml, still_interested: true}\n"
 	"          - notify: {template: t.eml, to: owner}\n";
 
+/* Pausing: an email, then one 2 days later with an automation pending
+ * for a day on it (SPEC §3.5, §3.6). */
+static const char pause_yaml[] =
+	"id: p\n"
+	"steps:\n"
+	"  - {id: a, type: email, wait: 0, template: t.eml}\n"
+	"  - id: b\n"
+	"    type: email\n"
+	"    wait: 2d\n"
+	"    template: t.eml\n"
+	"    automations:\n"
+	"      - {id: nag, on: pending, after: 1d, actions: [{note: nag}]}\n";
+
 struct world {
 	struct arena a;
 	struct config cfg;
@@ -496,6 +509,93 @@ test_notify(void)
 	arena_release(&w.a);
 }
 
+/* The time (its first 20 bytes) of the log line of text holding needle,
+ * or "none". */
+static const char *
+row_time(const char *text, const char *needle, char buf[21])
+{
+	const char *p = strstr(text, needle), *bol;
+
+	if (p == NULL)
+		return "none";
+	for (bol = p; bol > text && bol[-1] != '\n'; bol--)
+		;
+	memcpy(buf, bol, 20);
+	buf[20] = '\0';
+	return buf;
+}
+
+/* SPEC §3.5: a paused sequence's clock is frozen - nothing fires, step
+ * automations included - and on resume every pending time moves later by
+ * the pause; the thaw happens in whichever advance processes the first
+ * slot after the resume, so every cut gives the same result. */
+static void
+test_frozen(void)
+{
+	static const char *cols[] = { "id", "email", "first_name" };
+	static const char *v[] = { "c1", "c1@example.com", "Ann" };
+	struct contact c = { "c1", cols, v, 3, 0 };
+	struct world w;
+	struct sbuf base = SBUF_INIT, frozen = SBUF_INIT, thawed = SBUF_INIT;
+	int64_t start, end, one[1], day = 86400;
+	char why[128], t1[21], t2[21];
+
+	if (!ok(load(&w, pause_yaml) == 0, "the pause sequence parses"))
+		return;
+	dtime_parse("2026-03-02T15:07:00Z", NULL, &start, why, sizeof why);
+	end = start + 14 * day;
+	one[0] = end;
+	w.sd.paused_at = w.sd.resumed_at = STATE_NONE;
+	run(&w, &c, start, one, 1, &base);
+	like(sbuf_str(&base), ",c1,p,b,,email,ok,", "unpaused: b fires");
+	like(sbuf_str(&base), ",c1,p,b,nag,note,ok,", "unpaused: the automation fires");
+
+	/* Paused half a day after enrolling, never resumed. */
+	w.sd.paused_at = start + day / 2;
+	run(&w, &c, start, one, 1, &frozen);
+	like(sbuf_str(&frozen), ",c1,p,a,,email,ok,", "paused: the step before the pause fires");
+	ok(strstr(sbuf_str(&frozen), ",b,,email,") == NULL, "paused: b does not fire");
+	ok(strstr(sbuf_str(&frozen), ",nag,") == NULL, "paused: nor the automation");
+	like(sbuf_str(&frozen), "c1,p,1,active,b,", "paused: the enrollment waits on b");
+	check_cuts(&w, &c, start, NULL, 0, end, sbuf_str(&frozen), "paused");
+
+	/* Resumed three days later: both move by exactly three days. */
+	w.sd.resumed_at = w.sd.paused_at + 3 * day;
+	run(&w, &c, start, one, 1, &thawed);
+	{
+		int64_t b0, b1, n0, n1;
+
+		dtime_parse(row_time(sbuf_str(&base), ",b,,email,", t1), NULL, &b0, why, sizeof why);
+		dtime_parse(row_time(sbuf_str(&thawed), ",b,,email,", t2), NULL, &b1, why,
+			    sizeof why);
+		is_int(b1 - b0, 3 * day, "resumed: b fires 3 days later (%s, not %s)", t2, t1);
+		dtime_parse(row_time(sbuf_str(&base), ",nag,note,", t1), NULL, &n0, why, sizeof why);
+		dtime_parse(row_time(sbuf_str(&thawed), ",nag,note,", t2), NULL, &n1, why,
+			    sizeof why);
+		is_int(n1 - n0, 3 * day, "resumed: the automation fires 3 days later (%s)", t2);
+	}
+	check_cuts(&w, &c, start, NULL, 0, end, sbuf_str(&thawed), "paused and resumed");
+	/* A pause and resume in one slot freeze nothing, yet move by the gap. */
+	sbuf_release(&thawed);
+	w.sd.paused_at = start + day / 2 + 60;
+	w.sd.resumed_at = w.sd.paused_at + 300;
+	run(&w, &c, start, one, 1, &thawed);
+	{
+		int64_t b0, b1;
+
+		dtime_parse(row_time(sbuf_str(&base), ",b,,email,", t1), NULL, &b0, why, sizeof why);
+		dtime_parse(row_time(sbuf_str(&thawed), ",b,,email,", t2), NULL, &b1, why,
+			    sizeof why);
+		ok(b1 >= b0 && b1 - b0 <= 20 * 60, "five minutes' pause: b within a slot of %s (%s)",
+		   t1, t2);
+	}
+	sbuf_release(&base);
+	sbuf_release(&frozen);
+	sbuf_release(&thawed);
+	config_release(&w.cfg);
+	arena_release(&w.a);
+}
+
 int
 main(void)
 {
@@ -587,5 +687,6 @@ main(void)
 	test_engagement();
 	test_dates();
 	test_notify();
+	test_frozen();
 	return tap_done();
 }
