@@ -1,5 +1,5 @@
 # bash completion for drip(1).
-# Commands covered: init seq contact enroll tick event task automate help.
+# Commands covered: init seq contact enroll tick event respond task automate help.
 #
 # Every candidate comes from `drip __complete WORD...`, which reads the same
 # command and option tables as drip's option parser and help, so this file
