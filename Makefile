@@ -23,7 +23,7 @@ BIN ?= drip
 # Debian packages: to build, and to run the tests.
 BUILD_PKGS = make gcc pkg-config libyaml-dev libcsv-dev libgit2-dev libsodium-dev
 TEST_PKGS = git perl tzdata man-db groff-base mandoc bash-completion zsh fish python3 strace \
-	msmtp python3-aiosmtpd chromium
+	msmtp python3-aiosmtpd chromium lighttpd curl
 
 WARN = -std=c17 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 	-Wmissing-prototypes -Wno-missing-field-initializers

@@ -227,6 +227,7 @@ int cmd_seq_owners(int argc, char **argv, struct cmd_ctx *c);
 int cmd_enroll(int argc, char **argv, struct cmd_ctx *c);
 int cmd_tick(int argc, char **argv, struct cmd_ctx *c);
 int cmd_event(int argc, char **argv, struct cmd_ctx *c);
+int cmd_respond(int argc, char **argv, struct cmd_ctx *c);
 int cmd_task_list(int argc, char **argv, struct cmd_ctx *c);
 int cmd_task_done(int argc, char **argv, struct cmd_ctx *c);
 int cmd_report(int argc, char **argv, struct cmd_ctx *c);

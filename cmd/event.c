@@ -3,47 +3,26 @@
  * [--data KEY=VALUE]...` (SPEC §4.5): record an external event for the next
  * tick.
  *
- * An event is one file, inbox/ID.csv, with the header
- * time,contact,name,sequence,data and exactly one row:
- *   time      RFC 3339 UTC to the second (--at, else --now);
- *   contact   a contact of contacts.csv;
- *   name      an id: reply, open, click, bounce, unsubscribe, task_done or
- *             any name of the user's;
- *   sequence  "" (any sequence) or a published sequence's id;
- *   data      the --data pairs in the order given, written KEY=VALUE and
- *             joined with '&'.  Inside keys and values '%', '&', '=' and the
- *             control bytes (below 0x20, and 0x7f) are written %XX with
- *             upper-case hex digits, so the pairs split back unambiguously;
- *             every other byte (UTF-8 included) stands as it is.
- * ID is "YYYYMMDDTHHMMSSZ-" (the event's time) followed by 16 hex digits of
- * BLAKE2b with an 8-byte digest (libsodium crypto_generichash) over
- * "contact NUL name NUL sequence NUL time NUL data", time as in the file.
- * The name comes from the content, so recording the same event twice (a
- * mail hook that retries) leaves one file, and names sort by time.
- *
- * The file is written atomically (temp file beside it, then rename; tick
- * skips dot files), so a mail hook or web handler may record events while a
- * tick runs.  That is also why this command takes no lock and makes no
- * commit: inbox/ is not committed, and tick removes the files it applied.
+ * The event is one file in inbox/, written as inbox.h describes, with the
+ * time of --at (else --now) and the --data pairs in the order given.  Its
+ * name comes from its content, so recording the same event twice (a mail
+ * hook that retries) leaves one file.  This command takes no lock and makes
+ * no commit: inbox/ is not committed, and tick removes the files it
+ * applied.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <sodium.h>
-
 #include "cmd.h"
 #include "csvio.h"
 #include "dtime.h"
 #include "fsio.h"
+#include "inbox.h"
 #include "pub.h"
 #include "roster.h"
 #include "sbuf.h"
 #include "ws.h"
-
-#define EVENT_HEADER "time,contact,name,sequence,data\n"
-/* Bytes of the BLAKE2b digest in an event's id: 16 hex digits. */
-#define EVENT_HASH_BYTES 8
 
 const struct optspec event_opts[] = {
 	{ "at", 0, "TIME", "when the event happened (default: now)", NULL },
@@ -76,23 +55,6 @@ on_opt(struct cmd_ctx *c, void *ud, const char *name, const char *arg)
 	return 0;
 }
 
-/* Append s (n bytes) with the bytes that would break KEY=VALUE&... or a
- * reader of the file written %XX. */
-static void
-encode(struct sbuf *out, const char *s, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		unsigned char b = (unsigned char)s[i];
-
-		if (b == '%' || b == '&' || b == '=' || b < 0x20 || b == 0x7f)
-			sbuf_printf(out, "%%%02X", b);
-		else
-			sbuf_addc(out, b);
-	}
-}
-
 /* The data column from the --data operands; a usage error (returned as
  * DRIP_EUSAGE) for a pair without '=' or with an empty key. */
 static int
@@ -107,9 +69,9 @@ join_data(struct cmd_ctx *c, const struct event_opts *o, struct sbuf *out)
 			return usage_error(c, "--data takes KEY=VALUE, not '%s'", o->data[i]);
 		if (i)
 			sbuf_addc(out, '&');
-		encode(out, o->data[i], (size_t)(eq - o->data[i]));
+		inbox_encode(out, o->data[i], (size_t)(eq - o->data[i]));
 		sbuf_addc(out, '=');
-		encode(out, eq + 1, strlen(eq + 1));
+		inbox_encode(out, eq + 1, strlen(eq + 1));
 	}
 	/* tick reads fields up to CSVIO_MAX_FIELD: a bigger one would stop
 	 * every tick until someone removed the file. */
@@ -117,31 +79,6 @@ join_data(struct cmd_ctx *c, const struct event_opts *o, struct sbuf *out)
 		return usage_error(c, "--data is too long: %zu bytes encoded, at most %d",
 				   out->len, CSVIO_MAX_FIELD - 1);
 	return 0;
-}
-
-/* The file name (without ".csv") of the event whose fields are f. */
-static const char *
-event_id(struct cmd_ctx *c, const char *const f[5])
-{
-	crypto_generichash_state st;
-	unsigned char h[EVENT_HASH_BYTES];
-	char hex[2 * EVENT_HASH_BYTES + 1];
-	const char *t = f[0];
-	size_t i;
-
-	crypto_generichash_init(&st, NULL, 0, sizeof h);
-	/* contact, name, sequence, time, data: each but the last ends in NUL. */
-	crypto_generichash_update(&st, (const unsigned char *)f[1], strlen(f[1]) + 1);
-	crypto_generichash_update(&st, (const unsigned char *)f[2], strlen(f[2]) + 1);
-	crypto_generichash_update(&st, (const unsigned char *)f[3], strlen(f[3]) + 1);
-	crypto_generichash_update(&st, (const unsigned char *)f[0], strlen(f[0]) + 1);
-	crypto_generichash_update(&st, (const unsigned char *)f[4], strlen(f[4]));
-	crypto_generichash_final(&st, h, sizeof h);
-	for (i = 0; i < sizeof h; i++)
-		snprintf(hex + 2 * i, 3, "%02x", h[i]);
-	/* "2026-11-24T10:20:00Z" -> "20261124T102000Z" */
-	return arena_printf(&c->a, "%.4s%.2s%.2sT%.2s%.2s%.2sZ-%s", t, t + 5, t + 8, t + 11,
-			    t + 14, t + 17, hex);
 }
 
 /* The sequence must be published (any status: an event may concern a
@@ -170,11 +107,12 @@ cmd_event(int argc, char **argv, struct cmd_ctx *c)
 {
 	struct event_opts o = { NULL, "", NULL, 0 };
 	struct csvio_table t;
-	struct sbuf data = SBUF_INIT, file = SBUF_INIT;
-	const char *f[5], *id, *rel;
+	struct inbox_event ev;
+	struct sbuf data = SBUF_INIT;
+	const char *id, *rel;
 	int64_t at = c->now;
-	char stamp[32], why[256], *full = NULL;
-	int k, rc;
+	char why[256];
+	int k, rc, w;
 
 	if ((k = opts_parse(c, argc, argv, event_opts, on_opt, &o)) < 0)
 		return DRIP_EUSAGE;
@@ -203,32 +141,21 @@ cmd_event(int argc, char **argv, struct cmd_ctx *c)
 	if (*o.sequence && check_sequence(c, o.sequence) < 0)
 		goto out;
 
-	dtime_format_utc(at, stamp, sizeof stamp);
-	f[0] = stamp;
-	f[1] = argv[k];
-	f[2] = argv[k + 1];
-	f[3] = o.sequence;
-	f[4] = sbuf_str(&data);
-	id = event_id(c, f);
+	ev.time = at;
+	ev.contact = argv[k];
+	ev.name = argv[k + 1];
+	ev.sequence = o.sequence;
+	ev.data = sbuf_str(&data);
+	id = inbox_event_id(&c->a, &ev);
 	rel = arena_printf(&c->a, "inbox/%s.csv", id);
-	full = ws_path(c, rel);
-	if (fsio_exists(full)) {
-		/* The same content has the same name: nothing to add. */
-		if (!c->quiet)
-			printf("event %s for %s is already recorded (%s)\n", f[2], f[1], rel);
-		rc = 0;
+	if ((w = inbox_write(c->root, id, &ev, &c->err)) < 0)
 		goto out;
-	}
-	sbuf_adds(&file, EVENT_HEADER);
-	csvio_format_row(&file, f, 5);
-	if (fsio_write_atomic(full, file.buf, file.len, 0644, &c->err) < 0)
-		goto out;
+	/* The same content has the same name: nothing to add. */
 	if (!c->quiet)
-		printf("recorded event %s for %s (%s)\n", f[2], f[1], rel);
+		printf(w ? "event %s for %s is already recorded (%s)\n" :
+		       "recorded event %s for %s (%s)\n", ev.name, ev.contact, rel);
 	rc = 0;
 out:
-	free(full);
-	sbuf_release(&file);
 	sbuf_release(&data);
 	return rc;
 }

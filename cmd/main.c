@@ -30,6 +30,7 @@ extern const struct optspec init_opts[];
 extern const struct optspec enroll_opts[];
 extern const struct optspec tick_opts[];
 extern const struct optspec event_opts[];
+extern const struct optspec respond_opts[];
 extern const struct subcmd task_subcmds[];
 extern const struct subcmd report_subcmds[];
 
@@ -74,6 +75,9 @@ const struct cmd drip_cmds[] = {
 	  "CONTACT NAME [--sequence SEQ] [--at TIME] [--data KEY=VALUE]...",
 	  "record an event (reply, bounce, ...) in inbox/ for the next tick", event_opts, NULL,
 	  "@contact" },
+	{ "respond", cmd_respond, NEED_WS, "TOKEN",
+	  "answer a signed link (yes, no, unsubscribe); a CGI program under a web server",
+	  respond_opts, NULL, NULL },
 	{ "task", NULL, 0, "SUBCOMMAND ...",
 	  "list manual tasks and mark them done", no_opts, task_subcmds, NULL },
 	{ "report", cmd_report, NEED_WS, "[SUBCOMMAND] [ID] [--format table|csv|json|html]",
@@ -231,6 +235,15 @@ parse_globals(struct cmd_ctx *c, int argc, char **argv, char **rest, int *help,
 	return n;
 }
 
+/* Is this a web server's CGI request for `drip respond`? */
+static int
+cgi_request(int n, char **rest)
+{
+	const char *gw = getenv("GATEWAY_INTERFACE");
+
+	return gw && *gw && (n == 0 || strcmp(rest[0], "respond") == 0);
+}
+
 static int
 resolve_now(struct cmd_ctx *c)
 {
@@ -353,6 +366,19 @@ main(int argc, char **argv)
 		return finish(&c, rc);
 	}
 	n = parse_globals(&c, argc, argv, rest, &help, &version);
+	if (cgi_request(n, rest)) {
+		/* A web server runs drip as its CGI program (SPEC §8): directly
+		 * (a link to drip, no arguments) or as `drip respond` from a
+		 * wrapper.  The workspace is -C, else DRIP_DIR, else the
+		 * directory the server started it in. */
+		const char *dir = getenv("DRIP_DIR");
+
+		rest[0] = (char *)"respond";
+		n = 1;
+		rest[1] = NULL;
+		if (c.dir == NULL && dir && *dir)
+			c.dir = dir;
+	}
 	if (version) {
 		printf("drip %s\n", DRIP_VERSION);
 		free(rest);

@@ -1814,10 +1814,22 @@ event_marks(struct run *r, const struct event *ev, int64_t s)
 static int
 apply_event(struct run *r, const struct event *ev, int64_t s)
 {
-	unsigned bit = removal_bit(ev->name);
+	struct event unsub;
+	unsigned bit;
 	size_t i;
 
 	engine_log(r->fx, s, r->c->id, ev->sequence, "", "event", "ok", ev->id, ev->name);
+	if (strcmp(ev->name, "response") == 0 && ev->answer &&
+	    strcmp(ev->answer, "unsubscribe") == 0) {
+		/* A signed unsubscribe link (SPEC §8) is the contact's own
+		 * unsubscribe: it acts as an unsubscribe event does, on the
+		 * contact and on every remove_on and trigger that names one. */
+		unsub = *ev;
+		unsub.name = "unsubscribe";
+		unsub.answer = "";
+		ev = &unsub;
+	}
+	bit = removal_bit(ev->name);
 	if (strcmp(ev->name, "response") == 0)
 		flow_emit(r, AT_RESPONSE, ev->sequence, NULL, ev->name, ev->answer);
 	else
