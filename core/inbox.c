@@ -103,8 +103,17 @@ inbox_write(const char *root, const char *id, const struct inbox_event *ev,
 	sbuf_adds(&file, INBOX_HEADER);
 	csvio_format_row(&file, f, 5);
 	rc = fsio_write_atomic(full, file.buf, file.len, 0644, err);
-	if (rc < 0)
-		snprintf(err->file, sizeof err->file, "inbox/%s.csv", id);
+	if (rc < 0) {
+		/* Name the file as the user sees it, not by its absolute path. */
+		char *at = strstr(err->msg, full), msg[sizeof err->msg];
+
+		if (at != NULL) {
+			snprintf(msg, sizeof msg, "%.*sinbox/%s.csv%s", (int)(at - err->msg), err->msg,
+				 id, at + strlen(full));
+			snprintf(err->msg, sizeof err->msg, "%s", msg);
+		}
+		err->file[0] = '\0';
+	}
 	free(full);
 	sbuf_release(&file);
 	return rc < 0 ? -1 : 0;
