@@ -103,8 +103,6 @@ inbox_write(const char *root, const char *id, const struct inbox_event *ev,
 	sbuf_adds(&file, INBOX_HEADER);
 	csvio_format_row(&file, f, 5);
 	rc = fsio_write_atomic(full, file.buf, file.len, 0644, err);
-	if (rc < 0)
-		snprintf(err->file, sizeof err->file, "inbox/%s.csv", id);
 	free(full);
 	sbuf_release(&file);
 	return rc < 0 ? -1 : 0;
