@@ -26,7 +26,6 @@
 #include "fsio.h"
 #include "inbox.h"
 #include "pub.h"
-#include "roster.h"
 #include "sbuf.h"
 #include "state.h"
 #include "ws.h"
@@ -169,6 +168,46 @@ find_enr(const struct enr *rows, size_t n, const char *contact, const char *seq)
 	return hit;
 }
 
+/*
+ * Is contact id in contacts.csv, and is it unsubscribed?  1, 0, or -1 with
+ * err.  A plain scan in file order: a web server's user must never need to
+ * write anything but inbox/, and sorting a file someone appended to by hand
+ * (roster_sort) would write under .drip/.
+ */
+static int
+find_contact(const char *root, const char *id, int *unsubscribed, struct drip_err *err)
+{
+	struct csvio_reader *r;
+	struct csvio_row row;
+	char *path = fsio_join(root, "contacts.csv");
+	long idc, uc;
+	int rc;
+
+	*unsubscribed = 0;
+	rc = csvio_open(path, &r, err);
+	free(path);
+	if (rc < 0) {
+		snprintf(err->file, sizeof err->file, "contacts.csv");
+		return -1;
+	}
+	idc = csvio_col(r, "id");
+	uc = csvio_col(r, "unsubscribed");
+	if (idc < 0) {
+		csvio_close(r);
+		return err_set(err, DRIP_EDATA, "contacts.csv", 1, 0, "no id column");
+	}
+	while ((rc = csvio_next(r, &row, err)) == 1) {
+		if (strcmp(row.f[idc], id) == 0) {
+			*unsubscribed = uc >= 0 && strcmp(row.f[uc], "true") == 0;
+			break;
+		}
+	}
+	csvio_close(r);
+	if (rc < 0)
+		snprintf(err->file, sizeof err->file, "contacts.csv");
+	return rc;
+}
+
 static int
 invalid(struct respond *out, const char *why)
 {
@@ -184,12 +223,10 @@ respond_check(struct arena *a, const char *root, const unsigned char pk[32], con
 	      int64_t now, struct respond *out, struct drip_err *err)
 {
 	const struct token *t = &out->tok;
-	struct csvio_table ct, pt;
+	struct csvio_table pt;
 	const struct enr *e, *rows;
-	const char *ids[1];
-	long row, col;
 	size_t n;
-	int rc;
+	int rc, unsubscribed;
 
 	memset(out, 0, sizeof *out);
 	switch (token_verify(s, pk, now, &out->tok)) {
@@ -209,11 +246,9 @@ respond_check(struct arena *a, const char *root, const unsigned char pk[32], con
 	if (t->answer != TOKEN_UNSUBSCRIBE && (!*t->sequence || !*t->step))
 		return invalid(out, "an answer without a sequence and step");
 
-	ids[0] = t->contact;
-	if (roster_load_ids(a, root, ids, 1, &ct, err) < 0)
+	if ((rc = find_contact(root, t->contact, &unsubscribed, err)) < 0)
 		return -1;
-	row = csvio_table_find(&ct, (size_t)csvio_table_col(&ct, "id"), t->contact);
-	if (row < 0)
+	if (rc == 0)
 		return invalid(out, arena_printf(a, "unknown contact '%s'", t->contact));
 	if (*t->sequence) {
 		if (pub_load_state(a, root, &pt, err) < 0)
@@ -231,8 +266,7 @@ respond_check(struct arena *a, const char *root, const unsigned char pk[32], con
 	if (t->answer == TOKEN_UNSUBSCRIBE) {
 		/* Again, and as often as wanted, while nobody subscribed the
 		 * contact again; after that, the old link works again. */
-		col = csvio_table_col(&ct, "unsubscribed");
-		out->already = col >= 0 && strcmp(ct.rows[row][col], "true") == 0;
+		out->already = unsubscribed;
 		return 0;
 	}
 	if ((rc = logged(root, out->event_id, t->entered, err)) != 0) {

@@ -3,8 +3,8 @@
  * and the CGI program decide, and the response event they record.
  *
  * A token is judged with only the public key and the workspace's files
- * (contacts.csv, state/, log/, inbox/): no secret key and no lock.  The
- * answer is one of
+ * (contacts.csv, state/, log/, inbox/): no secret key, no lock, and
+ * nothing written but the one file in inbox/.  The answer is one of
  *   RESPOND_ACCEPTED  the answer is (or is to be) recorded as a `response`
  *                     event in inbox/ for the next tick;
  *   RESPOND_MOVED_ON  a yes/no answer whose enrollment is no longer on the

@@ -12,6 +12,7 @@ printf 'id,email,first_name,unsubscribed\nada,ada@example.com,Ada,false\nbob,bob
 printf 'Subject: Hi\n\nHello {{first_name}}. Stop: {{link.unsubscribe}}\n' >ws/templates/a.eml
 cat >ws/sequences/s.yaml <<'EOT'
 id: s
+remove_on: [unsubscribe]
 steps:
   - {id: one, type: email, wait: 0, template: templates/a.eml}
   - id: two
@@ -59,10 +60,10 @@ test_expect_success 'yes is accepted (exit 0) and recorded as a response event i
 
 test_expect_success 'the same token again: accepted, nothing new recorded' '
 	t=$(token ada yes) &&
-	cp -R ws/inbox inbox-before &&
+	cp -R ws/inbox inbox-copy &&
 	drip -C ws --now 2026-11-04T01:05:00Z respond "$t" >out &&
 	test_grep "^accepted: \"yes\" from ada was recorded before; nothing new$" out &&
-	diff -r inbox-before ws/inbox
+	diff -r inbox-copy ws/inbox
 '
 
 test_expect_success 'respond needs neither the secret key nor write access to the git store' '
@@ -74,6 +75,20 @@ test_expect_success 'respond needs neither the secret key nor write access to th
 	git -C ws status --porcelain >st && test_line_count 0 st
 '
 
+test_expect_success 'with a row added by hand out of order and no .drip/ at all, respond writes only inbox/' '
+	cp ws/contacts.csv saved.csv &&
+	echo "aaron,aaron@example.com,Aaron,false" >>ws/contacts.csv &&
+	mv ws/.drip drip-saved && : >ws/.drip &&
+	ls ws/inbox >inbox-list-before &&
+	drip -C ws --now $N respond "$(token cy yes)" >out &&
+	rm ws/.drip && mv drip-saved ws/.drip &&
+	test_grep "^accepted: \"yes\" from cy recorded" out &&
+	ls ws/inbox >inbox-list-after &&
+	test_line_count $(($(wc -l <inbox-list-before) + 1)) inbox-list-after &&
+	rm ws/inbox/$(comm -13 inbox-list-before inbox-list-after) &&
+	cp saved.csv ws/contacts.csv
+'
+
 test_expect_success 'an unsubscribe token is accepted and recorded' '
 	t=$(token cy unsubscribe) &&
 	drip -C ws --now $N respond "$t" >out &&
@@ -81,12 +96,13 @@ test_expect_success 'an unsubscribe token is accepted and recorded' '
 	ls ws/inbox >files && test_line_count 3 files
 '
 
-test_expect_success 'tick applies them: no removes bob, unsubscribe sets unsubscribed, yes is logged' '
+test_expect_success 'tick applies them: no removes bob, unsubscribe acts as the unsubscribe event, yes is logged' '
 	drip -C ws --now 2026-11-04T02:00:00Z tick &&
 	ls ws/inbox >files && test_line_count 0 files &&
 	test_grep "^2026-11-04T01:00:00Z,ada,s,,,event,ok,response-[0-9a-f]*,response$" ws/log/2026-11.csv &&
 	test_grep "^2026-11-04T01:00:00Z,bob,s,,,removed,ok,response-[0-9a-f]*,answered no$" ws/log/2026-11.csv &&
 	test_grep "^2026-11-04T01:00:00Z,cy,,,,set,ok,response-[0-9a-f]*,unsubscribed=true$" ws/log/2026-11.csv &&
+	test_grep "^2026-11-04T01:00:00Z,cy,s,,,removed,ok,response-[0-9a-f]*,on unsubscribe$" ws/log/2026-11.csv &&
 	test_grep "^cy,cy@example.com,Cy,true$" ws/contacts.csv &&
 	test_grep "^bob,bob@example.com,Bob,false$" ws/contacts.csv &&
 	! grep "^ada,.*removed" ws/log/2026-11.csv
