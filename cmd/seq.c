@@ -1,5 +1,6 @@
 /*
- * seq.c - `drip seq new|list|show|lint|publish|diff` (SPEC §3.5, §10).
+ * seq.c - `drip seq new|list|show|lint|publish|diff|pause|resume|stop|archive|owners`
+ * (SPEC §3.5, §10).
  */
 #include <dirent.h>
 #include <stdio.h>
@@ -13,6 +14,7 @@
 #include "dur.h"
 #include "fsio.h"
 #include "json.h"
+#include "lifecycle.h"
 #include "lint.h"
 #include "migrate.h"
 #include "owners.h"
@@ -872,4 +874,149 @@ cmd_seq_diff(int argc, char **argv, struct cmd_ctx *c)
 out:
 	sbuf_release(&out);
 	return rc;
+}
+
+/* ---- pause, resume, stop, archive (SPEC §3.5): core/lifecycle ---- */
+
+const struct optspec seq_stop_opts[] = {
+	{ "soft", 0, NULL, "take no new enrollments and let the current ones finish", NULL },
+	{ NULL, 0, NULL, NULL, NULL }
+};
+const struct optspec seq_life_none[] = { { NULL, 0, NULL, NULL, NULL } };
+
+static int
+on_stop_opt(struct cmd_ctx *c, void *ud, const char *name, const char *arg)
+{
+	(void)c;
+	(void)arg;
+	if (strcmp(name, "soft") == 0)
+		*(int *)ud = 1;
+	return 0;
+}
+
+static int
+life(int argc, char **argv, struct cmd_ctx *c, enum lifecycle_op op)
+{
+	static const char *const done[] = { "paused", "resumed", "soft-stopped", "stopped",
+					    "archived" };
+	struct lifecycle_result res;
+	struct change *ch;
+	const char *id;
+	size_t i;
+	int k, soft = 0, rc;
+
+	if (op == LIFE_STOP)
+		k = opts_parse(c, argc, argv, seq_stop_opts, on_stop_opt, &soft);
+	else
+		k = opts_parse(c, argc, argv, seq_life_none, NULL, NULL);
+	if (k < 0)
+		return DRIP_EUSAGE;
+	if (argc - k != 1)
+		return usage_error(c, argc - k < 1 ? "missing sequence id" : "too many arguments");
+	id = argv[k];
+	if (!ws_valid_id(id))
+		return usage_error(c, "invalid sequence id '%s'", id);
+	if (soft)
+		op = LIFE_STOP_SOFT;
+	if (owners_check(&c->a, c->root, &c->cfg, id, &c->err) < 0)
+		return -1;
+	if (lifecycle_run(c->root, id, op, c->now, c->cfg.tick, &res, &c->err) < 0)
+		return -1;
+	ch = arena_alloc(&c->a, (res.nfiles + 1) * sizeof *ch);
+	for (i = 0; i < res.nfiles; i++) {
+		ch[i].path = res.files[i].rel;
+		ch[i].data = res.files[i].tmp;
+		ch[i].len = 0;
+		ch[i].mode = CHANGE_TMP;
+	}
+	rc = ws_apply(c, ch, res.nfiles,
+		      arena_printf(&c->a, "seq %s %s: %s -> %s%s",
+				   op == LIFE_STOP_SOFT ? "stop --soft" :
+				   (const char *[]){ "pause", "resume", "", "stop", "archive" }[op],
+				   id, res.from, res.to,
+				   op == LIFE_STOP ? arena_printf(&c->a, " (%ld enrollment%s ended)",
+								  res.stopped,
+								  res.stopped == 1 ? "" : "s") : ""));
+	if (rc == 0 && !c->quiet) {
+		printf("%s '%s'", done[op], id);
+		if (op == LIFE_PAUSE || op == LIFE_RESUME)
+			printf(" at %s", show_time(c, res.at));
+		if (op == LIFE_STOP)
+			printf(": %ld enrollment%s ended", res.stopped, res.stopped == 1 ? "" : "s");
+		printf("\n");
+	}
+	lifecycle_result_release(&res);
+	return rc;
+}
+
+int
+cmd_seq_pause(int argc, char **argv, struct cmd_ctx *c)
+{
+	return life(argc, argv, c, LIFE_PAUSE);
+}
+
+int
+cmd_seq_resume(int argc, char **argv, struct cmd_ctx *c)
+{
+	return life(argc, argv, c, LIFE_RESUME);
+}
+
+int
+cmd_seq_stop(int argc, char **argv, struct cmd_ctx *c)
+{
+	return life(argc, argv, c, LIFE_STOP);
+}
+
+int
+cmd_seq_archive(int argc, char **argv, struct cmd_ctx *c)
+{
+	return life(argc, argv, c, LIFE_ARCHIVE);
+}
+
+/* ---- owners: who may change each sequence, or a CODEOWNERS file ---- */
+
+const struct optspec seq_owners_opts[] = {
+	{ "codeowners", 0, NULL, "print a CODEOWNERS file instead of a table", NULL },
+	OPT_RAW,
+	{ NULL, 0, NULL, NULL, NULL }
+};
+
+static int
+on_owners_opt(struct cmd_ctx *c, void *ud, const char *name, const char *arg)
+{
+	(void)c;
+	(void)arg;
+	if (strcmp(name, "codeowners") == 0)
+		*(int *)ud = 1;
+	return 0;
+}
+
+int
+cmd_seq_owners(int argc, char **argv, struct cmd_ctx *c)
+{
+	const char **rows, **cells, **ids;
+	size_t n, nids, i;
+	int k, f, codeowners = 0;
+
+	if ((k = opts_parse(c, argc, argv, seq_owners_opts, on_owners_opt, &codeowners)) < 0)
+		return DRIP_EUSAGE;
+	if (argc - k != 0)
+		return usage_error(c, "seq owners takes no arguments");
+	if ((f = out_format(c, 1)) < 0)
+		return DRIP_EUSAGE;
+	ids = seq_ids(c, &nids);
+	n = owners_codeowners(&c->a, c->root, &c->cfg, ids, nids, &rows);
+	if (codeowners) {
+		printf("# Written by 'drip seq owners --codeowners': each sequence's owners: and\n"
+		       "# drip.yaml's admins: may change it and the templates it uses.\n");
+		for (i = 0; i < n; i++)
+			printf("%s %s\n", rows[2 * i], rows[2 * i + 1]);
+		return 0;
+	}
+	cells = arena_alloc(&c->a, (n + 1) * 2 * sizeof *cells);
+	cells[0] = "path";
+	cells[1] = "owners";
+	memcpy(cells + 2, rows, n * 2 * sizeof *cells);
+	print_table(c, (enum out_format)f, cells, n + 1, 2);
+	return 0;
 }
