@@ -69,4 +69,44 @@ test_expect_success '6,000 duplicate step ids: each named with the first line' '
 	test_grep "^5999 errors, 0 warnings" out
 '
 
+test_expect_success 'a BOM after a blank first line is a BOM, not part of the first column' '
+	new_bare_ws bom &&
+	{ printf "\n\357\273\277"; cat bom/contacts.csv; } >bom/x && mv bom/x bom/contacts.csv &&
+	git -C bom commit -qam "bom after a blank line" &&
+	drip -C bom contact add --now "$NOW" bob email=bob@x.example first_name=Bob &&
+	head -c 3 bom/contacts.csv >head && printf "id," >expect && test_cmp expect head &&
+	drip -C bom contact list >out &&
+	test_grep "^bob  *bob@x.example  *Bob" out &&
+	drip -C bom contact add --now "$NOW" amy email=amy@x.example &&
+	drip -C bom tick --now "$NOW"
+'
+
+test_expect_success 'a header whose first column is only a BOM is refused (65), nothing changed' '
+	new_bare_ws bom2 &&
+	{ printf "\n\357\273\277,"; cat bom2/contacts.csv; } >bom2/x && mv bom2/x bom2/contacts.csv &&
+	git -C bom2 commit -qam "empty first column" &&
+	snapshot bom2 >before &&
+	test_expect_code 65 drip -C bom2 contact add --now "$NOW" bob email=bob@x.example 2>err &&
+	test_grep "^drip: contacts.csv:2: column 1 of the header has no name" err &&
+	test_unchanged bom2 before
+'
+
+test_expect_success '--now past year 9999 in UTC is refused (2), nothing changed' '
+	new_bare_ws late &&
+	snapshot late >before &&
+	test_expect_code 2 drip -C late tick --now 9999-12-31T23:59:59-23:59 2>err &&
+	test_grep "^drip: invalid --now .9999-12-31T23:59:59-23:59.: invalid time \"9999-12-31T23:59:59-23:59\": outside the years 0000 to 9999 in UTC$" err &&
+	test_expect_code 2 drip -C late tick --now 0000-01-01T00:00:00+00:01 2>err &&
+	test_grep "outside the years 0000 to 9999 in UTC" err &&
+	DRIP_NOW=9999-12-31T23:59:59-23:59 test_expect_code 2 drip -C late tick 2>err &&
+	test_grep "outside the years 0000 to 9999 in UTC" err &&
+	test_unchanged late before
+'
+
+test_expect_success 'the last minute of year 9999 ticks, and ticks again' '
+	drip -C late tick --now 9999-12-31T23:59:59Z &&
+	test_grep "^9999-12-31T23:40:00Z$" late/state/clock.csv &&
+	drip -C late tick --now 9999-12-31T23:59:59Z
+'
+
 test_done
