@@ -3,6 +3,7 @@
 #   make            build ./drip (installs missing build dependencies first)
 #   make check      build and run every test through prove
 #   make asan       the same tests under AddressSanitizer and UBSan
+#   make fuzz       libFuzzer on every parser, FUZZ_SECONDS each (clang)
 #   make demo       a demo workspace in a temporary directory
 #   make install    PREFIX=/usr/local (binary, man pages, completions)
 #   make CC=clang   any of the above with clang
@@ -44,7 +45,7 @@ UNIT_BIN = $(UNIT_SRC:testdata/unit/%.c=$(B)/unit/%)
 E2E = $(sort $(wildcard testdata/t/t[0-9]*.sh))
 HDRS = $(wildcard formats/*.h core/*.h cmd/*.h)
 
-.PHONY: all deps test-deps build check check-run asan demo install clean bench
+.PHONY: all deps test-deps build check check-run asan demo install clean bench fuzz
 
 all: deps
 	@$(MAKE) --no-print-directory build
@@ -74,6 +75,9 @@ $(B)/unit/%: testdata/unit/%.c testdata/unit/tap.h $(B)/libdrip.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(B)/libdrip.a $(LIBS) $(LDFLAGS)
 
+# t_fuzz runs the fuzz targets on the inputs kept in testdata/fuzz/regress.
+$(B)/unit/t_fuzz: testdata/fuzz/targets.c
+
 # Every test, through prove (TAP): the C unit tests, then the end-to-end
 # scripts, which run ./drip against temporary git workspaces.
 check: test-deps
@@ -86,6 +90,28 @@ asan: test-deps
 	@$(MAKE) --no-print-directory B=build/asan BIN=build/asan/drip \
 		CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
 		LDFLAGS="-fsanitize=address,undefined" check-run
+
+# libFuzzer targets (testdata/fuzz/targets.c) for every parser of
+# untrusted text, built with clang, ASan and UBSan, each run FUZZ_SECONDS
+# from seeds in testdata/ (testdata/fuzz/run.sh).  Minutes, so never part
+# of `make check`; what it finds is kept in testdata/fuzz/regress/, which
+# t_fuzz runs in `make check`.
+FUZZ_CC ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?= seq autom config csv expr tmpl dur time token mail
+FZ = build/fuzz
+FUZZ_SAN = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+
+fuzz:
+	@sh testdata/deps.sh $(BUILD_PKGS) clang
+	@$(MAKE) --no-print-directory CC=$(FUZZ_CC) B=$(FZ) \
+		CFLAGS="-O1 -g $(FUZZ_SAN) -fsanitize=fuzzer-no-link" $(FZ)/libdrip.a
+	@for t in $(FUZZ_TARGETS); do \
+		echo "$(FUZZ_CC) -o $(FZ)/fz_$$t"; \
+		$(FUZZ_CC) $(ALL_CFLAGS) -O1 -g $(FUZZ_SAN) -fsanitize=fuzzer -DFUZZ_TARGET=fz_$$t \
+			-o $(FZ)/fz_$$t testdata/fuzz/main.c $(FZ)/libdrip.a $(LIBS) || exit 1; \
+	done
+	FZ=$(FZ) FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_TARGETS="$(FUZZ_TARGETS)" sh testdata/fuzz/run.sh
 
 demo: deps
 	@$(MAKE) --no-print-directory build

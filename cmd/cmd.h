@@ -190,6 +190,7 @@ const char *now_utc(struct cmd_ctx *c);
 /* Subcommand entry points. */
 int cmd_init(int argc, char **argv, struct cmd_ctx *c);
 int cmd_help(int argc, char **argv, struct cmd_ctx *c);
+int cmd_gc(int argc, char **argv, struct cmd_ctx *c);
 int cmd_complete(int argc, char **argv, struct cmd_ctx *c);
 int cmd_seq_new(int argc, char **argv, struct cmd_ctx *c);
 int cmd_seq_list(int argc, char **argv, struct cmd_ctx *c);

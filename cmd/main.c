@@ -31,6 +31,7 @@ extern const struct optspec enroll_opts[];
 extern const struct optspec tick_opts[];
 extern const struct optspec event_opts[];
 extern const struct optspec respond_opts[];
+extern const struct optspec gc_opts[];
 extern const struct subcmd task_subcmds[];
 extern const struct subcmd report_subcmds[];
 
@@ -80,6 +81,9 @@ const struct cmd drip_cmds[] = {
 	  respond_opts, NULL, NULL },
 	{ "task", NULL, 0, "SUBCOMMAND ...",
 	  "list manual tasks and mark them done", no_opts, task_subcmds, NULL },
+	{ "gc", cmd_gc, NEED_WS | NEED_LOCK, "[-q | -v]",
+	  "pack the repository: loose objects into one pack, sizes before and after", gc_opts,
+	  NULL, NULL },
 	{ "report", cmd_report, NEED_WS, "[SUBCOMMAND] [ID] [--format table|csv|json|html]",
 	  "how sequences perform, where a contact stands, tasks, usage", no_opts,
 	  report_subcmds, NULL },

@@ -1,5 +1,5 @@
 # bash completion for drip(1).
-# Commands covered: init seq step contact enroll tick event respond task report automate help.
+# Commands covered: init seq step contact enroll tick event respond task gc report automate help.
 #
 # Every candidate comes from `drip __complete WORD...`, which reads the same
 # command and option tables as drip's option parser and help, so this file

@@ -202,14 +202,21 @@ dtime_parse(const char *s, const struct tz *z, int64_t *out,
 	if (f.has_off) {
 		*out = cal_days_from_civil(f.year, f.mon, f.day) * 86400 +
 		       f.hour * 3600 + f.min * 60 + f.sec - f.off;
-		return 0;
-	}
-	if (z == NULL) {
+	} else if (z == NULL) {
 		snprintf(why, whylen, "invalid time \"%s\": no time zone to read a local time in (add Z or an offset like +01:00)",
 			 show(s, q, sizeof q));
 		return -1;
+	} else {
+		*out = tz_from_local(z, f.year, f.mon, f.day, f.hour, f.min, f.sec);
 	}
-	*out = tz_from_local(z, f.year, f.mon, f.day, f.hour, f.min, f.sec);
+	/* An offset can carry a time written in year 9999 (or 0000) out of
+	 * the four-digit years in UTC; its slot would then be written in
+	 * state/ as a time no later read accepts. */
+	if (*out < DTIME_MIN || *out > DTIME_MAX) {
+		snprintf(why, whylen, "invalid time \"%s\": outside the years 0000 to 9999 in UTC",
+			 show(s, q, sizeof q));
+		return -1;
+	}
 	return 0;
 }
 

@@ -23,6 +23,11 @@ struct tz;
  * local time in a DST gap or fold follows tz_from_local.  z may be NULL,
  * and then only times with Z or an offset are accepted.
  */
+/* The first and last instants dtime_parse accepts: 0000-01-01T00:00:00Z and
+ * 9999-12-31T23:59:59Z, so that every time drip writes, and every slot
+ * (a floor of one), reads back with four-digit years. */
+#define DTIME_MIN INT64_C(-62167219200)
+#define DTIME_MAX INT64_C(253402300799)
 int dtime_parse(const char *s, const struct tz *z, int64_t *out,
 		char *why, size_t whylen);
 

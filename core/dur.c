@@ -337,19 +337,46 @@ struct dur_parts {
 	int64_t v[U_COUNT];
 };
 
+/* Is every part <= 0 and one < 0?  Then the duration is written with one
+ * leading '-'. */
+static int
+dur_negative(const struct dur *d)
+{
+	return d->months <= 0 && d->days <= 0 && d->secs <= 0 &&
+	       !dur_is_zero(d);
+}
+
 static void
 dur_split(const struct dur *d, struct dur_parts *p)
 {
 	int64_t secs = d->secs;
 
+	int64_t days = d->days, sign = dur_negative(d) ? -1 : 1;
+
 	memset(p, 0, sizeof *p);
 	p->v[U_MO] = d->months;
-	if (d->days % 7 == 0)
-		p->v[U_W] = d->days / 7;
-	else
-		p->v[U_D] = d->days;
-	p->v[U_H] = secs / 3600;
-	p->v[U_M] = secs % 3600 / 60;
+	/* Past DUR_PART_MAX of one unit the text needs two to stay readable
+	 * by dur_parse: 800000 days are 100000w100000d, not 800000d, and
+	 * 101666h40m is 100000h100000m.  Below that, the usual short forms.
+	 * Magnitudes are compared; secs itself is never negated, since it may
+	 * be INT64_MIN. */
+	days *= sign;
+	if (days % 7 == 0 && days / 7 <= DUR_PART_MAX) {
+		p->v[U_W] = sign * (days / 7);
+	} else if (days <= DUR_PART_MAX) {
+		p->v[U_D] = sign * days;
+	} else {
+		p->v[U_W] = (days - DUR_PART_MAX + 6) / 7;
+		p->v[U_D] = sign * (days - 7 * p->v[U_W]);
+		p->v[U_W] *= sign;
+	}
+	if (secs / 3600 * sign <= DUR_PART_MAX) {
+		p->v[U_H] = secs / 3600;
+		p->v[U_M] = secs % 3600 / 60;
+	} else {
+		p->v[U_H] = sign * DUR_PART_MAX;
+		p->v[U_M] = (secs - p->v[U_H] * 3600) / 60;
+	}
 }
 
 /* Seconds below a minute are not written: no duration drip reads has them. */
@@ -362,15 +389,6 @@ dur_parts_zero(const struct dur_parts *p)
 		if (p->v[i] != 0)
 			return 0;
 	return 1;
-}
-
-/* Is every part <= 0 and one < 0?  Then the duration is written with one
- * leading '-'. */
-static int
-dur_negative(const struct dur *d)
-{
-	return d->months <= 0 && d->days <= 0 && d->secs <= 0 &&
-	       !dur_is_zero(d);
 }
 
 static int64_t

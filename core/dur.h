@@ -72,7 +72,11 @@ int64_t dur_add(const struct tz *z, int64_t t, const struct dur *d);
  * and minutes are split ("90m" -> "1h30m"); seconds below a minute are not
  * written (no parsed duration has them).  A negative duration gets one
  * leading '-' ("-3d"), so dur_parse(allow_negative) reads the text back as
- * the same duration.  Output longer than n is cut, still NUL-terminated. */
+ * the same duration.  Every duration dur_parse or dur_from_ynode returns
+ * is written as text dur_parse reads back as the same duration: past
+ * 100000 of a unit, days are split into weeks and days (100000w100000d)
+ * and hours into hours and minutes (100000h100000m).  Output longer than
+ * n is cut, still NUL-terminated. */
 void dur_format(const struct dur *d, char *buf, size_t n);
 /* Plain words: "3 days", "1 month and 2 hours", "3 weeks".
  * Details: parts in the order months, weeks or days (as dur_format),

@@ -206,19 +206,32 @@ instant(const struct seq *q, size_t i, size_t j)
 	return dur_is_zero(&b->wait) && b->at < 0;
 }
 
+/* Depth-first search for a cycle of instant moves, with an explicit stack
+ * rather than recursion: a hostile file of thousands of zero-wait steps in a
+ * row must not overflow the C stack.  stack[] holds the path from the root,
+ * next[] how many successors of each step on it were tried; the order of the
+ * search, and so the cycle reported, is that of the recursive form. */
 static int
-find_cycle(const struct seq *q, size_t i, unsigned char *color, long *stack,
-	   size_t depth, struct schema *s)
+find_cycle(const struct seq *q, size_t root, unsigned char *color, long *stack,
+	   unsigned char *next, struct schema *s)
 {
 	long out[3];
-	size_t n, k, m;
+	size_t depth = 0, n, m, i, j;
 
-	color[i] = 1;
-	stack[depth] = (long)i;
-	n = successors(q, i, out);
-	for (k = 0; k < n; k++) {
-		size_t j = (size_t)out[k];
-
+	color[root] = 1;
+	stack[0] = (long)root;
+	next[0] = 0;
+	for (;;) {
+		i = (size_t)stack[depth];
+		n = successors(q, i, out);
+		if (next[depth] >= n) {
+			color[i] = 2;
+			if (depth == 0)
+				return 0;
+			depth--;
+			continue;
+		}
+		j = (size_t)out[next[depth]++];
 		if (!instant(q, i, j))
 			continue;
 		if (color[j] == 1) {
@@ -229,7 +242,8 @@ find_cycle(const struct seq *q, size_t i, unsigned char *color, long *stack,
 				if (stack[m] == (long)j)
 					break;
 			for (; m <= depth; m++) {
-				len = strlen(path);
+				if ((len = strlen(path)) + 1 >= sizeof path)
+					break;	/* a long cycle: its start is enough */
 				snprintf(path + len, sizeof path - len, "%s -> ",
 					 q->steps[stack[m]].id);
 			}
@@ -240,55 +254,69 @@ find_cycle(const struct seq *q, size_t i, unsigned char *color, long *stack,
 				     "give a step in it a wait)", path);
 			return 1;
 		}
-		if (color[j] == 0 && find_cycle(q, j, color, stack, depth + 1, s))
-			return 1;
+		if (color[j] == 0) {
+			color[j] = 1;
+			stack[++depth] = (long)j;
+			next[depth] = 0;
+		}
 	}
-	color[i] = 2;
-	return 0;
 }
 
+/* Suggestions for missing targets cost an edit distance per step id each;
+ * past this many in one sequence the message goes without, so a file of
+ * thousands of bad targets lints in linear time. */
+#define LINT_SUGGEST_MAX 16
+
+struct targets {
+	const char **ids;	/* every step id, for suggestions */
+	size_t suggest_left;
+};
+
 static void
-check_target(struct schema *s, const struct seq *q, const char *id,
+check_target(struct schema *s, const struct seq *q, struct targets *t, const char *id,
 	     const struct ynode *at, const char *key)
 {
-	const char **ids;
 	char msg[512];
-	size_t i;
 
 	if (id == NULL || seq_step_index(q, id) >= 0)
 		return;
-	ids = arena_alloc(s->a, (q->nsteps + 1) * sizeof *ids);
-	for (i = 0; i < q->nsteps; i++)
-		ids[i] = q->steps[i].id;
 	snprintf(msg, sizeof msg, "\"%s\": no step \"%s\" in this sequence", key, id);
-	suggest_append(msg, sizeof msg, id, ids, q->nsteps);
+	if (t->suggest_left > 0) {
+		t->suggest_left--;
+		suggest_append(msg, sizeof msg, id, t->ids, q->nsteps);
+	}
 	schema_error(s, at, "%s", msg);
 }
 
 static void
 lint_flow(struct lint_ctx *c, struct schema *s, const struct seq *q)
 {
-	unsigned char *color, *seen;
+	unsigned char *color, *seen, *next;
 	long *queue, out[3];
 	size_t i, head = 0, tail = 0, k, n;
+	struct targets t = { NULL, LINT_SUGGEST_MAX };
 
 	(void)c;
+	t.ids = arena_alloc(s->a, (q->nsteps + 1) * sizeof *t.ids);
+	for (i = 0; i < q->nsteps; i++)
+		t.ids[i] = q->steps[i].id;
 	for (i = 0; i < q->nsteps; i++) {
 		const struct step *st = &q->steps[i];
 
 		if (st->id == NULL)
 			return;		/* already reported; the graph is not sound */
-		check_target(s, q, st->then_step, st->then_node, "then");
-		check_target(s, q, st->else_step, st->else_node, "else");
-		check_target(s, q, st->to_step, st->to_node, "to");
-		check_target(s, q, st->on_timeout, st->on_timeout_node, "on_timeout");
+		check_target(s, q, &t, st->then_step, st->then_node, "then");
+		check_target(s, q, &t, st->else_step, st->else_node, "else");
+		check_target(s, q, &t, st->to_step, st->to_node, "to");
+		check_target(s, q, &t, st->on_timeout, st->on_timeout_node, "on_timeout");
 	}
 	if (q->kind != SEQ_KIND_STEP || q->nsteps == 0)
 		return;
 	color = arena_alloc(s->a, q->nsteps);
+	next = arena_alloc(s->a, q->nsteps);
 	queue = arena_alloc(s->a, (q->nsteps + 1) * sizeof *queue);
 	for (i = 0; i < q->nsteps; i++)
-		if (color[i] == 0 && find_cycle(q, i, color, queue, 0, s))
+		if (color[i] == 0 && find_cycle(q, i, color, queue, next, s))
 			break;
 	seen = arena_alloc(s->a, q->nsteps);
 	seen[0] = 1;

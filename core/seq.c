@@ -8,6 +8,7 @@
 #include "seq.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "arena.h"
@@ -189,28 +190,50 @@ parse_step_auto(struct schema *s, struct step_auto *a, const struct ynode *n)
 		a->actions = action_parse_list(s, ydoc_get(n, "actions"), 0, &a->nactions);
 }
 
+/* By id, then by position. */
+static int
+cmp_ref(const void *pa, const void *pb)
+{
+	const struct seq_ref *a = pa, *b = pb;
+	int c = strcmp(a->id, b->id);
+
+	if (c)
+		return c;
+	return a->index < b->index ? -1 : a->index > b->index;
+}
+
 static void
 parse_autos(struct schema *s, struct step *st, const struct ynode *l)
 {
-	size_t i, j;
+	const struct ynode **nodes;
+	struct seq_ref *refs;
+	size_t i, n = 0;
 
 	if (l->kind != YNODE_SEQ) {
 		schema_error(s, l, "\"automations\" must be a list");
 		return;
 	}
 	st->autos = arena_alloc(s->a, (l->n + 1) * sizeof *st->autos);
+	nodes = arena_alloc(s->a, (l->n + 1) * sizeof *nodes);
 	for (i = 0; i < l->n; i++) {
 		if (!schema_map(s, l->items[i], "an automation"))
 			continue;
 		parse_step_auto(s, &st->autos[st->nautos], l->items[i]);
-		for (j = 0; j < st->nautos; j++)
-			if (st->autos[j].id && st->autos[st->nautos].id &&
-			    strcmp(st->autos[j].id, st->autos[st->nautos].id) == 0)
-				schema_error(s, ydoc_get(l->items[i], "id"),
-					     "duplicate automation id \"%s\" in step \"%s\"",
-					     st->autos[j].id, st->id ? st->id : "");
+		nodes[st->nautos] = l->items[i];
 		st->nautos++;
 	}
+	/* Duplicates by sorting, not by comparing every pair: a hostile file
+	 * of many automations stays N log N. */
+	refs = arena_alloc(s->a, (st->nautos + 1) * sizeof *refs);
+	for (i = 0; i < st->nautos; i++)
+		if (st->autos[i].id)
+			refs[n++] = (struct seq_ref){ st->autos[i].id, i };
+	qsort(refs, n, sizeof *refs, cmp_ref);
+	for (i = 1; i < n; i++)
+		if (strcmp(refs[i].id, refs[i - 1].id) == 0)
+			schema_error(s, ydoc_get(nodes[refs[i].index], "id"),
+				     "duplicate automation id \"%s\" in step \"%s\"",
+				     refs[i].id, st->id ? st->id : "");
 }
 
 /* `on:` of a date step: a date, or {field, offset}. */
@@ -377,7 +400,8 @@ parse_step(struct schema *s, struct seq *q, struct step *st, const struct ynode 
 static void
 parse_steps(struct schema *s, struct seq *q, const struct ynode *l)
 {
-	size_t i, j;
+	struct seq_ref *refs;
+	size_t i, n = 0, first, kept;
 
 	if (l->kind != YNODE_SEQ) {
 		schema_error(s, l, "\"steps\" must be a list");
@@ -390,13 +414,28 @@ parse_steps(struct schema *s, struct seq *q, const struct ynode *l)
 		if (!schema_map(s, l->items[i], "a step"))
 			continue;
 		parse_step(s, q, st, l->items[i]);
-		for (j = 0; j < q->nsteps && st->id; j++)
-			if (q->steps[j].id && strcmp(q->steps[j].id, st->id) == 0)
-				schema_error(s, ydoc_get(l->items[i], "id"),
-					     "duplicate step id \"%s\" (first at line %d)", st->id,
-					     ydoc_get(q->steps[j].node, "id")->line);
 		q->nsteps++;
 	}
+	/* One sorted list of ids serves both the duplicate check and every
+	 * later lookup; equal ids sort by position, so the first of a run is
+	 * the one the others duplicate and the one a lookup finds. */
+	refs = arena_alloc(s->a, (q->nsteps + 1) * sizeof *refs);
+	for (i = 0; i < q->nsteps; i++)
+		if (q->steps[i].id)
+			refs[n++] = (struct seq_ref){ q->steps[i].id, i };
+	qsort(refs, n, sizeof *refs, cmp_ref);
+	for (i = 0, first = 0, kept = 0; i < n; i++) {
+		if (i > 0 && strcmp(refs[i].id, refs[first].id) == 0) {
+			schema_error(s, ydoc_get(q->steps[refs[i].index].node, "id"),
+				     "duplicate step id \"%s\" (first at line %d)", refs[i].id,
+				     ydoc_get(q->steps[refs[first].index].node, "id")->line);
+			continue;
+		}
+		first = i;
+		refs[kept++] = refs[i];
+	}
+	q->by_id = refs;
+	q->nby_id = kept;
 }
 
 struct seq *
@@ -489,8 +528,21 @@ seq_parse(struct schema *s, const struct ydoc *doc)
 long
 seq_step_index(const struct seq *q, const char *id)
 {
-	size_t i;
+	size_t i, lo = 0, hi = q->nby_id;
+	int c;
 
+	if (q->by_id != NULL) {
+		while (lo < hi) {
+			i = lo + (hi - lo) / 2;
+			if ((c = strcmp(id, q->by_id[i].id)) == 0)
+				return (long)q->by_id[i].index;
+			if (c < 0)
+				hi = i;
+			else
+				lo = i + 1;
+		}
+		return -1;
+	}
 	for (i = 0; i < q->nsteps; i++)
 		if (q->steps[i].id && strcmp(q->steps[i].id, id) == 0)
 			return (long)i;

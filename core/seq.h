@@ -130,6 +130,13 @@ enum {
 	REMOVE_UNSUBSCRIBE = 1 << 4
 };
 
+/* A step id and where the step stands: seq_parse keeps these sorted by id
+ * so that seq_step_index is a binary search, not a scan. */
+struct seq_ref {
+	const char *id;
+	size_t index;
+};
+
 struct seq {
 	const char *file;
 	const char *id;
@@ -154,6 +161,9 @@ struct seq {
 	int per_contact_per_day;	/* 0: the workspace's */
 	struct step *steps;
 	size_t nsteps;
+	struct seq_ref *by_id;		/* the first step of each id, sorted by
+					 * id; NULL: seq_step_index scans */
+	size_t nby_id;
 };
 
 /* Parse a loaded sequence document.  Never fails: problems go to s. */
@@ -164,7 +174,7 @@ struct seq *seq_parse(struct schema *s, const struct ydoc *doc);
 #define SEQ_STEP_KEYS_MAX 32
 size_t seq_step_keys(enum seq_kind kind, enum step_type type, const char **out);
 
-/* The index of step id, or -1. */
+/* The index of the first step with id id, or -1. */
 long seq_step_index(const struct seq *q, const char *id);
 
 /* The templates a step uses (its template and its variants'), and its

@@ -390,6 +390,11 @@ read_header(struct csvio_reader *r)
 	r->cols = xcalloc(r->nstored, sizeof *r->cols);
 	for (i = 0; i < r->nstored; i++)
 		r->cols[i] = xstrdup(r->ptrs[i]);
+	/* A BOM after blank lines (files joined, or an editor's stray empty
+	 * first line) is still a BOM, not part of the first column's name:
+	 * kept, the column would not be found and be written back misnamed. */
+	if (r->nstored > 0 && strncmp(r->cols[0], "\xEF\xBB\xBF", 3) == 0)
+		memmove(r->cols[0], r->cols[0] + 3, strlen(r->cols[0] + 3) + 1);
 	r->ncols = r->nstored;
 	return check_header(r);
 }

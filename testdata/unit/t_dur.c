@@ -460,6 +460,53 @@ test_format(void)
 	is_str(buf, "1 month", "words are cut to the buffer");
 }
 
+/* Every duration the parser returns formats as text it reads back as the
+ * same duration, up to the largest of each unit and their sums. */
+#define NELEM(a) (sizeof (a) / sizeof (a)[0])
+
+static void
+test_round_trip(void)
+{
+	static const long mo[] = {0, 1, 100000};
+	static const long w[] = {0, 1, 14285, 14286, 99999, 100000};
+	static const long dd[] = {0, 1, 6, 7, 99999, 100000};
+	static const long h[] = {0, 1, 23, 100000};
+	static const long m[] = {0, 1, 59, 60, 100000};
+	char in[96], buf[DUR_TEXT_MAX], why[256], bad[200] = "";
+	struct dur d, back;
+	size_t a, b, c, e, f, n = 0, fails = 0;
+	int neg;
+
+	for (neg = 0; neg < 2; neg++)
+	for (a = 0; a < NELEM(mo); a++)
+	for (b = 0; b < NELEM(w); b++)
+	for (c = 0; c < NELEM(dd); c++)
+	for (e = 0; e < NELEM(h); e++)
+	for (f = 0; f < NELEM(m); f++) {
+		snprintf(in, sizeof in, "%s%ldmo%ldw%ldd%ldh%ldm", neg ? "-" : "",
+			 mo[a], w[b], dd[c], h[e], m[f]);
+		if (dur_parse(in, 1, &d, why, sizeof why) < 0) {
+			fails++;
+			snprintf(bad, sizeof bad, "%.60s: %.100s", in, why);
+			continue;
+		}
+		n++;
+		dur_format(&d, buf, sizeof buf);
+		if (dur_parse(buf, 1, &back, why, sizeof why) < 0 ||
+		    back.months != d.months || back.days != d.days || back.secs != d.secs) {
+			fails++;
+			snprintf(bad, sizeof bad, "%.60s formats as %.60s: %.60s", in, buf, why);
+		}
+	}
+	ok(fails == 0 && n == 2 * NELEM(mo) * NELEM(w) * NELEM(dd) * NELEM(h) * NELEM(m),
+	   "%zu durations format as text that reads back the same %s", n, bad);
+	formats("100000w100000d", "100000w100000d", "100000 weeks and 100000 days");
+	formats("100000h100000m", "100000h100000m", "100000 hours and 100000 minutes");
+	formats("14286w", "14286w", "14286 weeks");
+	formats("14286w1d", "1w99996d", "1 week and 99996 days");
+	formats("-100000w100000d", "-100000w100000d", "minus 100000 weeks and 100000 days");
+}
+
 int
 main(void)
 {
@@ -468,5 +515,6 @@ main(void)
 	test_predicates();
 	test_add();
 	test_format();
+	test_round_trip();
 	return tap_done();
 }

@@ -664,7 +664,7 @@ test_quote(void)
 {
 	static const char *const cases[] = {
 		"plain", "", "say \"hi\"", "back\\slash", "two\nlines", "tab\there",
-		"cr\rhere", "bell\a and \x1f and \x7f", "Gr\xc3\xbc\xc3\x9f" "e", "- not a list",
+		"cr\rhere", "bell\a and \x1f and \x7f", "Gr\xc3\xbc\xc3\x9f\x65", "- not a list",
 		"#not a comment", "yes",
 	};
 	size_t i;

@@ -1,0 +1,289 @@
+/*
+ * targets.c - the fuzz targets: every parser of untrusted text, each a
+ * function from bytes to 0 (accepted) or -1 (refused with a message).
+ *
+ * Included by testdata/fuzz/main.c, which makes one libFuzzer binary per
+ * target (`make fuzz`), and by testdata/unit/t_fuzz.c, which runs the
+ * inputs kept in testdata/fuzz/regress/ through the same functions in
+ * `make check`.  A target must not leak between runs: everything it
+ * allocates is freed before it returns.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "arena.h"
+#include "config.h"
+#include "csvio.h"
+#include "diag.h"
+#include "dtime.h"
+#include "dur.h"
+#include "err.h"
+#include "expr.h"
+#include "lint.h"
+#include "mail.h"
+#include "sbuf.h"
+#include "tmpl.h"
+#include "token.h"
+#include "tz.h"
+
+/* The input as a C string (parsers of one-line values take those); a NUL
+ * inside ends it early, as it would in argv or a CSV field. */
+static char *
+fz_cstr(const uint8_t *d, size_t n)
+{
+	char *s = malloc(n + 1);
+
+	if (s == NULL)
+		abort();
+	memcpy(s, d, n);
+	s[n] = '\0';
+	return s;
+}
+
+static char fz_dirbuf[64];
+
+/* Remove the private directory at exit. */
+static void
+fz_cleanup(void)
+{
+	static const char *const files[] = {
+		"sequences/fz.yaml", "automations/fz.yaml", "drip.yaml", "sequences",
+		"automations", ""
+	};
+	char path[160];
+	size_t i;
+
+	for (i = 0; i < sizeof files / sizeof *files; i++) {
+		snprintf(path, sizeof path, "%s/%s", fz_dirbuf, files[i]);
+		if (remove(path) < 0)
+			continue;	/* never written */
+	}
+}
+
+/* A private directory for the targets that read files, made once. */
+static const char *
+fz_dir(void)
+{
+	char *dir = fz_dirbuf;
+	char sub[96];
+
+	if (dir[0] == '\0') {
+		snprintf(dir, sizeof fz_dirbuf, "/tmp/drip-fuzz.XXXXXX");
+		if (mkdtemp(dir) == NULL)
+			abort();
+		atexit(fz_cleanup);
+		snprintf(sub, sizeof sub, "%s/automations", dir);
+		(void)mkdir(sub, 0700);
+		snprintf(sub, sizeof sub, "%s/sequences", dir);
+		(void)mkdir(sub, 0700);
+	}
+	return dir;
+}
+
+static const char *
+fz_file(const char *rel, const uint8_t *d, size_t n)
+{
+	static char path[160];
+	FILE *f;
+
+	snprintf(path, sizeof path, "%s/%s", fz_dir(), rel);
+	if ((f = fopen(path, "w")) == NULL)
+		abort();
+	if (n && fwrite(d, 1, n, f) != n)
+		abort();
+	if (fclose(f) != 0)
+		abort();
+	return path;
+}
+
+/* seq lint of a sequence or an automation file: the YAML loader, the
+ * sequence or automation schema and every lint check. */
+static int
+fz_lint(const char *rel, const uint8_t *d, size_t n)
+{
+	struct arena a = ARENA_INIT;
+	struct diags dg;
+	struct lint_ctx c;
+	const char *path = fz_file(rel, d, n);
+	int rc;
+
+	memset(&c, 0, sizeof c);
+	diag_init(&dg, &a);
+	c.a = &a;
+	c.d = &dg;
+	c.root = fz_dir();
+	lint_file(&c, path, rel);
+	diag_sort(&dg);
+	rc = dg.nerr ? -1 : 0;
+	arena_release(&a);
+	return rc;
+}
+
+static int
+fz_seq(const uint8_t *d, size_t n)
+{
+	return fz_lint("sequences/fz.yaml", d, n);
+}
+
+static int
+fz_autom(const uint8_t *d, size_t n)
+{
+	return fz_lint("automations/fz.yaml", d, n);
+}
+
+/* drip.yaml */
+static int
+fz_config(const uint8_t *d, size_t n)
+{
+	struct arena a = ARENA_INIT;
+	struct config cfg;
+	struct drip_err e;
+	int rc;
+
+	rc = config_load(&a, fz_file("drip.yaml", d, n), &cfg, &e);
+	if (rc == 0)
+		config_release(&cfg);
+	arena_release(&a);
+	return rc < 0 ? -1 : 0;
+}
+
+/* Any CSV file, read row by row as every table of drip is. */
+static int
+fz_csv(const uint8_t *d, size_t n)
+{
+	struct csvio_reader *r;
+	struct csvio_row row;
+	struct drip_err e;
+	int rc;
+
+	if (csvio_open_mem("fz.csv", (const char *)d, n, &r, &e) < 0)
+		return -1;
+	while ((rc = csvio_next(r, &row, &e)) > 0)
+		;
+	csvio_close(r);
+	return rc < 0 ? -1 : 0;
+}
+
+static int
+fz_expr(const uint8_t *d, size_t n)
+{
+	struct arena a = ARENA_INIT;
+	struct expr *x;
+	struct expr_err e;
+	char *s = fz_cstr(d, n);
+	int rc = expr_parse(&a, s, &x, &e);
+
+	free(s);
+	arena_release(&a);
+	return rc < 0 ? -1 : 0;
+}
+
+static int
+fz_tmpl(const uint8_t *d, size_t n)
+{
+	struct arena a = ARENA_INIT;
+	struct tmpl *t;
+	struct drip_err e;
+	int rc = tmpl_parse(&a, "fz.eml", (const char *)d, n, &t, &e);
+
+	arena_release(&a);
+	return rc < 0 ? -1 : 0;
+}
+
+/* A duration, and its text written back, which must read back the same. */
+static int
+fz_dur(const uint8_t *d, size_t n)
+{
+	struct dur v, back;
+	char why[256], text[DUR_TEXT_MAX], words[DUR_WORDS_MAX];
+	char *s = fz_cstr(d, n);
+	int rc = dur_parse(s, 1, &v, why, sizeof why);
+
+	free(s);
+	if (rc < 0)
+		return -1;
+	dur_format(&v, text, sizeof text);
+	dur_words(&v, words, sizeof words);
+	if (dur_parse(text, 1, &back, why, sizeof why) < 0 || back.months != v.months ||
+	    back.days != v.days || back.secs != v.secs / 60 * 60)
+		abort();	/* dur_format wrote what dur_parse refuses */
+	return 0;
+}
+
+/* A time, in UTC and in a zone with DST; what it reads as formats and
+ * reads back. */
+static int
+fz_time(const uint8_t *d, size_t n)
+{
+	static struct tz *ny;
+	struct drip_err e;
+	char why[256], buf[64];
+	char *s = fz_cstr(d, n);
+	int64_t t, back;
+	int rc;
+
+	if (ny == NULL && tz_load("America/New_York", &ny, &e) < 0)
+		abort();
+	rc = dtime_parse(s, ny, &t, why, sizeof why);
+	free(s);
+	if (rc < 0)
+		return -1;
+	dtime_format_utc(t, buf, sizeof buf);
+	if (dtime_parse(buf, NULL, &back, why, sizeof why) < 0 || back != t)
+		abort();	/* an accepted time that does not read back */
+	return 0;
+}
+
+/* A signed link's token, against a fixed public key. */
+static int
+fz_token(const uint8_t *d, size_t n)
+{
+	static const unsigned char pk[32] = { 1, 2, 3 };
+	struct token t;
+	char *s = fz_cstr(d, n);
+	int rc = token_verify(s, pk, 1795000000, &t);
+
+	free(s);
+	return rc < 0 ? -1 : 0;
+}
+
+/* Mail headers: an address list as a header, encoded words and
+ * quoted-printable decoding, a bare address check. */
+static int
+fz_mail(const uint8_t *d, size_t n)
+{
+	struct sbuf out = SBUF_INIT;
+	struct arena a = ARENA_INIT;
+	const char *reason;
+	char why[256];
+	char *s = fz_cstr(d, n);
+	int rc;
+
+	rc = mail_address_header(&out, "To", s, why, sizeof why);
+	sbuf_reset(&out);
+	(void)mail_decode_words(s, &out);
+	sbuf_reset(&out);
+	(void)mail_qp_decode((const char *)d, n, &out);
+	(void)mail_addr_check((const char *)d, n, &reason);
+	(void)mail_domain(&a, s);
+	sbuf_release(&out);
+	arena_release(&a);
+	free(s);
+	return rc < 0 ? -1 : 0;
+}
+
+struct fz_target {
+	const char *name;
+	int (*fn)(const uint8_t *d, size_t n);
+};
+
+static const struct fz_target fz_targets[] = {
+	{ "seq", fz_seq }, { "autom", fz_autom }, { "config", fz_config },
+	{ "csv", fz_csv }, { "expr", fz_expr }, { "tmpl", fz_tmpl },
+	{ "dur", fz_dur }, { "time", fz_time }, { "token", fz_token },
+	{ "mail", fz_mail },
+};
