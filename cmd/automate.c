@@ -68,6 +68,11 @@ const struct subcmd automate_subcmds[] = {
 	  "approve queued actions: they run at the next tick", decide_opts, "@review" },
 	{ "reject", cmd_automate_reject, NEED_WS | NEED_LOCK | NEED_STORE, "ID... | --all",
 	  "reject queued actions: they are logged and dropped", decide_opts, "@review" },
+	{ "protect", cmd_automate_protect, NEED_WS | NEED_LOCK | NEED_STORE, "ID",
+	  "protect automations/ID.yaml with a password: changing it then needs the password",
+	  none, "@auto" },
+	{ "unprotect", cmd_automate_unprotect, NEED_WS | NEED_LOCK | NEED_STORE, "ID",
+	  "remove an automation's password protection (needs the password)", none, "@auto" },
 	{ NULL, NULL, 0, NULL, NULL, NULL, NULL }
 };
 

@@ -13,6 +13,7 @@
 
 #include "arena.h"
 #include "config.h"
+#include "protect.h"
 #include "txn.h"
 #include "err.h"
 
@@ -82,6 +83,8 @@ struct cmd_ctx {
 	int quiet, verbose;
 	int wait;			/* --wait, -1 = the command's default */
 	int raw;			/* --raw: CSV cells printed as they are */
+	const char *password_file;	/* --password-file (protect.c) */
+	struct cmd_prot *prot;		/* protected objects this run changes */
 	/* resolved */
 	int64_t now;			/* --now, else the wall clock */
 	int has_now;
@@ -135,6 +138,19 @@ struct change {
  * too big to hold in memory; len is ignored (txn.h's TXN_FROM_FILE). */
 #define CHANGE_TMP TXN_FROM_FILE
 int ws_apply(struct cmd_ctx *c, const struct change *ch, size_t n, const char *subject);
+
+/*
+ * Password protection (protect.c, SPEC §3.6).  protect_require: (k, id) is
+ * about to change; when it is protected, the password (77 without it or
+ * when wrong) and its file as signed (65) are needed, and ws_apply then
+ * commits it signed again.  protect_guard (ws_apply calls it): the same for
+ * every protected object among the changes, and the records re-signed
+ * added to them (*out, arena-owned).  protect_forget wipes the password.
+ */
+int protect_require(struct cmd_ctx *c, enum protect_kind k, const char *id);
+int protect_guard(struct cmd_ctx *c, const struct change *ch, size_t n, struct change **out,
+		  size_t *nout);
+void protect_forget(struct cmd_ctx *c);
 
 /*
  * What every command that changes the workspace does once it holds the
@@ -202,6 +218,10 @@ int cmd_seq_pause(int argc, char **argv, struct cmd_ctx *c);
 int cmd_seq_resume(int argc, char **argv, struct cmd_ctx *c);
 int cmd_seq_stop(int argc, char **argv, struct cmd_ctx *c);
 int cmd_seq_archive(int argc, char **argv, struct cmd_ctx *c);
+int cmd_seq_protect(int argc, char **argv, struct cmd_ctx *c);
+int cmd_seq_unprotect(int argc, char **argv, struct cmd_ctx *c);
+int cmd_automate_protect(int argc, char **argv, struct cmd_ctx *c);
+int cmd_automate_unprotect(int argc, char **argv, struct cmd_ctx *c);
 int cmd_contact_import(int argc, char **argv, struct cmd_ctx *c);
 int cmd_contact_add(int argc, char **argv, struct cmd_ctx *c);
 int cmd_contact_set(int argc, char **argv, struct cmd_ctx *c);

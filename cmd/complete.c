@@ -107,6 +107,17 @@ say_values(struct cmd_ctx *c, const char *values, const char *prefix)
 				state_run_review_id(&runs[i], id);
 				say(id, prefix);
 			}
+	} else if (strcmp(values, "@auto") == 0) {
+		/* The sequence automations, automations/ID.yaml. */
+		struct drip_err e;
+		size_t n, i;
+		const char **ids;
+
+		if (ws_find(".", &c->root, &e) < 0)
+			return;
+		ids = yaml_ids(c, "automations", &n);
+		for (i = 0; i < n; i++)
+			say(ids[i], prefix);
 	} else if (strcmp(values, "@seq") == 0 || strcmp(values, "@contact") == 0) {
 		struct drip_err e;
 

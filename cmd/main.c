@@ -42,6 +42,8 @@ const struct optspec drip_global_opts[] = {
 	{ "help", 'h', NULL, "show help for the command", NULL },
 	{ "now", 0, "TIME", "the clock for this run (also DRIP_NOW): RFC 3339 or local "
 	  "YYYY-MM-DD[ HH:MM]", NULL },
+	{ "password-file", 0, "FILE", "the password of a protected sequence or automation: "
+	  "the first line of FILE (else DRIP_PASSWORD, else a prompt)", "@file" },
 	{ "quiet", 'q', NULL, "print less", NULL },
 	{ "verbose", 'v', NULL, "print more", NULL },
 	{ "version", 0, NULL, "print drip's version", NULL },
@@ -211,6 +213,8 @@ parse_globals(struct cmd_ctx *c, int argc, char **argv, char **rest, int *help,
 			continue;
 		} else if (global_value(argc, argv, &i, "format", &c->format)) {
 			continue;
+		} else if (global_value(argc, argv, &i, "password-file", &c->password_file)) {
+			continue;
 		} else if (global_value(argc, argv, &i, "wait", &v)) {
 			char *end;
 			long w;
@@ -309,6 +313,7 @@ setup(struct cmd_ctx *c, unsigned flags)
 static void
 teardown(struct cmd_ctx *c)
 {
+	protect_forget(c);
 	if (c->store)
 		store_close(c->store);
 	if (c->lockfd >= 0)

@@ -71,6 +71,11 @@ const struct subcmd seq_subcmds[] = {
 	  seq_stop_opts, "@seq" },
 	{ "archive", cmd_seq_archive, NEED_WS | NEED_LOCK | NEED_STORE, "ID",
 	  "hide a stopped sequence from 'seq list' (--all shows it)", seq_life_none, "@seq" },
+	{ "protect", cmd_seq_protect, NEED_WS | NEED_LOCK | NEED_STORE, "ID",
+	  "protect a sequence with a password: changing it then needs the password", none,
+	  "@seq" },
+	{ "unprotect", cmd_seq_unprotect, NEED_WS | NEED_LOCK | NEED_STORE, "ID",
+	  "remove a sequence's password protection (needs the password)", none, "@seq" },
 	{ "owners", cmd_seq_owners, NEED_WS, "[--codeowners] [--format table|csv|json] [--raw]",
 	  "who may change each sequence and its templates; or a CODEOWNERS file",
 	  seq_owners_opts, NULL },
@@ -144,6 +149,20 @@ yaml_files(struct cmd_ctx *c, const char *root, const char *dir, const char ***o
 	return n;
 }
 
+/* A file named on the command line, when it is a workspace's sequence or
+ * automation: checked against its protection record, if it has one. */
+static void
+lint_protected(struct cmd_ctx *c, const char *root, const char *arg, struct diags *d)
+{
+	char *rp = realpath(arg, NULL), *rr = realpath(root, NULL);
+	size_t n = rr ? strlen(rr) : 0;
+
+	if (rp && rr && strncmp(rp, rr, n) == 0 && rp[n] == '/')
+		protect_lint(&c->a, root, rp + n + 1, arg, d);
+	free(rp);
+	free(rr);
+}
+
 int
 cmd_seq_lint(int argc, char **argv, struct cmd_ctx *c)
 {
@@ -191,6 +210,13 @@ cmd_seq_lint(int argc, char **argv, struct cmd_ctx *c)
 			lint_file(&l, full, files[j]);
 			free(full);
 		}
+		/* Protected files against their signatures (SPEC §3.6). */
+		n = yaml_files(c, root, "sequences", &files);
+		for (j = 0; j < n; j++)
+			protect_lint(&c->a, root, files[j], files[j], &d);
+		n = yaml_files(c, root, "automations", &files);
+		for (j = 0; j < n; j++)
+			protect_lint(&c->a, root, files[j], files[j], &d);
 	} else {
 		/* Files named on the command line; templates and fields come from
 		 * the workspace they are in, when they are in one (a CI checkout). */
@@ -214,6 +240,8 @@ cmd_seq_lint(int argc, char **argv, struct cmd_ctx *c)
 				free(r);
 			}
 			lint_file(&l, argv[i], argv[i]);
+			if (root)
+				lint_protected(c, root, argv[i], &d);
 			free(dir);
 		}
 		if (root) {
@@ -682,7 +710,8 @@ cmd_seq_publish(int argc, char **argv, struct cmd_ctx *c)
 	id = argv[k];
 	if (check_seq_id(c, id) < 0)
 		return DRIP_EUSAGE;
-	if (owners_check(&c->a, c->root, &c->cfg, id, &c->err) < 0)
+	if (owners_check(&c->a, c->root, &c->cfg, id, &c->err) < 0 ||
+	    protect_require(c, PROTECT_SEQ, id) < 0)
 		return -1;
 	if (pub_load_state(&c->a, c->root, &st, &c->err) < 0)
 		return -1;
@@ -918,7 +947,8 @@ life(int argc, char **argv, struct cmd_ctx *c, enum lifecycle_op op)
 		return usage_error(c, "invalid sequence id '%s'", id);
 	if (soft)
 		op = LIFE_STOP_SOFT;
-	if (owners_check(&c->a, c->root, &c->cfg, id, &c->err) < 0)
+	if (owners_check(&c->a, c->root, &c->cfg, id, &c->err) < 0 ||
+	    protect_require(c, PROTECT_SEQ, id) < 0)
 		return -1;
 	if (lifecycle_run(c->root, id, op, c->now, c->cfg.tick, &res, &c->err) < 0)
 		return -1;

@@ -158,6 +158,10 @@ cmd_tick(int argc, char **argv, struct cmd_ctx *c)
 	ro.catch_up = o.catch_up;
 	if (isatty(STDERR_FILENO) && !c->quiet)
 		ro.progress = progress;
+	/* A protected sequence or automation changed outside drip is not run
+	 * (SPEC §3.6): the tick stops before it reads or writes anything. */
+	if (protect_check_all(&c->a, c->root, &c->err) < 0)
+		return -1;
 	/* A dry run reads only: no lock, no store. */
 	if (!o.dry) {
 		if (ws_lock(c->root, c->wait >= 0 ? c->wait : 0, &c->lockfd, &c->err) < 0)

@@ -156,9 +156,14 @@ commit_message(struct cmd_ctx *c, const char *subject)
 int
 ws_apply(struct cmd_ctx *c, const struct change *ch, size_t n, const char *subject)
 {
-	struct txn_change *tc = arena_alloc(&c->a, (n + 1) * sizeof *tc);
+	struct txn_change *tc;
 	size_t i;
 
+	/* A protected object changes only with its password, and is
+	 * committed signed again in the same commit. */
+	if (protect_guard(c, ch, n, (struct change **)&ch, &n) < 0)
+		return -1;
+	tc = arena_alloc(&c->a, (n + 1) * sizeof *tc);
 	for (i = 0; i < n; i++) {
 		tc[i].path = ch[i].path;
 		tc[i].data = ch[i].data;
