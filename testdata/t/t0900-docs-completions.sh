@@ -206,6 +206,25 @@ test_expect_success '__complete: directives :file for lint, :dir for init' '
 	complete_words init "" >out && test_grep "^:dir\$" out
 '
 
+test_expect_success '__complete: protect and unprotect, for sequences and automations' '
+	complete_words seq pro >out && test_grep "^protect\$" out && test_line_count 1 out &&
+	complete_words seq unp >out && test_grep "^unprotect\$" out &&
+	complete_words automate pro >out && test_grep "^protect\$" out &&
+	complete_words automate unp >out && test_grep "^unprotect\$" out
+'
+
+test_expect_success '__complete: --password-file, a file; automate protect, automation ids' '
+	complete_words seq protect --pass >out && test_grep "^--password-file\$" out &&
+	complete_words --password-file "" >out && test_grep "^:file\$" out &&
+	rm -rf pws && "$DRIP" init -q --now 2026-11-24T10:20:00Z pws &&
+	printf "id: later\nif: {event: contact_created}\nactions: [{note: hi}]\n" \
+		>pws/automations/later.yaml &&
+	(cd pws && "$DRIP" __complete automate protect "" >../out) &&
+	test_grep "^later\$" out &&
+	(cd pws && "$DRIP" __complete automate unprotect l >../out) &&
+	test_grep "^later\$" out && test_line_count 1 out
+'
+
 # ---- bash ----
 
 # bash_complete WORD...: what _drip puts in COMPREPLY for this command line,
