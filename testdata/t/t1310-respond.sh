@@ -217,6 +217,31 @@ test_expect_success 'a token signed by another workspace key is invalid' '
 	test_unchanged ws before
 '
 
+test_expect_success 'another contact: a payload renamed or spliced onto another signature is invalid' '
+	a=$(token ada yes) && b=$(token bob yes) && c=$(token cy yes) &&
+	python3 -c "
+import base64, sys
+def dec(t): return base64.urlsafe_b64decode(t + \"=\" * (-len(t) % 4))
+def enc(r): return base64.urlsafe_b64encode(r).decode().rstrip(\"=\")
+a, b, c = (dec(t) for t in sys.argv[1:4])
+assert a[:-64].count(b\"ada\") == 1 and b[:-64].count(b\"bob\") == 1
+print(enc(a[:-64].replace(b\"ada\", b\"bob\") + a[-64:]))
+print(enc(b[:-64].replace(b\"bob\", b\"ada\") + b[-64:]))
+print(enc(a[:-64] + b[-64:]))
+print(enc(b[:-64] + a[-64:]))
+print(enc(a[:-64] + c[-64:]))
+print(enc(c[:-64] + a[-64:]))
+" "$a" "$b" "$c" >spliced &&
+	test_line_count 6 spliced &&
+	bad=0 &&
+	while read -r v; do
+		test_expect_code 65 drip -C ws --now $N respond "$v" >out 2>&1 || bad=$((bad + 1))
+		grep -q "^invalid: " out || bad=$((bad + 1))
+	done <spliced &&
+	test "$bad" -eq 0 &&
+	test_unchanged ws before
+'
+
 test_expect_success 'a token over 4 KiB, an empty one and a link without t= are invalid' '
 	t=$(token cy yes) &&
 	big=$(python3 -c "print(\"A\" * 4097)") &&

@@ -409,6 +409,7 @@ test_expiry(const struct token_key *k, const unsigned char *pk)
 
 	is_int(token_verify(s, pk, ex - 1, &got), TOKEN_OK, "expiry: one second before");
 	is_int(token_verify(s, pk, ex, &got), TOKEN_EXPIRED, "expiry: now == expires");
+	is_int(token_verify(s, pk, ex + 1, &got), TOKEN_EXPIRED, "expiry: one second past");
 	is_str(got.contact, "c-9", "expiry: contents still filled in");
 	is_str(got.sequence, "nurture", "expiry: sequence filled in");
 	is_int(got.answer, TOKEN_YES, "expiry: answer filled in");
