@@ -81,6 +81,7 @@ read_line(int fd, char *p, size_t *len)
 			return -2;
 		p[n++] = ch;
 	}
+	sodium_memzero(&ch, sizeof ch);
 	if (r < 0)
 		return -1;
 	if (n && p[n - 1] == '\r')
@@ -152,6 +153,10 @@ password(struct cmd_ctx *c, const char *why, int confirm)
 				     "%d bytes", PROTECT_PW_MAX);
 		else
 			memcpy(p->pw, env, p->pwlen + 1);
+		/* The copy is what drip uses; the environment's, readable in
+		 * /proc while drip runs, is wiped. */
+		sodium_memzero((char *)env, p->pwlen);
+		unsetenv("DRIP_PASSWORD");
 	} else if (isatty(STDIN_FILENO)) {
 		rc = prompt(arena_printf(&c->a, "password for %s: ", why), p->pw, &p->pwlen);
 		if (rc == 0 && confirm) {
