@@ -249,6 +249,9 @@ int cmd_enroll(int argc, char **argv, struct cmd_ctx *c);
 int cmd_tick(int argc, char **argv, struct cmd_ctx *c);
 int cmd_event(int argc, char **argv, struct cmd_ctx *c);
 int cmd_respond(int argc, char **argv, struct cmd_ctx *c);
+/* A CGI request drip cannot serve at all (the workspace is missing or its
+ * drip.yaml does not load): a 500 page, not an empty answer. */
+void respond_cgi_unavailable(void);
 int cmd_task_list(int argc, char **argv, struct cmd_ctx *c);
 int cmd_task_done(int argc, char **argv, struct cmd_ctx *c);
 int cmd_report(int argc, char **argv, struct cmd_ctx *c);

@@ -357,7 +357,7 @@ main(int argc, char **argv)
 	const struct cmd *cmd;
 	const struct subcmd *sub = NULL;
 	char **rest = xcalloc((size_t)argc + 1, sizeof *rest);
-	int n, help = 0, version = 0, rc;
+	int n, help = 0, version = 0, rc, cgi = 0;
 	unsigned flags;
 	cmd_fn fn;
 
@@ -384,6 +384,7 @@ main(int argc, char **argv)
 
 		rest[0] = (char *)"respond";
 		n = 1;
+		cgi = 1;
 		rest[1] = NULL;
 		if (c.dir == NULL && dir && *dir)
 			c.dir = dir;
@@ -461,6 +462,8 @@ main(int argc, char **argv)
 	c.cmd_name = sub ? arena_printf(&c.a, "%s %s", cmd->name, sub->name) : cmd->name;
 	if (c.dir && chdir(c.dir) != 0) {
 		err_sys(&c.err, DRIP_ENOINPUT, NULL, "cannot change to '%s'", c.dir);
+		if (cgi)
+			respond_cgi_unavailable();
 		free(rest);
 		return finish(&c, -1);
 	}
@@ -469,6 +472,8 @@ main(int argc, char **argv)
 	rc = setup(&c, flags);
 	if (rc == 0)
 		rc = sub ? fn(n - 1, rest + 1, &c) : fn(n, rest, &c);
+	else if (cgi)
+		respond_cgi_unavailable();
 	free(rest);
 	return finish(&c, rc);
 }

@@ -293,6 +293,19 @@ fail:
 	return -1;
 }
 
+void
+respond_cgi_unavailable(void)
+{
+	const char *method = getenv("REQUEST_METHOD");
+	struct page p = { 500, "Internal Server Error", "error", "Something went wrong",
+			  "Your answer could not be looked at just now; please try again later.",
+			  NULL, NULL, NULL };
+
+	if (method && strcmp(method, "POST") == 0)
+		drain_body();
+	emit(&p, method && strcmp(method, "HEAD") == 0);
+}
+
 int
 cmd_respond(int argc, char **argv, struct cmd_ctx *c)
 {

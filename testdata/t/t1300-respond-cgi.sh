@@ -288,6 +288,41 @@ test_expect_success 'after the tick: moved-on for bob, replays accepted and reco
 	! grep -q "^2026-11-04T02:20:00Z,.*,event," ws/log/2026-11.csv
 '
 
+# Workspaces drip cannot load: a drip.yaml with an unknown key, and a
+# directory that is not there.  The server must get a 500 page from drip,
+# not an empty answer it would have to make sense of.
+mkdir broken && cp -R ws/. broken/ && echo "nme: x" >>broken/drip.yaml
+for w in broken gone; do
+	cat >www/cgi-bin/$w <<EOT
+#!/bin/sh
+exec "$DRIP" -C "$TRASH/$w" respond
+EOT
+	chmod 755 www/cgi-bin/$w
+done
+
+test_expect_success 'a workspace that cannot be loaded: 500 with a small page, nothing recorded' '
+	t=$(token ada yes) &&
+	for w in broken gone; do
+		for m in GET POST; do
+			if [ $m = POST ]; then
+				req POST "/cgi-bin/$w?t=$t" --data "confirm=1"
+			else
+				req GET "/cgi-bin/$w?t=$t"
+			fi &&
+			test "$(cat status)" = 500 &&
+			test_grep "^Status: 500\|^HTTP/1.1 500" headers &&
+			test_grep "^Content-Type: text/html; charset=utf-8" headers &&
+			test_grep "<meta name=\"drip-result\" content=\"error\">" page &&
+			test_grep "<h1>Something went wrong</h1>" page &&
+			test_grep "</html>" page || exit 1
+		done
+	done &&
+	test_grep "unknown key \"nme\"" logs/error.log &&
+	test_grep "cannot change to .$TRASH/gone." logs/error.log &&
+	ls broken/inbox 2>/dev/null | grep -v "^\." >files || : &&
+	test_line_count 0 files
+'
+
 pid=$SERVER_PID
 stop_server
 test_expect_success 'the server is stopped' '
