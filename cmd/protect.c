@@ -206,6 +206,38 @@ read_object(struct cmd_ctx *c, const char *rel, struct sbuf *b)
 }
 
 /*
+ * The published copy of sequence id as it will be after the changes ch (n
+ * of them; NULL, 0: as it is now) into b: 1, or 0 when there is none (an
+ * automation, a sequence never published), or -1.
+ */
+static int
+pinned_bytes(struct cmd_ctx *c, enum protect_kind k, const char *id, const struct change *ch,
+	     size_t n, struct sbuf *b)
+{
+	const char *rel;
+	char *full;
+	size_t i;
+	int rc;
+
+	if (k != PROTECT_SEQ)
+		return 0;
+	rel = arena_printf(&c->a, "state/published/%s/sequence.yaml", id);
+	for (i = 0; i < n; i++)
+		if (strcmp(ch[i].path, rel) == 0) {
+			if (ch[i].data == NULL)
+				return 0;
+			if (ch[i].mode == CHANGE_TMP)
+				return fsio_read(ch[i].data, 0, b, &c->err) < 0 ? -1 : 1;
+			sbuf_add(b, ch[i].data, ch[i].len);
+			return 1;
+		}
+	full = ws_path(c, rel);
+	rc = fsio_exists(full) ? (fsio_read(full, 0, b, &c->err) < 0 ? -1 : 1) : 0;
+	free(full);
+	return rc;
+}
+
+/*
  * (k, id) is about to change: when it is protected, read and check the
  * password (77), check that its file is still what was signed (65: someone
  * changed it outside drip, and re-signing would bless that), and remember
@@ -234,6 +266,13 @@ protect_require(struct cmd_ctx *c, enum protect_kind k, const char *id)
 		err_set(&c->err, DRIP_EDATA, r.object, line, 1, "protected %s '%s' was changed "
 			"outside drip; restore it with git, or sign what it is now with "
 			"'drip %s protect %s'", what(k), id, k == PROTECT_SEQ ? "seq" : "automate", id);
+		goto fail;
+	}
+	sbuf_reset(&b);
+	if (r.has_pub && (pinned_bytes(c, k, id, NULL, 0, &b) != 1 ||
+			  protect_verify_pinned(&r, b.buf ? b.buf : "", b.len) < 0)) {
+		err_set(&c->err, DRIP_EDATA, r.pinned, 1, 1, "the published copy of protected "
+			"sequence '%s' was changed outside drip; restore it with git", id);
 		goto fail;
 	}
 	sbuf_release(&b);
@@ -289,10 +328,10 @@ protect_guard(struct cmd_ctx *c, const struct change *ch, size_t n, struct chang
 	memcpy(v, ch, n * sizeof *v);
 	for (j = 0; j < p->n; j++) {
 		struct need *w = &p->v[j];
-		struct sbuf rec = SBUF_INIT, disk = SBUF_INIT;
+		struct sbuf rec = SBUF_INIT, disk = SBUF_INIT, pin = SBUF_INIT;
 		const char *data = NULL;
 		size_t len = 0;
-		int gone = 0, rehashed;
+		int gone = 0, rehashed, pinned;
 
 		for (i = 0; i < n; i++)
 			if (ch[i].mode == 0 && strcmp(ch[i].path, w->rec.object) == 0) {
@@ -307,6 +346,10 @@ protect_guard(struct cmd_ctx *c, const struct change *ch, size_t n, struct chang
 			data = disk.buf ? disk.buf : "";
 			len = disk.len;
 		}
+		if ((pinned = pinned_bytes(c, w->k, w->id, ch, n, &pin)) < 0) {
+			sbuf_release(&disk);
+			return -1;
+		}
 		if (gone) {
 			v[m].path = w->rec.path;
 			v[m].data = NULL;
@@ -314,9 +357,11 @@ protect_guard(struct cmd_ctx *c, const struct change *ch, size_t n, struct chang
 			v[m].mode = 0;
 			m++;
 		} else if (protect_seal(&c->a, w->k, w->id, p->pw, p->pwlen, &w->rec, data, len,
-					&rec, &rehashed, &c->err) < 0) {
+					pinned ? (pin.buf ? pin.buf : "") : NULL, pin.len, &rec,
+					&rehashed, &c->err) < 0) {
 			sbuf_release(&disk);
 			sbuf_release(&rec);
+			sbuf_release(&pin);
 			return -1;
 		} else if (!same_record(c, w->rec.path, &rec)) {
 			v[m].path = w->rec.path;
@@ -327,6 +372,7 @@ protect_guard(struct cmd_ctx *c, const struct change *ch, size_t n, struct chang
 		}
 		sbuf_release(&disk);
 		sbuf_release(&rec);
+		sbuf_release(&pin);
 	}
 	protect_forget(c);
 	*out = v;
@@ -359,10 +405,10 @@ static int
 protect_cmd(int argc, char **argv, struct cmd_ctx *c, enum protect_kind k)
 {
 	struct protect_rec r;
-	struct sbuf b = SBUF_INIT, rec = SBUF_INIT;
+	struct sbuf b = SBUF_INIT, rec = SBUF_INIT, pin = SBUF_INIT;
 	struct change ch;
 	const char *id;
-	int had, rehashed, rc = -1;
+	int had, rehashed, pinned, rc = -1;
 
 	if (one_id(c, argc, argv, &id) < 0)
 		return DRIP_EUSAGE;
@@ -370,7 +416,8 @@ protect_cmd(int argc, char **argv, struct cmd_ctx *c, enum protect_kind k)
 		return -1;
 	if ((had = protect_load(&c->a, c->root, k, id, &r, &c->err)) < 0)
 		return -1;
-	if (read_object(c, protect_object_path(&c->a, k, id), &b) < 0)
+	if (read_object(c, protect_object_path(&c->a, k, id), &b) < 0 ||
+	    (pinned = pinned_bytes(c, k, id, NULL, 0, &pin)) < 0)
 		goto out;
 	/* Protecting again signs the file as it is now: the way to accept an
 	 * edit made outside drip, for whoever has the password. */
@@ -380,7 +427,8 @@ protect_cmd(int argc, char **argv, struct cmd_ctx *c, enum protect_kind k)
 	if (had && protect_unlock(&r, c->prot->pw, c->prot->pwlen, &c->err) < 0)
 		goto out;
 	if (protect_seal(&c->a, k, id, c->prot->pw, c->prot->pwlen, had ? &r : NULL,
-			 b.buf ? b.buf : "", b.len, &rec, &rehashed, &c->err) < 0)
+			 b.buf ? b.buf : "", b.len, pinned ? (pin.buf ? pin.buf : "") : NULL,
+			 pin.len, &rec, &rehashed, &c->err) < 0)
 		goto out;
 	protect_forget(c);
 	if (had && same_record(c, r.path, &rec)) {
@@ -402,6 +450,7 @@ out:
 	protect_forget(c);
 	sbuf_release(&b);
 	sbuf_release(&rec);
+	sbuf_release(&pin);
 	return rc;
 }
 

@@ -14,6 +14,7 @@
  *   public_key: BASE64
  *   signature: BASE64
  *   lines: HEX8 HEX8 ...
+ *   published: BASE64          (a published sequence only)
  */
 #include <dirent.h>
 #include <stdlib.h>
@@ -166,6 +167,8 @@ protect_load(struct arena *a, const char *root, enum protect_kind k, const char 
 	r->id = arena_strdup(a, id);
 	r->object = protect_object_path(a, k, id);
 	r->path = protect_record_path(a, k, id);
+	if (k == PROTECT_SEQ)
+		r->pinned = arena_printf(a, "state/published/%s/sequence.yaml", id);
 	full = fsio_join(root, r->path);
 	if (!fsio_exists(full)) {
 		free(full);
@@ -243,6 +246,12 @@ protect_load(struct arena *a, const char *root, enum protect_kind k, const char 
 				goto out;
 			}
 			seen |= 32;
+		} else if (strcmp(line, "published") == 0 && k == PROTECT_SEQ) {
+			if (b64_exact(v, r->pub_sig, sizeof r->pub_sig) < 0) {
+				bad(err, r->path, ln, "published is not 64 bytes of base64");
+				goto out;
+			}
+			r->has_pub = 1;
 		} else if (strcmp(line, "lines") == 0) {
 			size_t n = (strlen(v) + 1) / (2 * LINE_DIGEST + 1), i;
 
@@ -308,6 +317,21 @@ protect_verify(const struct protect_rec *r, const char *data, size_t len, int *l
 }
 
 int
+protect_verify_pinned(const struct protect_rec *r, const char *data, size_t len)
+{
+	struct sbuf m = SBUF_INIT;
+	int ok;
+
+	if (!r->has_pub || r->pinned == NULL)
+		return -1;
+	message(r->pinned, data, len, &m);
+	ok = crypto_sign_verify_detached(r->pub_sig, (const unsigned char *)m.buf, m.len,
+					 r->pk) == 0;
+	sbuf_release(&m);
+	return ok ? 0 : -1;
+}
+
+int
 protect_unlock(const struct protect_rec *r, const char *pw, size_t pwlen, struct drip_err *err)
 {
 	if (crypto_pwhash_str_verify(r->hash, pw, pwlen) != 0)
@@ -319,13 +343,14 @@ protect_unlock(const struct protect_rec *r, const char *pw, size_t pwlen, struct
 int
 protect_seal(struct arena *a, enum protect_kind k, const char *id, const char *pw,
 	     size_t pwlen, const struct protect_rec *old, const char *data, size_t len,
-	     struct sbuf *out, int *rehashed, struct drip_err *err)
+	     const char *pinned, size_t publen, struct sbuf *out, int *rehashed,
+	     struct drip_err *err)
 {
 	unsigned char seed[crypto_sign_SEEDBYTES], sk[crypto_sign_SECRETKEYBYTES];
 	unsigned char pk[crypto_sign_PUBLICKEYBYTES], sig[crypto_sign_BYTES];
 	unsigned char salt[16];
 	char hash[crypto_pwhash_STRBYTES];
-	char b_salt[64], b_pk[64], b_sig[128];
+	char b_salt[64], b_pk[64], b_sig[128], b_pub[128];
 	unsigned long long ops;
 	size_t mem;
 	struct sbuf m = SBUF_INIT, lines = SBUF_INIT;
@@ -374,6 +399,15 @@ protect_seal(struct arena *a, enum protect_kind k, const char *id, const char *p
 		    "drip\nobject: %s\nhash: %s\nkdf: argon2id13 %llu %zu\nsalt: %s\n"
 		    "public_key: %s\nsignature: %s\nlines: %s\n", object, hash, ops, mem, b_salt,
 		    b_pk, b_sig, sbuf_str(&lines));
+	if (pinned && k == PROTECT_SEQ) {
+		sbuf_reset(&m);
+		message(arena_printf(a, "state/published/%s/sequence.yaml", id), pinned, publen,
+			&m);
+		crypto_sign_detached(sig, NULL, (const unsigned char *)m.buf, m.len, sk);
+		sodium_bin2base64(b_pub, sizeof b_pub, sig, sizeof sig,
+				  sodium_base64_VARIANT_ORIGINAL);
+		sbuf_printf(out, "published: %s\n", b_pub);
+	}
 	rc = 0;
 out:
 	sodium_memzero(seed, sizeof seed);
@@ -401,6 +435,16 @@ check_one(const char *root, const struct protect_rec *r, struct drip_err *err)
 		rc = err_set(err, DRIP_EDATA, r->object, line, 1, "protected %s '%s' was changed "
 			     "outside drip: its content does not match the signature in %s",
 			     r->kind == PROTECT_SEQ ? "sequence" : "automation", r->id, r->path);
+	} else if (r->has_pub) {
+		/* What tick runs: the published copy, signed at publish. */
+		free(full);
+		full = fsio_join(root, r->pinned);
+		sbuf_reset(&buf);
+		if (!fsio_exists(full) || fsio_read(full, 0, &buf, err) < 0 ||
+		    protect_verify_pinned(r, buf.buf ? buf.buf : "", buf.len) < 0)
+			rc = err_set(err, DRIP_EDATA, r->pinned, 1, 1, "the published copy of "
+				     "protected sequence '%s' was changed outside drip: it does not "
+				     "match the signature in %s", r->id, r->path);
 	}
 	free(full);
 	sbuf_release(&buf);

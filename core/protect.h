@@ -13,7 +13,10 @@
  *     workspace path and a newline (so a record cannot be moved to another
  *     object);
  *   - a short digest of every line of the file, which is no part of the
- *     proof: it only lets lint and tick name the first line that changed.
+ *     proof: it only lets lint and tick name the first line that changed;
+ *   - for a published sequence, the signature of its published copy
+ *     (state/published/ID/sequence.yaml, what tick runs), made the same way
+ *     with that path.
  *
  * Verifying content needs only the record (no password): lint and tick do
  * it.  Changing content needs the password: it unlocks (the hash), derives
@@ -58,6 +61,9 @@ struct protect_rec {
 	unsigned char sig[64];
 	unsigned char *lines;		/* 4 bytes per line of the object */
 	size_t nlines;
+	const char *pinned;		/* "state/published/ID/sequence.yaml", or NULL */
+	int has_pub;			/* pub_sig signs the pinned copy */
+	unsigned char pub_sig[64];
 };
 
 /* The workspace paths of an object and of its record (arena-owned). */
@@ -78,6 +84,10 @@ int protect_load(struct arena *a, const char *root, enum protect_kind k, const c
  * *line the first line that differs from the signed content (1-based). */
 int protect_verify(const struct protect_rec *r, const char *data, size_t len, int *line);
 
+/* Does data carry r's signature of the published copy?  0 yes, -1 no (or
+ * r has none). */
+int protect_verify_pinned(const struct protect_rec *r, const char *data, size_t len);
+
 /* Is pw r's password?  0 yes, -1 DRIP_EPERM ("wrong password for ..."). */
 int protect_unlock(const struct protect_rec *r, const char *pw, size_t pwlen,
 		   struct drip_err *err);
@@ -87,11 +97,14 @@ int protect_unlock(const struct protect_rec *r, const char *pw, size_t pwlen,
  * into out.  With old (a record pw unlocked), its hash, salt and limits are
  * kept unless the current limits differ (then all are made afresh: the
  * rehash), and the derived key must be old's; without old, everything is
- * new.  *rehashed tells whether the hash was made again.  Returns 0 or -1.
+ * new.  pinned (publen bytes), when not NULL, is a sequence's published
+ * copy, signed too.  *rehashed tells whether the hash was made again.
+ * Returns 0 or -1.
  */
 int protect_seal(struct arena *a, enum protect_kind k, const char *id, const char *pw,
 		 size_t pwlen, const struct protect_rec *old, const char *data, size_t len,
-		 struct sbuf *out, int *rehashed, struct drip_err *err);
+		 const char *pinned, size_t publen, struct sbuf *out, int *rehashed,
+		 struct drip_err *err);
 
 /* Every record under root checked against its object: 0 when all match,
  * else -1 with DRIP_EDATA naming the first object's file and line that no

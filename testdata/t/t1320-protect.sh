@@ -112,15 +112,35 @@ test_expect_success 'with DRIP_PASSWORD a step edit is committed with the record
 	drip -C ws seq lint >lint.out && test_line_count 0 lint.out
 '
 
-test_expect_success 'with the password, publish, pause and resume work; the record stays as it was' '
-	cp ws/protect/seq-s.sig sig.before &&
+test_expect_success 'with the password, publish signs the published copy; pause and resume keep the record' '
+	! grep "^published: " ws/protect/seq-s.sig &&
 	DRIP_PASSWORD=hunter2 drip -C ws -q seq publish s &&
+	test_grep "^published: " ws/protect/seq-s.sig &&
+	git -C ws show --name-only --format=%s HEAD >c &&
+	test_grep "^protect/seq-s.sig\$" c &&
+	test_grep "^state/published/s/sequence.yaml\$" c &&
+	cp ws/protect/seq-s.sig sig.before &&
 	test_expect_code 77 drip -C ws seq pause s </dev/null 2>err &&
 	drip -C ws -q --password-file "$TRASH/pw" seq pause s &&
 	drip -C ws -q --password-file "$TRASH/pw" seq resume s &&
 	test_cmp sig.before ws/protect/seq-s.sig &&
 	drip -C ws -q enroll s ada &&
 	drip -C ws -q tick
+'
+
+test_expect_success 'the published copy edited outside drip: tick refuses (65) naming it, nothing changed' '
+	cp ws/state/published/s/sequence.yaml pinned.good &&
+	sed -i "s/wait: 5d/wait: 1m/" ws/state/published/s/sequence.yaml &&
+	snapshot ws >pinned.before &&
+	test_expect_code 65 drip -C ws tick --now 2026-11-25T10:20:00Z 2>err &&
+	test_grep "^drip: state/published/s/sequence.yaml:1:1: the published copy of protected sequence .s. was changed outside drip" err &&
+	test_expect_code 1 drip -C ws seq lint >lint.out &&
+	test_grep "^state/published/s/sequence.yaml:1:1: error: the published copy" lint.out &&
+	DRIP_PASSWORD=hunter2 test_expect_code 65 drip -C ws seq pause s 2>err &&
+	test_grep "published copy" err &&
+	test_unchanged ws pinned.before &&
+	cp pinned.good ws/state/published/s/sequence.yaml &&
+	drip -C ws -q tick --now 2026-11-25T10:20:00Z
 '
 
 test_expect_success 'an edit outside drip: lint names the file and first changed line' '

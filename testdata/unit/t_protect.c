@@ -38,6 +38,9 @@ put(const char *rel, const char *s, size_t len)
 static const char seq[] = "id: s\nsteps:\n  - {id: one, type: delay, wait: 1d}\n"
 	"  - {id: two, type: delay, wait: 2d}\n";
 
+/* The published copy to sign with the next seal, or NULL. */
+static const char *pinned;
+
 /* Seal seq under pw (with old, if given) into the workspace's record. */
 static int
 seal(struct arena *a, const char *pw, const struct protect_rec *old, const char *data,
@@ -45,7 +48,7 @@ seal(struct arena *a, const char *pw, const struct protect_rec *old, const char 
 {
 	struct sbuf out = SBUF_INIT;
 	int rc = protect_seal(a, PROTECT_SEQ, "s", pw, strlen(pw), old, data, strlen(data),
-			      &out, rehashed, e);
+			      pinned, pinned ? strlen(pinned) : 0, &out, rehashed, e);
 
 	if (rc == 0)
 		put("protect/seq-s.sig", out.buf, out.len);
@@ -225,6 +228,29 @@ main(void)
 	ok(strstr(e.msg, "which is gone") != NULL, "... saying it is gone: %s", e.msg);
 	put("sequences/s.yaml", seq, strlen(seq));
 	is_int(protect_check_all(&a, base, &e), 0, "restored, it passes");
+
+	/* the published copy: signed when given, checked by tick */
+	mkdir(at("state"), 0755);
+	mkdir(at("state/published"), 0755);
+	mkdir(at("state/published/s"), 0755);
+	put("state/published/s/sequence.yaml", seq, strlen(seq));
+	pinned = seq;
+	is_int(seal(&a, "pw", NULL, seq, &rehashed, &e), 0, "seal with the published copy");
+	pinned = NULL;
+	is_int(protect_load(&a, base, PROTECT_SEQ, "s", &r, &e), 1, "load");
+	ok(r.has_pub && strcmp(r.pinned, "state/published/s/sequence.yaml") == 0,
+	   "the record signs the published copy");
+	is_int(protect_verify_pinned(&r, seq, strlen(seq)), 0, "which verifies");
+	ok(protect_verify(&r, seq, strlen(seq), &line) == 0, "and so does the draft");
+	is_int(protect_check_all(&a, base, &e), 0, "tick's check passes");
+	put("state/published/s/sequence.yaml", edited, strlen(edited));
+	ok(protect_verify_pinned(&r, edited, strlen(edited)) == -1,
+	   "an edited published copy does not verify");
+	err_clear(&e);
+	is_int(protect_check_all(&a, base, &e), -1, "tick's check finds it");
+	is_str(e.file, "state/published/s/sequence.yaml", "... naming the published copy");
+	unlink(at("state/published/s/sequence.yaml"));
+	is_int(protect_check_all(&a, base, &e), -1, "a removed published copy too");
 
 	arena_release(&a);
 	rm_rf(base);
