@@ -158,10 +158,6 @@ cmd_tick(int argc, char **argv, struct cmd_ctx *c)
 	ro.catch_up = o.catch_up;
 	if (isatty(STDERR_FILENO) && !c->quiet)
 		ro.progress = progress;
-	/* A protected sequence or automation changed outside drip is not run
-	 * (SPEC §3.6): the tick stops before it reads or writes anything. */
-	if (protect_check_all(&c->a, c->root, &c->err) < 0)
-		return -1;
 	/* A dry run reads only: no lock, no store. */
 	if (!o.dry) {
 		if (ws_lock(c->root, c->wait >= 0 ? c->wait : 0, &c->lockfd, &c->err) < 0)
@@ -169,8 +165,17 @@ cmd_tick(int argc, char **argv, struct cmd_ctx *c)
 		if (store_open(c->root, &c->store, &c->err) < 0)
 			return -1;
 		ro.store = c->store;
-		if (run_check_key(c->root, c->store, &c->err) < 0 || cmd_prepare(c) < 0 ||
-		    runlog_recover_delivery(&ro, &c->err) < 0)
+		if (run_check_key(c->root, c->store, &c->err) < 0 || cmd_prepare(c) < 0)
+			return -1;
+	}
+	/* A protected sequence or automation changed outside drip is not run
+	 * (SPEC §3.6): checked under the lock, after an interrupted command
+	 * was finished or undone (its files and records change together), and
+	 * before the tick writes anything. */
+	if (protect_check_all(&c->a, c->root, &c->err) < 0)
+		return -1;
+	if (!o.dry) {
+		if (runlog_recover_delivery(&ro, &c->err) < 0)
 			return -1;
 		w = runio_new(&ro);
 		sink = runio_sink(w);
