@@ -148,8 +148,8 @@ int ws_apply(struct cmd_ctx *c, const struct change *ch, size_t n, const char *s
  * added to them (*out, arena-owned).  protect_forget wipes the password.
  */
 int protect_require(struct cmd_ctx *c, enum protect_kind k, const char *id);
-int protect_guard(struct cmd_ctx *c, const struct change *ch, size_t n, struct change **out,
-		  size_t *nout);
+int protect_guard(struct cmd_ctx *c, const struct change *ch, size_t n,
+		  const struct change **out, size_t *nout);
 void protect_forget(struct cmd_ctx *c);
 
 /*

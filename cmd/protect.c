@@ -304,14 +304,14 @@ same_record(struct cmd_ctx *c, const char *rel, const struct sbuf *now)
 }
 
 int
-protect_guard(struct cmd_ctx *c, const struct change *ch, size_t n, struct change **out,
-	      size_t *nout)
+protect_guard(struct cmd_ctx *c, const struct change *ch, size_t n,
+	      const struct change **out, size_t *nout)
 {
 	struct cmd_prot *p;
 	struct change *v;
 	size_t i, j, m = n;
 
-	*out = (struct change *)ch;
+	*out = ch;
 	*nout = n;
 	for (i = 0; i < n; i++) {
 		enum protect_kind k;
@@ -374,7 +374,10 @@ protect_guard(struct cmd_ctx *c, const struct change *ch, size_t n, struct chang
 		sbuf_release(&rec);
 		sbuf_release(&pin);
 	}
+	/* Signed: the password has done its work, and a later change in the
+	 * same run would have to ask for it again. */
 	protect_forget(c);
+	p->n = 0;
 	*out = v;
 	*nout = m;
 	return 0;

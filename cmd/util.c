@@ -161,7 +161,7 @@ ws_apply(struct cmd_ctx *c, const struct change *ch, size_t n, const char *subje
 
 	/* A protected object changes only with its password, and is
 	 * committed signed again in the same commit. */
-	if (protect_guard(c, ch, n, (struct change **)&ch, &n) < 0)
+	if (protect_guard(c, ch, n, &ch, &n) < 0)
 		return -1;
 	tc = arena_alloc(&c->a, (n + 1) * sizeof *tc);
 	for (i = 0; i < n; i++) {

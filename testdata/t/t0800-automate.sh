@@ -583,7 +583,7 @@ test_expect_success 'lint of the workspace: clean after all those edits, exit 0'
 test_expect_success 'help lists every subcommand' '
 	drip automate -h >out &&
 	sed -n "/^subcommands:/,/^\$/p" out | awk "NR > 1 && NF { print \$1 }" >subs &&
-	printf "%s\n" add list show rm lint review approve reject >expect &&
+	printf "%s\n" add list show rm lint review approve reject protect unprotect >expect &&
 	test_cmp expect subs
 '
 
