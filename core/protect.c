@@ -340,13 +340,30 @@ protect_unlock(const struct protect_rec *r, const char *pw, size_t pwlen, struct
 	return 0;
 }
 
+/* The key pair the password derives with salt and limits; the seed is
+ * wiped here, the secret key is the caller's to wipe.  0 or -1. */
+static int
+derive(const char *pw, size_t pwlen, const unsigned char salt[16], unsigned long long ops,
+       size_t mem, unsigned char pk[crypto_sign_PUBLICKEYBYTES],
+       unsigned char sk[crypto_sign_SECRETKEYBYTES])
+{
+	unsigned char seed[crypto_sign_SEEDBYTES];
+	int rc = -1;
+
+	if (crypto_pwhash(seed, sizeof seed, pw, pwlen, salt, ops, mem,
+			  crypto_pwhash_ALG_ARGON2ID13) == 0)
+		rc = crypto_sign_seed_keypair(pk, sk, seed) == 0 ? 0 : -1;
+	sodium_memzero(seed, sizeof seed);
+	return rc;
+}
+
 int
 protect_seal(struct arena *a, enum protect_kind k, const char *id, const char *pw,
 	     size_t pwlen, const struct protect_rec *old, const char *data, size_t len,
 	     const char *pinned, size_t publen, struct sbuf *out, int *rehashed,
 	     struct drip_err *err)
 {
-	unsigned char seed[crypto_sign_SEEDBYTES], sk[crypto_sign_SECRETKEYBYTES];
+	unsigned char sk[crypto_sign_SECRETKEYBYTES];
 	unsigned char pk[crypto_sign_PUBLICKEYBYTES], sig[crypto_sign_BYTES];
 	unsigned char salt[16];
 	char hash[crypto_pwhash_STRBYTES];
@@ -367,6 +384,15 @@ protect_seal(struct arena *a, enum protect_kind k, const char *id, const char *p
 		hash[sizeof hash - 1] = '\0';
 		memcpy(salt, old->salt, sizeof salt);
 	} else {
+		/* Before the record is made afresh, the password must still be
+		 * the one whose key signed it: a hash swapped in by hand must not
+		 * let another password take the record over. */
+		if (old && (derive(pw, pwlen, old->salt, old->ops, old->mem, pk, sk) < 0 ||
+			    sodium_memcmp(pk, old->pk, sizeof pk) != 0)) {
+			err_set(err, DRIP_EPERM, old->path, 0, 0, "the password does not derive "
+				"the recorded public key");
+			goto out;
+		}
 		if (crypto_pwhash_str(hash, pw, pwlen, ops, mem) != 0) {
 			err_set(err, DRIP_EFAIL, NULL, 0, 0, "out of memory hashing the password");
 			goto out;
@@ -374,13 +400,10 @@ protect_seal(struct arena *a, enum protect_kind k, const char *id, const char *p
 		randombytes_buf(salt, sizeof salt);
 		*rehashed = old != NULL;
 	}
-	if (crypto_pwhash(seed, sizeof seed, pw, pwlen, salt, ops, mem,
-			  crypto_pwhash_ALG_ARGON2ID13) != 0) {
+	if (derive(pw, pwlen, salt, ops, mem, pk, sk) < 0) {
 		err_set(err, DRIP_EFAIL, NULL, 0, 0, "out of memory deriving the key");
 		goto out;
 	}
-	crypto_sign_seed_keypair(pk, sk, seed);
-	sodium_memzero(seed, sizeof seed);
 	/* Same password, same salt and limits: the same key, or the record
 	 * was not made by this password. */
 	if (old && !*rehashed && sodium_memcmp(pk, old->pk, sizeof pk) != 0) {
@@ -410,7 +433,6 @@ protect_seal(struct arena *a, enum protect_kind k, const char *id, const char *p
 	}
 	rc = 0;
 out:
-	sodium_memzero(seed, sizeof seed);
 	sodium_memzero(sk, sizeof sk);
 	sbuf_release(&m);
 	sbuf_release(&lines);

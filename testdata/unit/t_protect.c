@@ -154,6 +154,20 @@ main(void)
 		ok(rc == -1 && e.code == DRIP_EPERM,
 		   "but pw does not derive its key: sealing refuses (77)");
 	}
+	{
+		/* pw's key and signature, another password's hash swapped in,
+		 * and limits that changed, so that sealing would hash afresh */
+		struct protect_rec swapped = r;
+
+		memcpy(swapped.hash, r2.hash, sizeof swapped.hash);
+		is_int(protect_unlock(&swapped, "other", 5, &e), 0,
+		       "a swapped-in hash unlocks with its password");
+		setenv("DRIP_PROTECT_LIMITS", "interactive", 1);
+		rc = seal(&a, "other", &swapped, seq, &rehashed, &e);
+		ok(rc == -1 && e.code == DRIP_EPERM,
+		   "but the rehash refuses: that password does not derive the recorded key");
+		setenv("DRIP_PROTECT_LIMITS", "min", 1);
+	}
 
 	/* re-sealing with the same limits keeps hash and salt; a change of
 	 * limits makes them afresh (the rehash) */
