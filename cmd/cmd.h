@@ -237,6 +237,7 @@ int cmd_report_seq(int argc, char **argv, struct cmd_ctx *c);
 int cmd_report_contact(int argc, char **argv, struct cmd_ctx *c);
 int cmd_report_tasks(int argc, char **argv, struct cmd_ctx *c);
 int cmd_report_usage(int argc, char **argv, struct cmd_ctx *c);
+int cmd_report_upcoming(int argc, char **argv, struct cmd_ctx *c);
 
 /* Print the help of a command (and subcommand, may be NULL) to stdout. */
 void help_print(const struct cmd *cmd, const struct subcmd *sub);
