@@ -68,14 +68,14 @@ const struct cmd drip_cmds[] = {
 	{ "enroll", cmd_enroll, NEED_WS | NEED_LOCK | NEED_STORE,
 	  "SEQ CONTACT... | --where EXPR | --file FILE [--at TIME] [--remove|--pause|--resume]",
 	  "start, end, pause or resume contacts' enrollment in a sequence", enroll_opts, NULL,
-	  "@seq" },
+	  "@seq @contact" },
 	{ "tick", cmd_tick, NEED_WS,
 	  "[--dry-run] [--catch-up] [--no-deliver]",
 	  "advance every contact whose time has come, commit, deliver", tick_opts, NULL, NULL },
 	{ "event", cmd_event, NEED_WS,
 	  "CONTACT NAME [--sequence SEQ] [--at TIME] [--data KEY=VALUE]...",
 	  "record an event (reply, bounce, ...) in inbox/ for the next tick", event_opts, NULL,
-	  "@contact" },
+	  "@contact @event @new" },
 	{ "respond", cmd_respond, NEED_WS, "TOKEN",
 	  "answer a signed link (yes, no, unsubscribe); a CGI program under a web server",
 	  respond_opts, NULL, NULL },
@@ -88,7 +88,7 @@ const struct cmd drip_cmds[] = {
 	  "how sequences perform, where a contact stands, tasks, usage", no_opts,
 	  report_subcmds, NULL },
 	{ "help", cmd_help, 0, "[COMMAND [SUBCOMMAND]]",
-	  "show help for a command", no_opts, NULL, "@cmd" },
+	  "show help for a command", no_opts, NULL, "@cmd @sub @new" },
 	{ NULL, NULL, 0, NULL, NULL, NULL, NULL, NULL }
 };
 
