@@ -142,7 +142,7 @@ respond - 0 TOKEN ; respond ; -
 task done 0 ID... ; task done ; $OPEN
 report seq 0 ID ; report seq ; intro
 report contact 0 ID ; report contact ; ann ben
-help - 0 COMMAND ; help ; $(drip help ; sed -n 's/^  \([a-z][a-z]*\) .*/\1/p' ; tr '\n' ' ' ; sed 's/ $//')
+help - 0 COMMAND ; help ; $(echo $(cat commands))
 help - 1 SUBCOMMAND ; help task ; list done
 EOF
 
