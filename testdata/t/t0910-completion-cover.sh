@@ -83,6 +83,7 @@ for line in sys.stdin:
 # CMD SUB POSITION PLACEHOLDER ; words before ; what drip offers there, on
 # one line ("-": nothing, for a new id or free text).  Rows of commands
 # this build lacks are passed over.
+CMDS=$(echo $(drip help | sed -n 's/^  \([a-z][a-z]*\) .*/\1/p'))
 cat >table <<EOF
 init - 0 DIR ; init ; :dir
 seq new 0 ID ; seq new ; -
@@ -142,7 +143,7 @@ respond - 0 TOKEN ; respond ; -
 task done 0 ID... ; task done ; $OPEN
 report seq 0 ID ; report seq ; intro
 report contact 0 ID ; report contact ; ann ben
-help - 0 COMMAND ; help ; $(echo $(cat commands))
+help - 0 COMMAND ; help ; $CMDS
 help - 1 SUBCOMMAND ; help task ; list done
 EOF
 
