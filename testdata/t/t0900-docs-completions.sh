@@ -165,6 +165,25 @@ if [ "$can_render" = 1 ]; then
 			done
 		fi
 	done
+	# drip(1)'s SYNOPSIS itself names every command and subcommand.
+	sed -n '/^SYNOPSIS/,/^DESCRIPTION/p' "$TRASH/r/drip.1" >synopsis
+	for cmd in $cmds; do
+		"$DRIP" help "$cmd" >"help-$cmd.txt" 2>&1
+		subs=$(section 'subcommands:' "help-$cmd.txt" | awk '{ print $1 }')
+		C=$cmd
+		SUBS=$subs
+		test_expect_success "drip.1's SYNOPSIS lists 'drip $C' (each subcommand)" '
+			test -s synopsis &&
+			if [ -z "$SUBS" ]; then
+				grep -Eq "^ *drip $C( |\$)" synopsis
+			else
+				for s in $SUBS; do
+					grep -Eq "^ *drip $C $s( |\$)" synopsis ||
+						{ echo "no drip $C $s" >&2; exit 1; }
+				done
+			fi
+		'
+	done
 	for opt in $(options_of 'global options:' help.txt); do
 		O=$opt
 		test_expect_success "drip.1 documents the global option --$O" '
