@@ -65,6 +65,7 @@ struct cmd {
 	const struct optspec *opts;
 	const struct subcmd *subs;	/* terminated by a zero entry, or NULL */
 	const char *args;
+	const char *defaults;	/* -h: the command's own defaults, lines of text */
 };
 
 /* The table of commands (main.c), terminated by a zero entry. */
@@ -241,6 +242,8 @@ int cmd_report_upcoming(int argc, char **argv, struct cmd_ctx *c);
 
 /* Print the help of a command (and subcommand, may be NULL) to stdout. */
 void help_print(const struct cmd *cmd, const struct subcmd *sub);
+/* The list of commands and global options (drip help, drip --help). */
+void help_overview(FILE *f);
 const struct cmd *cmd_find(const char *name);
 const struct subcmd *subcmd_find(const struct cmd *cmd, const char *name);
 

@@ -71,7 +71,13 @@ const struct cmd drip_cmds[] = {
 	  "@seq @contact" },
 	{ "tick", cmd_tick, NEED_WS,
 	  "[--dry-run] [--catch-up] [--no-deliver]",
-	  "advance every contact whose time has come, commit, deliver", tick_opts, NULL, NULL },
+	  "advance every contact whose time has come, commit, deliver", tick_opts, NULL, NULL,
+	  "  --now      the wall clock; slots are drip.yaml's tick (20m unless set)\n"
+	  "  --wait     0: a tick never waits for the lock; held, it exits 75 at once\n"
+	  "  backlog    longer than drip.yaml's max_lag (24h unless set): exit 75\n"
+	  "             unless --catch-up\n"
+	  "  output     nothing under cron unless -v; on a terminal a summary, and\n"
+	  "             a progress bar per phase on stderr for long runs\n" },
 	{ "event", cmd_event, NEED_WS,
 	  "CONTACT NAME [--sequence SEQ] [--at TIME] [--data KEY=VALUE]...",
 	  "record an event (reply, bounce, ...) in inbox/ for the next tick", event_opts, NULL,
@@ -85,7 +91,7 @@ const struct cmd drip_cmds[] = {
 	  "pack the repository: loose objects into one pack, sizes before and after", gc_opts,
 	  NULL, NULL },
 	{ "report", cmd_report, NEED_WS, "[SUBCOMMAND] [ID] [--format table|csv|json|html]",
-	  "how sequences perform, where a contact stands, tasks, usage", no_opts,
+	  "how sequences perform, where a contact stands, tasks, what comes next, usage", no_opts,
 	  report_subcmds, NULL },
 	{ "help", cmd_help, 0, "[COMMAND [SUBCOMMAND]]",
 	  "show help for a command", no_opts, NULL, "@cmd @sub @new" },
@@ -116,18 +122,6 @@ subcmd_find(const struct cmd *cmd, const char *name)
 	return NULL;
 }
 
-static void
-overview(FILE *f)
-{
-	const struct cmd *c;
-
-	fprintf(f, "usage: drip [-C DIR] [--now TIME] [--format FORMAT] [-q] [-v] "
-		"COMMAND [ARGS...]\n\ncommands:\n");
-	for (c = drip_cmds; c->name; c++)
-		fprintf(f, "  %-9s %s\n", c->name, c->summary);
-	fprintf(f, "\n'drip help COMMAND' or 'drip COMMAND -h' tells more; "
-		"man drip(1) has it all.\n");
-}
 
 /* Take a global option's value: "--now=X" or "--now X". */
 static int
@@ -389,7 +383,7 @@ main(int argc, char **argv)
 		return finish(&c, 0);
 	}
 	if (n == 0) {
-		overview(help ? stdout : stderr);
+		help_overview(help ? stdout : stderr);
 		free(rest);
 		return finish(&c, help ? 0 : DRIP_EUSAGE);
 	}
