@@ -24,6 +24,7 @@
 #include "runlog.h"
 #include "sbuf.h"
 #include "store.h"
+#include "width.h"
 #include "ws.h"
 
 const struct optspec tick_opts[] = {
@@ -149,8 +150,18 @@ print_dry(struct cmd_ctx *c, const struct tick_opts *o, const struct run_info *r
 			json_kstr(&j, "detail", l->detail);
 			json_end(&j);
 		} else {
-			sbuf_printf(&out, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", t, l->contact,
-				    l->sequence, l->step, l->action, l->result, l->detail);
+			/* Tab-separated; a tab, newline or ESC in a value is
+			 * shown escaped, so it cannot break the row. */
+			const char *f[6] = { l->contact, l->sequence, l->step, l->action,
+					     l->result, l->detail };
+			size_t n;
+
+			sbuf_adds(&out, t);
+			for (n = 0; n < 6; n++) {
+				sbuf_addc(&out, '\t');
+				width_clean(&out, f[n] ? f[n] : "", 0);
+			}
+			sbuf_addc(&out, '\n');
 		}
 	}
 	if (o->json) {
