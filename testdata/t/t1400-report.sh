@@ -188,6 +188,7 @@ test_expect_success 'completion: subcommands, sequence ids, contact ids, --by va
 	(cd ws && "$DRIP" __complete report usage --by "") >out &&
 	printf "day\nweek\nmonth\n" >expect && test_cmp expect out &&
 	(cd ws && "$DRIP" __complete report contact --hi) >out && test_grep "^--history\$" out &&
+	(cd ws && "$DRIP" __complete report upcoming --u) >out && test_grep "^--until\$" out &&
 	(cd ws && "$DRIP" __complete report --fo) >out && test_grep "^--format\$" out &&
 	(cd ws && "$DRIP" __complete --format "") >out && test_grep "^html\$" out
 '
