@@ -1792,12 +1792,15 @@ report_upcoming(struct arena *a, const struct report_opts *o, int64_t until,
 		return -1;
 	}
 	doc_init(a, o, out, "upcoming", "Upcoming");
-	if (ri.from == STATE_NONE)
-		snprintf(from, sizeof from, "the first tick");
-	else
-		dtime_format_local(o->cfg->tz, ri.from, 0, from, sizeof from);
 	dtime_format_local(o->cfg->tz, until, 0, to, sizeof to);
-	out->subtitle = arena_printf(a, "%s; after %s up to %s", out->subtitle, from, to);
+	if (rc == RUN_NOTHING) {
+		out->subtitle = arena_printf(a, "%s; up to %s, processed already", out->subtitle,
+					     to);
+	} else {
+		dtime_format_local(o->cfg->tz, ri.r0, 0, from, sizeof from);
+		out->subtitle = arena_printf(a, "%s; the slots from %s up to %s", out->subtitle,
+					     from, to);
+	}
 	t = add_tab(a, out, "days", "Actions per day", c_days, 1);
 	t->chart = RTAB_CHART_COLUMNS;
 	t->label_col = 0;
