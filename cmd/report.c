@@ -35,8 +35,8 @@ static const struct optspec usage_opts[] = {
 };
 
 static const struct optspec upcoming_opts[] = {
-	{ "until", 0, "TIME", "up to this time (default: 7 days after now)", NULL },
 	OPT_RAW,
+	{ "until", 0, "TIME", "up to this time (default: 7 days after now)", NULL },
 	{ NULL, 0, NULL, NULL, NULL }
 };
 
