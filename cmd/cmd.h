@@ -66,6 +66,7 @@ struct cmd {
 	const struct optspec *opts;
 	const struct subcmd *subs;	/* terminated by a zero entry, or NULL */
 	const char *args;
+	const char *defaults;	/* -h: the command's own defaults, lines of text */
 };
 
 /* The table of commands (main.c), terminated by a zero entry. */
@@ -260,9 +261,12 @@ int cmd_report_seq(int argc, char **argv, struct cmd_ctx *c);
 int cmd_report_contact(int argc, char **argv, struct cmd_ctx *c);
 int cmd_report_tasks(int argc, char **argv, struct cmd_ctx *c);
 int cmd_report_usage(int argc, char **argv, struct cmd_ctx *c);
+int cmd_report_upcoming(int argc, char **argv, struct cmd_ctx *c);
 
 /* Print the help of a command (and subcommand, may be NULL) to stdout. */
 void help_print(const struct cmd *cmd, const struct subcmd *sub);
+/* The list of commands and global options (drip help, drip --help). */
+void help_overview(FILE *f);
 const struct cmd *cmd_find(const char *name);
 const struct subcmd *subcmd_find(const struct cmd *cmd, const char *name);
 

@@ -3,7 +3,9 @@
  * of a command line, one per line, read from the same tables as option
  * parsing and help.  The bash, zsh and fish scripts in completions/ call it,
  * so they cannot drift from the code.  Two answers are directives for the
- * shell rather than words: ":file" (complete file names) and ":dir".
+ * shell rather than words: ":file" (complete file names) and ":dir"; a
+ * word ending in '=' (FIELD= after `contact set ID`) takes its value
+ * without a space, which the scripts arrange.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,8 +55,69 @@ find_opt(const struct optspec *o, const char *word)
 	return NULL;
 }
 
-/* The sequence named as the first operand, for "@step". */
+/* The first operand: the sequence for "@step", the command for "@sub". */
 static const char *seq_operand;
+
+/* The events drip knows (SPEC §4.5); any other name is a custom event. */
+static const char *const event_names[] = {
+	"reply", "open", "click", "bounce", "unsubscribe", "response", "task_done", NULL
+};
+
+/* "FIELD=" for each column of contacts.csv but id, for "@field". */
+static void
+say_fields(struct cmd_ctx *c, const char *prefix)
+{
+	struct csvio_reader *r;
+	struct drip_err e;
+	char *path;
+	size_t i;
+
+	if (ws_find(".", &c->root, &e) < 0)
+		return;
+	path = fsio_join(c->root, "contacts.csv");
+	if (csvio_open(path, &r, &e) == 0) {
+		for (i = 0; i < csvio_ncols(r); i++)
+			if (strcmp(csvio_colname(r, i), "id") != 0)
+				say(arena_printf(&c->a, "%s=", csvio_colname(r, i)), prefix);
+		csvio_close(r);
+	}
+	free(path);
+}
+
+/* The ids of tasks.csv's open tasks, for "@task". */
+static void
+say_tasks(struct cmd_ctx *c, const char *prefix)
+{
+	struct csvio_reader *r;
+	struct csvio_row row;
+	struct drip_err e;
+	char *path;
+	long id, st;
+
+	if (ws_find(".", &c->root, &e) < 0)
+		return;
+	path = fsio_join(c->root, "tasks.csv");
+	if (fsio_exists(path) && csvio_open(path, &r, &e) == 0) {
+		id = csvio_col(r, "id");
+		st = csvio_col(r, "status");
+		while (id >= 0 && st >= 0 && csvio_next(r, &row, &e) == 1)
+			if (strcmp(row.f[st], "open") == 0)
+				say(row.f[id], prefix);
+		csvio_close(r);
+	}
+	free(path);
+}
+
+/* The subcommands of the command named first, for "@sub". */
+static void
+say_subs(const char *prefix)
+{
+	const struct cmd *k = seq_operand ? cmd_find(seq_operand) : NULL;
+	const struct subcmd *s;
+
+	for (s = k ? k->subs : NULL; s && s->name; s++)
+		say(s->name, prefix);
+}
 
 /* The steps of the sequence seq_operand names. */
 static void
@@ -82,6 +145,17 @@ say_values(struct cmd_ctx *c, const char *values, const char *prefix)
 		return;
 	if (strcmp(values, "@step") == 0) {
 		say_steps(c, prefix);
+	} else if (strcmp(values, "@field") == 0) {
+		say_fields(c, prefix);
+	} else if (strcmp(values, "@task") == 0) {
+		say_tasks(c, prefix);
+	} else if (strcmp(values, "@sub") == 0) {
+		say_subs(prefix);
+	} else if (strcmp(values, "@event") == 0) {
+		const char *const *e;
+
+		for (e = event_names; *e; e++)
+			say(*e, prefix);
 	} else if (strcmp(values, "@new") == 0) {
 		/* A new id, or KEY=VALUE: nothing to offer. */
 	} else if (strcmp(values, "@file") == 0) {

@@ -9,7 +9,7 @@
 #include "cmd.h"
 
 static void
-print_opts(const struct optspec *o)
+print_opts(FILE *f, const struct optspec *o)
 {
 	char left[64];
 
@@ -20,7 +20,7 @@ print_opts(const struct optspec *o)
 		else
 			snprintf(left, sizeof left, "    --%s%s%s", o->name, o->arg ? " " : "",
 				 o->arg ? o->arg : "");
-		printf("  %-26s %s\n", left, o->help);
+		fprintf(f, "  %-26s %s\n", left, o->help);
 	}
 }
 
@@ -34,13 +34,13 @@ help_print(const struct cmd *cmd, const struct subcmd *sub)
 		       sub->summary);
 		if (sub->opts && sub->opts->name) {
 			printf("\noptions:\n");
-			print_opts(sub->opts);
+			print_opts(stdout, sub->opts);
 		}
 	} else {
 		printf("usage: drip %s %s\n\n%s\n", cmd->name, cmd->usage, cmd->summary);
 		if (cmd->opts && cmd->opts->name) {
 			printf("\noptions:\n");
-			print_opts(cmd->opts);
+			print_opts(stdout, cmd->opts);
 		}
 		if (cmd->subs) {
 			printf("\nsubcommands:\n");
@@ -48,9 +48,27 @@ help_print(const struct cmd *cmd, const struct subcmd *sub)
 				printf("  %-9s %s\n", s->name, s->summary);
 		}
 	}
+	if (!sub && cmd->defaults)
+		printf("\ndefaults:\n%s", cmd->defaults);
 	printf("\nglobal options:\n");
-	print_opts(drip_global_opts);
+	print_opts(stdout, drip_global_opts);
 	printf("\nSee drip-%s(1).\n", cmd->name);
+}
+
+/* `drip help`, `drip --help` and, on stderr, `drip` alone: one text. */
+void
+help_overview(FILE *f)
+{
+	const struct cmd *cmd;
+
+	fprintf(f, "usage: drip [-C DIR] [--now TIME] [--format FORMAT] [-q] [-v] "
+		"COMMAND [ARGS...]\n\ncommands:\n");
+	for (cmd = drip_cmds; cmd->name; cmd++)
+		fprintf(f, "  %-9s %s\n", cmd->name, cmd->summary);
+	fprintf(f, "\nglobal options:\n");
+	print_opts(f, drip_global_opts);
+	fprintf(f, "\n'drip help COMMAND' or 'drip COMMAND -h' tells more; "
+		"drip(1) and drip(7) have it all.\n");
 }
 
 int
@@ -60,13 +78,7 @@ cmd_help(int argc, char **argv, struct cmd_ctx *c)
 	const struct subcmd *sub = NULL;
 
 	if (argc < 2) {
-		printf("usage: drip [-C DIR] [--now TIME] [--format FORMAT] [-q] [-v] "
-		       "COMMAND [ARGS...]\n\ncommands:\n");
-		for (cmd = drip_cmds; cmd->name; cmd++)
-			printf("  %-9s %s\n", cmd->name, cmd->summary);
-		printf("\nglobal options:\n");
-		print_opts(drip_global_opts);
-		printf("\n'drip help COMMAND' tells more; drip(1) and drip(7) have it all.\n");
+		help_overview(stdout);
 		return 0;
 	}
 	if ((cmd = cmd_find(argv[1])) == NULL)

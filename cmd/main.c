@@ -70,14 +70,20 @@ const struct cmd drip_cmds[] = {
 	{ "enroll", cmd_enroll, NEED_WS | NEED_LOCK | NEED_STORE,
 	  "SEQ CONTACT... | --where EXPR | --file FILE [--at TIME] [--remove|--pause|--resume]",
 	  "start, end, pause or resume contacts' enrollment in a sequence", enroll_opts, NULL,
-	  "@seq" },
+	  "@seq @contact" },
 	{ "tick", cmd_tick, NEED_WS,
 	  "[--dry-run] [--catch-up] [--no-deliver]",
-	  "advance every contact whose time has come, commit, deliver", tick_opts, NULL, NULL },
+	  "advance every contact whose time has come, commit, deliver", tick_opts, NULL, NULL,
+	  "  --now      the wall clock; slots are drip.yaml's tick (20m unless set)\n"
+	  "  --wait     0: a tick never waits for the lock; held, it exits 75 at once\n"
+	  "  backlog    longer than drip.yaml's max_lag (24h unless set): exit 75\n"
+	  "             unless --catch-up\n"
+	  "  output     nothing under cron unless -v; on a terminal a summary, and\n"
+	  "             a progress bar per phase on stderr for long runs\n" },
 	{ "event", cmd_event, NEED_WS,
 	  "CONTACT NAME [--sequence SEQ] [--at TIME] [--data KEY=VALUE]...",
 	  "record an event (reply, bounce, ...) in inbox/ for the next tick", event_opts, NULL,
-	  "@contact" },
+	  "@contact @event @new" },
 	{ "respond", cmd_respond, NEED_WS, "TOKEN",
 	  "answer a signed link (yes, no, unsubscribe); a CGI program under a web server",
 	  respond_opts, NULL, NULL },
@@ -87,10 +93,10 @@ const struct cmd drip_cmds[] = {
 	  "pack the repository: loose objects into one pack, sizes before and after", gc_opts,
 	  NULL, NULL },
 	{ "report", cmd_report, NEED_WS, "[SUBCOMMAND] [ID] [--format table|csv|json|html]",
-	  "how sequences perform, where a contact stands, tasks, usage", no_opts,
+	  "how sequences perform, where a contact stands, tasks, what comes next, usage", no_opts,
 	  report_subcmds, NULL },
 	{ "help", cmd_help, 0, "[COMMAND [SUBCOMMAND]]",
-	  "show help for a command", no_opts, NULL, "@cmd" },
+	  "show help for a command", no_opts, NULL, "@cmd @sub @new" },
 	{ NULL, NULL, 0, NULL, NULL, NULL, NULL, NULL }
 };
 
@@ -118,18 +124,6 @@ subcmd_find(const struct cmd *cmd, const char *name)
 	return NULL;
 }
 
-static void
-overview(FILE *f)
-{
-	const struct cmd *c;
-
-	fprintf(f, "usage: drip [-C DIR] [--now TIME] [--format FORMAT] [-q] [-v] "
-		"COMMAND [ARGS...]\n\ncommands:\n");
-	for (c = drip_cmds; c->name; c++)
-		fprintf(f, "  %-9s %s\n", c->name, c->summary);
-	fprintf(f, "\n'drip help COMMAND' or 'drip COMMAND -h' tells more; "
-		"man drip(1) has it all.\n");
-}
 
 /* Take a global option's value: "--now=X" or "--now X". */
 static int
@@ -395,7 +389,7 @@ main(int argc, char **argv)
 		return finish(&c, 0);
 	}
 	if (n == 0) {
-		overview(help ? stdout : stderr);
+		help_overview(help ? stdout : stderr);
 		free(rest);
 		return finish(&c, help ? 0 : DRIP_EUSAGE);
 	}

@@ -3,8 +3,8 @@
  * (SPEC §10): core/report.c computes the tables, this file picks the
  * format (table, csv, json, html) and prints.
  *
- * `report upcoming` (what will fire when) needs the tick pass as a core
- * library, to run the engine without writing; it comes with that library.
+ * `report upcoming` runs the tick pass read-only (core/run.h) up to
+ * --until, by default UPCOMING_DAYS days after now.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "dtime.h"
 #include "report.h"
 #include "rtab.h"
 #include "sbuf.h"
@@ -33,6 +34,15 @@ static const struct optspec usage_opts[] = {
 	{ NULL, 0, NULL, NULL, NULL }
 };
 
+static const struct optspec upcoming_opts[] = {
+	OPT_RAW,
+	{ "until", 0, "TIME", "up to this time (default: 7 days after now)", NULL },
+	{ NULL, 0, NULL, NULL, NULL }
+};
+
+/* The default horizon of `report upcoming`. */
+#define UPCOMING_DAYS 7
+
 #define FORMATS "[--format table|csv|json|html] [--raw]"
 
 const struct subcmd report_subcmds[] = {
@@ -45,6 +55,9 @@ const struct subcmd report_subcmds[] = {
 	  "@contact" },
 	{ "tasks", cmd_report_tasks, NEED_WS, FORMATS,
 	  "tasks by assignee: open, overdue, done; the overdue ones", raw_opts, NULL },
+	{ "upcoming", cmd_report_upcoming, NEED_WS, "[--until TIME] " FORMATS,
+	  "what the engine will do up to --until (default 7 days), changing nothing",
+	  upcoming_opts, NULL },
 	{ "usage", cmd_report_usage, NEED_WS, "[--by day|week|month] " FORMATS,
 	  "actions used per day, week or month, against drip.yaml's quota", usage_opts, NULL },
 	{ NULL, NULL, 0, NULL, NULL, NULL, NULL }
@@ -268,6 +281,45 @@ cmd_report_usage(int argc, char **argv, struct cmd_ctx *c)
 		by = c->cfg.quota_actions > 0 ? c->cfg.quota_per : REPORT_DAY;
 	opts_of(c, &o);
 	if (report_usage(&c->a, &o, (enum report_period)by, &d, &c->err) < 0)
+		return -1;
+	print_doc(c, f, &d);
+	return 0;
+}
+
+static int
+on_upcoming_opt(struct cmd_ctx *c, void *ud, const char *name, const char *arg)
+{
+	(void)c;
+	if (strcmp(name, "until") == 0)
+		*(const char **)ud = arg;
+	return 0;
+}
+
+int
+cmd_report_upcoming(int argc, char **argv, struct cmd_ctx *c)
+{
+	struct report_opts o;
+	struct rtab_doc d;
+	const char *until_s = NULL;
+	int64_t until;
+	char why[256];
+	int k, f;
+
+	if ((k = opts_parse(c, argc, argv, upcoming_opts, on_upcoming_opt, &until_s)) < 0)
+		return DRIP_EUSAGE;
+	if (argc - k != 0)
+		return usage_error(c, "too many arguments");
+	if ((f = report_format(c)) < 0)
+		return DRIP_EUSAGE;
+	if (until_s == NULL) {
+		until = c->now + (int64_t)UPCOMING_DAYS * 86400;
+	} else if (dtime_parse(until_s, c->cfg.tz, &until, why, sizeof why) < 0) {
+		return usage_error(c, "invalid --until '%s': %s", until_s, why);
+	} else if (until < c->now) {
+		return usage_error(c, "--until %s is before now (%s)", until_s, show_time(c, c->now));
+	}
+	opts_of(c, &o);
+	if (report_upcoming(&c->a, &o, until, &d, &c->err) < 0)
 		return -1;
 	print_doc(c, f, &d);
 	return 0;

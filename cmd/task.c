@@ -38,7 +38,7 @@ const struct subcmd task_subcmds[] = {
 	{ "list", cmd_task_list, NEED_WS, "[--assignee WHO] [--open] [--format table|csv|json] [--raw]",
 	  "list the tasks of tasks.csv", list_opts, NULL },
 	{ "done", cmd_task_done, NEED_WS | NEED_LOCK | NEED_STORE, "ID...",
-	  "mark tasks done; a blocking step goes on at the next tick", none, NULL },
+	  "mark tasks done; a blocking step goes on at the next tick", none, "@task" },
 	{ NULL, NULL, 0, NULL, NULL, NULL, NULL }
 };
 

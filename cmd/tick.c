@@ -9,7 +9,9 @@
  * on stderr, one line per kind of failure, and exits 1 (SPEC §9.4).
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cmd.h"
@@ -22,6 +24,7 @@
 #include "runlog.h"
 #include "sbuf.h"
 #include "store.h"
+#include "width.h"
 #include "ws.h"
 
 const struct optspec tick_opts[] = {
@@ -51,12 +54,71 @@ on_opt(struct cmd_ctx *c, void *ud, const char *name, const char *arg)
 	return 0;
 }
 
-/* Progress on a terminal: the pass calls it every 50,000 contacts. */
-static void
-progress(void *ctx, size_t contacts, int last)
+/*
+ * Progress on a terminal: a bar per phase (contacts, writing, committing,
+ * delivering) on stderr, once the phase has taken DRIP_PROGRESS_AFTER
+ * milliseconds (default 500), so a quick tick shows none; redrawn at most
+ * ten times a second, ended with its full bar and a newline.
+ */
+struct bar {
+	const char *phase;		/* the phase being timed */
+	double start, last;		/* when it began, when last drawn */
+	double after;			/* seconds before the first bar */
+	int drawn;
+};
+
+static double
+mono(void)
 {
-	(void)ctx;
-	fprintf(stderr, last ? "\r%zu contacts\n" : "\r%zu contacts", contacts);
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void
+bar_draw(const char *phase, size_t done, size_t total)
+{
+	char cells[31];
+	size_t w = sizeof cells - 1, fill = total ? (done >= total ? w : done * w / total) : 0, i;
+
+	for (i = 0; i < w; i++)
+		cells[i] = i < fill ? '#' : '-';
+	cells[w] = '\0';
+	fprintf(stderr, "\r%-10s [%s] %3u%%", phase, cells,
+		(unsigned)(total ? (done >= total ? 100 : done * 100 / total) : 0));
+}
+
+static void
+bar_phase(void *ctx, const char *phase, size_t done, size_t total)
+{
+	struct bar *b = ctx;
+	double now = mono();
+	int end = total && done >= total;
+
+	if (b->phase == NULL || strcmp(b->phase, phase) != 0) {
+		if (b->drawn)
+			fputc('\n', stderr);
+		b->phase = phase;
+		b->start = now;
+		b->drawn = 0;
+	}
+	if (b->drawn && end) {
+		bar_draw(phase, done, total);
+		fputc('\n', stderr);
+		b->drawn = 0;
+		b->phase = NULL;
+		return;
+	}
+	if (end) {
+		b->phase = NULL;
+		return;
+	}
+	if (now - b->start < b->after || (b->drawn && now - b->last < 0.1))
+		return;
+	bar_draw(phase, done, total);
+	b->drawn = 1;
+	b->last = now;
 }
 
 /* --dry-run: the log rows the run would write, as a table or JSON. */
@@ -88,8 +150,18 @@ print_dry(struct cmd_ctx *c, const struct tick_opts *o, const struct run_info *r
 			json_kstr(&j, "detail", l->detail);
 			json_end(&j);
 		} else {
-			sbuf_printf(&out, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", t, l->contact,
-				    l->sequence, l->step, l->action, l->result, l->detail);
+			/* Tab-separated; a tab, newline or ESC in a value is
+			 * shown escaped, so it cannot break the row. */
+			const char *f[6] = { l->contact, l->sequence, l->step, l->action,
+					     l->result, l->detail };
+			size_t n;
+
+			sbuf_adds(&out, t);
+			for (n = 0; n < 6; n++) {
+				sbuf_addc(&out, '\t');
+				width_clean(&out, f[n] ? f[n] : "", 0);
+			}
+			sbuf_addc(&out, '\n');
 		}
 	}
 	if (o->json) {
@@ -133,6 +205,8 @@ cmd_tick(int argc, char **argv, struct cmd_ctx *c)
 	struct run_sink sink;
 	struct runio *w = NULL;
 	struct delivery dlv;
+	struct bar bar;
+	const char *env;
 	const struct delivery_tally *tally;
 	size_t i;
 	int rc;
@@ -156,8 +230,14 @@ cmd_tick(int argc, char **argv, struct cmd_ctx *c)
 	ro.has_now = c->has_now;
 	ro.dry = o.dry;
 	ro.catch_up = o.catch_up;
-	if (isatty(STDERR_FILENO) && !c->quiet)
-		ro.progress = progress;
+	memset(&bar, 0, sizeof bar);
+	bar.after = 0.5;
+	if ((env = getenv("DRIP_PROGRESS_AFTER")) != NULL && *env)
+		bar.after = strtod(env, NULL) / 1000;
+	if (isatty(STDERR_FILENO) && !c->quiet) {
+		ro.phase = bar_phase;
+		ro.progress_ctx = &bar;
+	}
 	/* A dry run reads only: no lock, no store. */
 	if (!o.dry) {
 		if (ws_lock(c->root, c->wait >= 0 ? c->wait : 0, &c->lockfd, &c->err) < 0)

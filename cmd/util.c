@@ -232,12 +232,13 @@ cmd_prepare(struct cmd_ctx *c)
 	return n ? log_unlocked(c, u, n) : 0;
 }
 
-/* Display width of a UTF-8 string: CJK and emoji take two columns,
- * combining marks none (formats/width.c). */
+/* Display width of a table cell as width_clean writes it: CJK and emoji
+ * take two columns, combining marks none, a newline or ESC its visible
+ * escape (formats/width.c). */
 static size_t
 width(const char *s)
 {
-	return width_str(s);
+	return width_clean(NULL, s, 0);
 }
 
 /* Spreadsheets run cells that start with = + - @ as formulas, and OWASP
@@ -291,7 +292,10 @@ print_table(struct cmd_ctx *c, enum out_format f, const char *const *cells,
 			for (k = 0; k < ncols; k++) {
 				const char *v = cells[r * ncols + k];
 
-				sbuf_adds(&out, v);
+				/* A newline or ESC in a value is shown, not obeyed:
+				 * it can neither break the row nor drive the
+				 * terminal. */
+				width_clean(&out, v, 0);
 				if (k + 1 < ncols)
 					sbuf_printf(&out, "%*s", (int)(w[k] - width(v) + 2), "");
 			}

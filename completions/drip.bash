@@ -4,7 +4,8 @@
 # Every candidate comes from `drip __complete WORD...`, which reads the same
 # command and option tables as drip's option parser and help, so this file
 # never needs to change when a command or an option is added.  drip prints
-# one candidate per line; ":file" and ":dir" ask for file or directory names.
+# one candidate per line; ":file" and ":dir" ask for file or directory names;
+# a candidate ending in '=' (FIELD=) takes no space after it.
 #
 # Install as share/bash-completion/completions/drip, or source it.
 
@@ -85,6 +86,11 @@ _drip()
 			done < <(compgen "$line" -- "$cur")
 			;;
 		"")
+			;;
+		*=)
+			# FIELD= (contact set ID): the value follows, no space.
+			compopt -o nospace 2>/dev/null
+			COMPREPLY+=("$line")
 			;;
 		*)
 			# When '=' does not break words, the value replaces the

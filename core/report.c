@@ -28,6 +28,7 @@
 #include "fsio.h"
 #include "history.h"
 #include "pub.h"
+#include "run.h"
 #include "rtab.h"
 #include "schema.h"
 #include "seq.h"
@@ -1535,5 +1536,296 @@ report_usage(struct arena *a, const struct report_opts *o, enum report_period by
 			row[6] = num(a, used > o->cfg->quota_actions ? used - o->cfg->quota_actions : 0);
 		}
 	}
+	return 0;
+}
+
+/* ---- upcoming: the pass run read-only, its log rows kept ---- */
+
+/* A row kept: its strings in one block, freed when a sooner row takes its
+ * place. */
+struct uprow {
+	int64_t t;
+	uint64_t seq;			/* pass order: ties keep the log's order */
+	char *f[L_COUNT];
+};
+
+struct upday {
+	int64_t day;			/* local days since the epoch */
+	int64_t fired, completed;
+};
+
+struct up {
+	const struct report_opts *o;
+	struct uprow *heap;		/* a max-heap by (t, seq): the latest on top */
+	size_t n, cap;
+	uint64_t seen;
+	struct upday *days;		/* sorted by day */
+	size_t ndays, capdays;
+};
+
+static int
+uprow_after(const struct uprow *a, const struct uprow *b)
+{
+	return a->t != b->t ? a->t > b->t : a->seq > b->seq;
+}
+
+static void
+up_clear(struct up *u)
+{
+	size_t i;
+
+	for (i = 0; i < u->n; i++)
+		free(u->heap[i].f[0]);
+	u->n = 0;
+	u->seen = 0;
+	u->ndays = 0;
+}
+
+static void
+up_sift_down(struct up *u, size_t i)
+{
+	for (;;) {
+		size_t l = 2 * i + 1, r = l + 1, m = i;
+		struct uprow tmp;
+
+		if (l < u->n && uprow_after(&u->heap[l], &u->heap[m]))
+			m = l;
+		if (r < u->n && uprow_after(&u->heap[r], &u->heap[m]))
+			m = r;
+		if (m == i)
+			return;
+		tmp = u->heap[i];
+		u->heap[i] = u->heap[m];
+		u->heap[m] = tmp;
+		i = m;
+	}
+}
+
+static void
+up_fill(struct uprow *d, const struct log_row *l, char utc[32])
+{
+	const char *src[L_COUNT];
+	size_t len[L_COUNT], total = 0, k;
+	char *p;
+
+	src[L_TIME] = utc;
+	src[L_CONTACT] = l->contact;
+	src[L_SEQUENCE] = l->sequence;
+	src[L_STEP] = l->step;
+	src[L_AUTOMATION] = l->automation;
+	src[L_ACTION] = l->action;
+	src[L_RESULT] = l->result;
+	src[L_REF] = l->ref;
+	src[L_DETAIL] = l->detail;
+	for (k = 0; k < L_COUNT; k++) {
+		if (src[k] == NULL)
+			src[k] = "";
+		total += (len[k] = strlen(src[k])) + 1;
+	}
+	p = xmalloc(total);
+	for (k = 0; k < L_COUNT; k++) {
+		memcpy(p, src[k], len[k] + 1);
+		d->f[k] = p;
+		p += len[k] + 1;
+	}
+	d->t = l->time;
+}
+
+static void
+up_keep(struct up *u, const struct log_row *l)
+{
+	struct uprow r;
+	char utc[32];
+
+	r.t = l->time;
+	r.seq = u->seen++;
+	if (u->n == REPORT_UPCOMING_MAX && !uprow_after(&u->heap[0], &r))
+		return;
+	dtime_format_utc(l->time, utc, sizeof utc);
+	up_fill(&r, l, utc);
+	if (u->n == REPORT_UPCOMING_MAX) {
+		free(u->heap[0].f[0]);
+		u->heap[0] = r;
+		up_sift_down(u, 0);
+		return;
+	}
+	if (u->n == u->cap) {
+		u->cap = u->cap ? u->cap * 2 : 256;
+		u->heap = xrealloc(u->heap, u->cap * sizeof *u->heap);
+	}
+	{
+		size_t i = u->n++;
+
+		while (i > 0 && uprow_after(&r, &u->heap[(i - 1) / 2])) {
+			u->heap[i] = u->heap[(i - 1) / 2];
+			i = (i - 1) / 2;
+		}
+		u->heap[i] = r;
+	}
+}
+
+static void
+up_count(struct up *u, const struct log_row *l)
+{
+	struct lrow lr;
+	int64_t day;
+	size_t lo = 0, hi = u->ndays, mid;
+
+	lr.f[L_TIME] = "";
+	lr.f[L_CONTACT] = l->contact ? l->contact : "";
+	lr.f[L_SEQUENCE] = l->sequence ? l->sequence : "";
+	lr.f[L_STEP] = l->step ? l->step : "";
+	lr.f[L_AUTOMATION] = l->automation ? l->automation : "";
+	lr.f[L_ACTION] = l->action ? l->action : "";
+	lr.f[L_RESULT] = l->result ? l->result : "";
+	lr.f[L_REF] = l->ref ? l->ref : "";
+	lr.f[L_DETAIL] = l->detail ? l->detail : "";
+	lr.t = l->time;
+	if (!is_fired(&lr) && !is_completed(&lr))
+		return;
+	day = local_day(u->o, l->time);
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (u->days[mid].day < day)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == u->ndays || u->days[lo].day != day) {
+		if (u->ndays == u->capdays) {
+			u->capdays = u->capdays ? u->capdays * 2 : 16;
+			u->days = xrealloc(u->days, u->capdays * sizeof *u->days);
+		}
+		memmove(&u->days[lo + 1], &u->days[lo], (u->ndays - lo) * sizeof *u->days);
+		u->ndays++;
+		memset(&u->days[lo], 0, sizeof u->days[lo]);
+		u->days[lo].day = day;
+	}
+	if (is_fired(&lr))
+		u->days[lo].fired++;
+	else
+		u->days[lo].completed++;
+}
+
+static int
+up_begin(void *ctx, const struct run_info *ri, struct drip_err *err)
+{
+	(void)ri;
+	(void)err;
+	up_clear(ctx);			/* a restart starts over */
+	return 0;
+}
+
+static int
+up_item(void *ctx, const struct run_info *ri, const struct run_item *it, struct drip_err *err)
+{
+	struct up *u = ctx;
+	size_t i;
+
+	(void)ri;
+	(void)err;
+	if (it->fx == NULL)
+		return 0;
+	for (i = 0; i < it->fx->nlog; i++) {
+		up_count(u, &it->fx->log[i]);
+		up_keep(u, &it->fx->log[i]);
+	}
+	return 0;
+}
+
+static int
+up_finish(void *ctx, const struct run_info *ri, struct drip_err *err)
+{
+	(void)ctx;
+	(void)ri;
+	(void)err;
+	return 0;
+}
+
+static void
+up_abort(void *ctx)
+{
+	up_clear(ctx);
+}
+
+static int
+cmp_uprow(const void *pa, const void *pb)
+{
+	const struct uprow *a = pa, *b = pb;
+
+	return uprow_after(a, b) ? 1 : uprow_after(b, a) ? -1 : 0;
+}
+
+int
+report_upcoming(struct arena *a, const struct report_opts *o, int64_t until,
+		struct rtab_doc *out, struct drip_err *err)
+{
+	static const char *const c_days[] = { "day", "fired", "completed", "actions", NULL };
+	static const char *const c_up[] = { "time", "contact", "sequence", "step", "automation",
+					    "action", "result", "detail", NULL };
+	static const int pick[] = { L_TIME, L_CONTACT, L_SEQUENCE, L_STEP, L_AUTOMATION,
+				    L_ACTION, L_RESULT, L_DETAIL };
+	struct up u;
+	struct run_opts ro;
+	struct run_info ri;
+	struct run_sink sink = { up_begin, up_item, up_finish, up_abort, &u };
+	struct rtab *t;
+	char from[64], to[64];
+	size_t i, k;
+	int rc;
+
+	memset(&u, 0, sizeof u);
+	u.o = o;
+	memset(&ro, 0, sizeof ro);
+	ro.root = o->root;
+	ro.cfg = o->cfg;
+	ro.a = a;
+	ro.now = until;
+	ro.has_now = 1;
+	ro.dry = 1;
+	ro.catch_up = 1;	/* a forecast is a backlog by design */
+	rc = run_pass(&ro, &sink, &ri, err);
+	if (rc < 0) {
+		up_clear(&u);
+		free(u.heap);
+		free(u.days);
+		return -1;
+	}
+	doc_init(a, o, out, "upcoming", "Upcoming");
+	dtime_format_local(o->cfg->tz, until, 0, to, sizeof to);
+	if (rc == RUN_NOTHING) {
+		out->subtitle = arena_printf(a, "%s; up to %s, processed already", out->subtitle,
+					     to);
+	} else {
+		dtime_format_local(o->cfg->tz, ri.r0, 0, from, sizeof from);
+		out->subtitle = arena_printf(a, "%s; the slots from %s up to %s", out->subtitle,
+					     from, to);
+	}
+	t = add_tab(a, out, "days", "Actions per day", c_days, 1);
+	t->chart = RTAB_CHART_COLUMNS;
+	t->label_col = 0;
+	t->value_col = 3;
+	for (i = 0; i < u.ndays; i++) {
+		const char **row = rtab_row(a, t);
+
+		row[0] = day_label(a, u.days[i].day);
+		row[1] = num(a, u.days[i].fired);
+		row[2] = num(a, u.days[i].completed);
+		row[3] = num(a, u.days[i].fired + u.days[i].completed);
+	}
+	t = add_tab(a, out, "upcoming", "What will happen, in order", c_up, 8);
+	if (u.seen > u.n)
+		t->title = arena_printf(a, "What will happen, in order: the first %zu of %" PRIu64
+					" rows", u.n, u.seen);
+	qsort(u.heap, u.n, sizeof *u.heap, cmp_uprow);
+	for (i = 0; i < u.n; i++) {
+		const char **row = rtab_row(a, t);
+
+		for (k = 0; k < sizeof pick / sizeof pick[0]; k++)
+			row[k] = arena_strdup(a, u.heap[i].f[pick[k]]);
+	}
+	up_clear(&u);
+	free(u.heap);
+	free(u.days);
 	return 0;
 }

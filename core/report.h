@@ -8,7 +8,8 @@
  * state shard by shard, so memory grows with the number of sequences,
  * steps and periods, not with the number of contacts - except `report seq`,
  * which keeps 10 bytes per contact of the sequence seen in the log (the
- * last step each reached, to place its removal and its engagement).
+ * last step each reached, to place its removal and its engagement), and
+ * `report upcoming`, which keeps at most REPORT_UPCOMING_MAX rows.
  *
  * Tables, cells and messages live in the arena a.  Errors: an unknown
  * sequence or contact is DRIP_ENOINPUT; files that do not parse are
@@ -76,5 +77,20 @@ int report_tasks(struct arena *a, const struct report_opts *o, struct rtab_doc *
  */
 int report_usage(struct arena *a, const struct report_opts *o, enum report_period by,
 		 struct rtab_doc *out, struct drip_err *err);
+
+/* Rows `report upcoming` lists at most: the earliest ones. */
+#define REPORT_UPCOMING_MAX 10000
+
+/*
+ * What the engine will do from the last processed slot up to the slot
+ * containing until: the tick pass (run.h) run read-only, as `tick --dry-run
+ * --catch-up --now UNTIL` would, nothing written.  Its log rows in the
+ * order a tick writes them (by time, then pass order), the earliest
+ * REPORT_UPCOMING_MAX of them (the title says how many there were);
+ * per local day, steps fired and enrollments completed (all of them).
+ * Memory grows with the rows kept and the days, not the contacts.
+ */
+int report_upcoming(struct arena *a, const struct report_opts *o, int64_t until,
+		    struct rtab_doc *out, struct drip_err *err);
 
 #endif

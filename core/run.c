@@ -915,6 +915,9 @@ pass_contacts(struct pass *p)
 		ct.cols = cols;
 		if (one_contact(p, &ct) < 0)
 			return -1;
+		if (p->o->phase && p->ri->contacts % 256 == 0)
+			p->o->phase(p->o->progress_ctx, "contacts", csvio_offset(p->cr),
+				    csvio_size(p->cr));
 		if (p->o->progress && p->ri->contacts % 50000 == 0)
 			p->o->progress(p->o->progress_ctx, p->ri->contacts, 0);
 	}
@@ -924,6 +927,8 @@ pass_contacts(struct pass *p)
 	}
 	if (p->o->progress && p->ri->contacts >= 50000)
 		p->o->progress(p->o->progress_ctx, p->ri->contacts, 1);
+	if (p->o->phase)
+		p->o->phase(p->o->progress_ctx, "contacts", csvio_size(p->cr), csvio_size(p->cr));
 	return 0;
 }
 

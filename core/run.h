@@ -57,6 +57,13 @@ struct run_opts {
 	 * (last 1) when there were that many; NULL: not called. */
 	void (*progress)(void *ctx, size_t contacts, int last);
 	void *progress_ctx;
+	/* Progress by phase, for a bar: "contacts" (bytes of contacts.csv
+	 * read of its size), then from runio.h "writing" (state shards put
+	 * in place, then the rest), "committing" and "delivering" (begun,
+	 * then done);
+	 * done of total, called with done == total at the end of each.
+	 * Gets progress_ctx; NULL: not called. */
+	void (*phase)(void *ctx, const char *phase, size_t done, size_t total);
 };
 
 /* What the pass knows: set before the sink's begin, counted during the

@@ -739,9 +739,12 @@ commit_phase(struct runio *w, const struct run_info *ri, int *pending, int *comm
 		if (w->stage[i] && outbox_stage_commit(w->stage[i], err) < 0)
 			return -1;
 	/* Put the new files in place. */
-	for (i = 0; i < STATE_SHARDS; i++)
+	for (i = 0; i < STATE_SHARDS; i++) {
 		if (put_in_place(w, &w->sh[i], w->sh[i].rel, err) < 0)
 			return -1;
+		if (w->o.phase)
+			w->o.phase(w->o.progress_ctx, "writing", i + 1, STATE_SHARDS + 1);
+	}
 	if (put_in_place(w, &w->runs, STATE_RUNS, err) < 0 || write_since(w, ri, err) < 0)
 		return -1;
 	for (i = 0; i < w->logs.n; i++)
@@ -774,6 +777,8 @@ commit_phase(struct runio *w, const struct run_info *ri, int *pending, int *comm
 		k = 0;
 	if (k && sync_snapshot(w, err) < 0)
 		return -1;
+	if (w->o.phase)
+		w->o.phase(w->o.progress_ctx, "writing", 1, 1);
 	state_format_clock(ri->to, &msg);
 	full = path_of(w, STATE_CLOCK);
 	k = fsio_write_atomic(full, msg.buf, msg.len, 0644, err);
@@ -793,8 +798,12 @@ commit_phase(struct runio *w, const struct run_info *ri, int *pending, int *comm
 		sbuf_printf(&msg, ", %zu failed", delivery_tally_total(&w->tally));
 	summary_len = msg.len;
 	sbuf_printf(&msg, "\n\nDrip-Command: drip tick\nDrip-Now: %s\n", now_utc(w));
+	if (w->o.phase)
+		w->o.phase(w->o.progress_ctx, "committing", 0, 1);
 	k = store_commit(w->o.store, w->paths, w->npaths, msg.buf,
 			 w->o.has_now ? w->o.now : -1, committed, NULL, err);
+	if (k == 0 && w->o.phase)
+		w->o.phase(w->o.progress_ctx, "committing", 1, 1);
 	w->summary = arena_strndup(w->a, msg.buf, summary_len);
 	sbuf_release(&msg);
 	return k;

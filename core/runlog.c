@@ -155,7 +155,11 @@ runlog_deliver(const struct run_opts *o, int64_t to, struct delivery_tally *tall
 	int committed, rc;
 
 	memset(&logs, 0, sizeof logs);
+	if (o->phase)
+		o->phase(o->progress_ctx, "delivering", 0, 1);
 	rc = delivery_run(o->a, o->root, o->cfg, to, dlv, err);
+	if (o->phase)
+		o->phase(o->progress_ctx, "delivering", 1, 1);
 	for (k = 0; k < dlv->n; k++) {
 		const struct delivery_failure *f = &dlv->v[k];
 

@@ -27,6 +27,7 @@
 #include <csv.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -463,6 +464,27 @@ size_t
 csvio_ncols(const struct csvio_reader *r)
 {
 	return r->ncols;
+}
+
+size_t
+csvio_offset(const struct csvio_reader *r)
+{
+	off_t at;
+
+	if (r->fd < 0)
+		return r->memoff - (r->clen - r->cpos);
+	at = lseek(r->fd, 0, SEEK_CUR);
+	return at < 0 ? 0 : (size_t)at - (r->clen - r->cpos);
+}
+
+size_t
+csvio_size(const struct csvio_reader *r)
+{
+	struct stat st;
+
+	if (r->fd < 0)
+		return r->memlen;
+	return fstat(r->fd, &st) == 0 && st.st_size > 0 ? (size_t)st.st_size : 0;
 }
 
 const char *

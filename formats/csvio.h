@@ -58,6 +58,10 @@ int csvio_open_mem(const char *name, const char *buf, size_t len,
 		   struct csvio_reader **out, struct drip_err *err);
 
 size_t csvio_ncols(const struct csvio_reader *r);
+/* The bytes read so far, and the input's size (0 when unknown): how far
+ * along the file a stream is, for progress. */
+size_t csvio_offset(const struct csvio_reader *r);
+size_t csvio_size(const struct csvio_reader *r);
 const char *csvio_colname(const struct csvio_reader *r, size_t i);
 /* Index of the column called name, or -1. */
 long csvio_col(const struct csvio_reader *r, const char *name);

@@ -124,6 +124,21 @@ test_expect_success 'drip help lists commands' '
 	test -n "$cmds"
 '
 
+test_expect_success 'drip --help and drip help say the same; drip alone says it on stderr' '
+	"$DRIP" --help >h1 && "$DRIP" help >h2 && test_cmp h1 h2 &&
+	test_grep "^global options:" h1 &&
+	test_expect_code 2 "$DRIP" >h3 2>h4 && test_line_count 0 h3 && test_cmp h1 h4
+'
+
+test_expect_success 'tick -h shows tick'"'"'s own defaults, not only the global ones' '
+	"$DRIP" tick -h >t &&
+	section "defaults:" t >d &&
+	test_grep "^  --wait  *0: " d &&
+	test_grep "max_lag (24h unless set)" d &&
+	test_grep "tick (20m unless set)" d &&
+	"$DRIP" help tick >t2 && test_cmp t t2
+'
+
 if [ "$can_render" = 1 ]; then
 	for cmd in $cmds; do
 		C=$cmd
@@ -164,6 +179,25 @@ if [ "$can_render" = 1 ]; then
 				'
 			done
 		fi
+	done
+	# drip(1)'s SYNOPSIS itself names every command and subcommand.
+	sed -n '/^SYNOPSIS/,/^DESCRIPTION/p' "$TRASH/r/drip.1" >synopsis
+	for cmd in $cmds; do
+		"$DRIP" help "$cmd" >"help-$cmd.txt" 2>&1
+		subs=$(section 'subcommands:' "help-$cmd.txt" | awk '{ print $1 }')
+		C=$cmd
+		SUBS=$subs
+		test_expect_success "drip.1's SYNOPSIS lists 'drip $C' (each subcommand)" '
+			test -s synopsis &&
+			if [ -z "$SUBS" ]; then
+				grep -Eq "^ *drip $C( |\$)" synopsis
+			else
+				for s in $SUBS; do
+					grep -Eq "^ *drip $C $s( |\$)" synopsis ||
+						{ echo "no drip $C $s" >&2; exit 1; }
+				done
+			fi
+		'
 	done
 	for opt in $(options_of 'global options:' help.txt); do
 		O=$opt

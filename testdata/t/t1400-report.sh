@@ -180,7 +180,7 @@ test_expect_success 'a bad quota in drip.yaml is 78 with its place' '
 
 test_expect_success 'completion: subcommands, sequence ids, contact ids, --by values' '
 	(cd ws && "$DRIP" __complete report "") >out &&
-	printf "overview\nseq\ncontact\ntasks\nusage\n" >expect && test_cmp expect out &&
+	printf "overview\nseq\ncontact\ntasks\nupcoming\nusage\n" >expect && test_cmp expect out &&
 	(cd ws && "$DRIP" __complete report seq "") >out &&
 	printf "later\nwelcome\n" >expect && test_cmp expect out &&
 	(cd ws && "$DRIP" __complete report contact "") >out &&
@@ -188,8 +188,85 @@ test_expect_success 'completion: subcommands, sequence ids, contact ids, --by va
 	(cd ws && "$DRIP" __complete report usage --by "") >out &&
 	printf "day\nweek\nmonth\n" >expect && test_cmp expect out &&
 	(cd ws && "$DRIP" __complete report contact --hi) >out && test_grep "^--history\$" out &&
+	(cd ws && "$DRIP" __complete report upcoming --u) >out && test_grep "^--until\$" out &&
 	(cd ws && "$DRIP" __complete report --fo) >out && test_grep "^--format\$" out &&
 	(cd ws && "$DRIP" __complete --format "") >out && test_grep "^html\$" out
+'
+
+# report upcoming reads a copy of the fixture with a third sequence whose
+# steps lie ahead: enrolled an hour before --now, its steps fire over the
+# next days; the fixture itself has nothing left to do.
+test_expect_success 'upcoming: a workspace with work ahead' '
+	cp -a ws wsu &&
+	cat >wsu/sequences/onboard.yaml <<-\YAML &&
+	id: onboard
+	steps:
+	  - {id: hi, type: email, wait: 0, template: templates/hello.eml}
+	  - {id: tip, type: email, wait: 1d, template: templates/a.eml}
+	  - {id: ring, type: call, wait: 2d, subject: "Call {{first_name}}"}
+	YAML
+	git -C wsu add sequences/onboard.yaml &&
+	git -C wsu commit -qm "onboard" &&
+	drip -C wsu -q --now 2026-11-06T07:00:00Z seq publish onboard &&
+	drip -C wsu -q --now 2026-11-06T08:00:00Z enroll onboard ada bo dee &&
+	snapshot wsu >before-u
+'
+
+for fmt in table csv json html; do
+	F=$fmt
+	test_expect_success "report upcoming --format $F" '
+		golden upcoming.$F drip -C wsu $R report upcoming --format $F
+	'
+done
+
+test_expect_success 'upcoming: the default horizon is 7 days; --until moves it' '
+	drip -C wsu $R report upcoming --until 2026-11-13T09:00:00Z --format csv >a &&
+	test_cmp upcoming.csv.out a &&
+	drip -C wsu $R report upcoming --until 2026-11-06T12:00:00Z --format csv >short &&
+	grep -c ",onboard," short >n && echo 3 >expect && test_cmp expect n &&
+	! grep -q ",tip," short
+'
+
+test_expect_success 'upcoming predicts exactly the rows that ticks up to --until log' '
+	cp -a wsu wsv &&
+	T=2026-11-10T12:00:00Z &&
+	drip -C wsv $R report upcoming --until $T --format csv --raw >predicted &&
+	sed -n "/^time,contact,/,\$p" predicted | sed 1d >pred-rows &&
+	test -s pred-rows &&
+	cat wsv/log/*.csv | sort >log-before &&
+	for now in 2026-11-06T09:00:00Z 2026-11-07T10:00:00Z 2026-11-08T23:00:00Z $T; do
+		drip -C wsv -q --now $now tick --no-deliver || exit 1
+	done &&
+	for f in wsv/log/*.csv; do sed 1d "$f"; done >log-all &&
+	grep -vxFf log-before log-all >new-rows &&
+	python3 -c "
+import csv, sys
+new = [r[:5] + r[5:7] + r[8:9] for r in csv.reader(open(sys.argv[1]))]
+pred = list(csv.reader(open(sys.argv[2])))
+assert new == pred, (new, pred)
+assert len(pred) >= 6, pred
+" new-rows pred-rows
+'
+
+test_expect_success 'upcoming: a bad or past --until is 2 with the usage, nothing changed' '
+	test_expect_code 2 drip -C wsu $R report upcoming --until tomorrow 2>err &&
+	test_grep "^drip: invalid --until '"'"'tomorrow'"'"': " err &&
+	test_grep "^usage: drip report upcoming" err &&
+	test_expect_code 2 drip -C wsu $R report upcoming --until 2026-11-05T00:00:00Z 2>err &&
+	test_grep "^drip: --until 2026-11-05T00:00:00Z is before now" err &&
+	test_expect_code 2 drip -C wsu $R report upcoming --until 2>err &&
+	test_expect_code 2 drip -C wsu $R report upcoming extra 2>err &&
+	test_unchanged wsu before-u
+'
+
+test_expect_success 'upcoming changes nothing, even with contacts.csv out of order' '
+	test_unchanged wsu before-u &&
+	cp -a wsu wsw &&
+	{ head -1 wsw/contacts.csv && sed 1d wsw/contacts.csv | sort -r; } >c &&
+	cp c wsw/contacts.csv && snapshot wsw >before-w &&
+	drip -C wsw $R report upcoming --format csv >w &&
+	test_cmp upcoming.csv.out w &&
+	test_unchanged wsw before-w
 '
 
 test_expect_success 'reports change nothing in the workspace' '
