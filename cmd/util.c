@@ -388,7 +388,7 @@ void
 lint_setup(struct cmd_ctx *c, struct lint_ctx *l, struct diags *d, const char *root)
 {
 	static const char *const empty[1] = { NULL };
-	struct csvio_table t;
+	struct csvio_reader *r;
 	struct drip_err e;
 	char *path, *saved;
 
@@ -398,10 +398,19 @@ lint_setup(struct cmd_ctx *c, struct lint_ctx *l, struct diags *d, const char *r
 	l->root = root ? root : ".";
 	if (root == NULL)
 		return;
+	/* The template checks need only the column names: read the header and
+	 * stop, so lint costs the same at a million contacts as at ten. */
 	path = fsio_join(root, "contacts.csv");
-	if (fsio_exists(path) && csvio_table_load(&c->a, path, &t, &e) == 0) {
-		l->fields = (const char *const *)t.cols;
-		l->nfields = t.ncols;
+	if (fsio_exists(path) && csvio_open(path, &r, &e) == 0) {
+		size_t i, n = csvio_ncols(r);
+		const char **cols = arena_alloc(&c->a, (n + 1) * sizeof *cols);
+
+		for (i = 0; i < n; i++)
+			cols[i] = arena_strdup(&c->a, csvio_colname(r, i));
+		cols[n] = NULL;
+		l->fields = cols;
+		l->nfields = n;
+		csvio_close(r);
 	}
 	free(path);
 	if (c->have_cfg && c->root && strcmp(c->root, root) == 0) {

@@ -238,14 +238,14 @@ parse_utc(const char *s)
 }
 
 /* The contacts: id,email,first_name,last_name,phone,timezone,status,
- * unsubscribed,owner,tags - the header drip init writes. */
+ * unsubscribed,bounced,owner,tags - the header drip init writes. */
 static void
 contact_row(struct sbuf *sb, long i, const char *id)
 {
 	const char *fn = first_names[(size_t)i % NNAMES];
 	const char *ln = last_names[(size_t)(i / 7) % NNAMES];
 
-	sbuf_printf(sb, "%s,%s.%s.%ld@example.com,%s,%s,+4930%07ld,,active,false,"
+	sbuf_printf(sb, "%s,%s.%s.%ld@example.com,%s,%s,+4930%07ld,,active,false,false,"
 		    "%s@bench.example,%s\n", id, fn, ln, i, fn, ln, i,
 		    i % 2 ? "alice" : "bob", i % 10 == 0 ? "lead;vip" : "lead");
 }

@@ -207,4 +207,19 @@ test_expect_success 'an annual date trigger that can run only once is a warning'
 	rm fx/automations/bday.yaml
 '
 
+test_expect_success 'lint reads only the header of contacts.csv' '
+	# A body that no CSV reader accepts (an unclosed quote): lint never
+	# reaches it, and the fields are still checked against the header.
+	cp -R fx hdr && rm -rf hdr/.git &&
+	{ head -n 1 fx/contacts.csv && printf "%s\n" "c9,\"c9@example.com,Eve"; } >hdr/contacts.csv &&
+	printf "%s\n" "id: hf" "kind: date" "steps:" \
+		"  - {id: a, type: email, template: templates/welcome.eml, on: {field: renewl_date, offset: -3d}}" \
+		"  - {id: b, type: email, template: templates/welcome.eml, on: {field: renewal_date, offset: -1d}}" \
+		>hdr/sequences/hf.yaml &&
+	test_expect_code 1 drip -C hdr seq lint sequences/hf.yaml >out &&
+	test_grep "^sequences/hf.yaml:4:[0-9]*: error: unknown field \"renewl_date\"" out &&
+	! grep "renewal_date" out &&
+	rm -rf hdr
+'
+
 test_done
