@@ -3,6 +3,7 @@
  * lifecycle.h).
  */
 #include "lifecycle.h"
+#include "clock.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -61,7 +62,7 @@ load(struct arena *a, const char *root, const char *id, struct srow *s, struct d
 		return err_set(err, DRIP_EDATA, PUB_STATE, (int)s->t.lines[s->row], 0,
 			       "bad paused_at or resumed_at \"%s\" \"%s\"", field(s, "paused_at"),
 			       field(s, "resumed_at"));
-	rc = state_read_clock(root, &s->last, err);
+	rc = clock_read(root, NULL, &s->last, err);
 	if (rc < 0)
 		return -1;
 	if (rc == 1)

@@ -16,6 +16,7 @@
 
 #include "arena.h"
 #include "autom.h"
+#include "clock.h"
 #include "csvio.h"
 #include "defs.h"
 #include "dtime.h"
@@ -795,7 +796,7 @@ pass_setup(struct pass *p)
 	int64_t last;
 	int have_clock;
 
-	have_clock = state_read_clock(o->root, &last, p->err);
+	have_clock = clock_read(o->root, o->store, &last, p->err);
 	if (have_clock < 0)
 		return -1;
 	ri->from = have_clock == 0 ? last : STATE_NONE;

@@ -16,6 +16,7 @@
 #include "actlog.h"
 #include "arena.h"
 #include "autom.h"
+#include "clock.h"
 #include "config.h"
 #include "csvio.h"
 #include "csvsort.h"
@@ -779,6 +780,8 @@ commit_phase(struct runio *w, const struct run_info *ri, int *pending, int *comm
 		return -1;
 	if (w->o.phase)
 		w->o.phase(w->o.progress_ctx, "writing", 1, 1);
+	if (store_exclude(w->o.store, "/" STATE_CLOCK, err) < 0)
+		return -1;
 	state_format_clock(ri->to, &msg);
 	full = path_of(w, STATE_CLOCK);
 	k = fsio_write_atomic(full, msg.buf, msg.len, 0644, err);
@@ -798,14 +801,26 @@ commit_phase(struct runio *w, const struct run_info *ri, int *pending, int *comm
 		sbuf_printf(&msg, ", %zu failed", delivery_tally_total(&w->tally));
 	summary_len = msg.len;
 	sbuf_printf(&msg, "\n\nDrip-Command: drip tick\nDrip-Now: %s\n", now_utc(w));
+	/* The clock stays out of the branch's history (clock.h): a tick
+	 * that changed nothing else makes no commit, and a workspace whose
+	 * tree still has clock.csv loses it from the tree here, once. */
 	if (w->o.phase)
 		w->o.phase(w->o.progress_ctx, "committing", 0, 1);
+	store_set_untrack(w->o.store, STATE_CLOCK);
 	k = store_commit(w->o.store, w->paths, w->npaths, msg.buf,
 			 w->o.has_now ? w->o.now : -1, committed, NULL, err);
+	store_set_untrack(w->o.store, NULL);
 	if (k == 0 && w->o.phase)
 		w->o.phase(w->o.progress_ctx, "committing", 1, 1);
 	w->summary = arena_strndup(w->a, msg.buf, summary_len);
 	sbuf_release(&msg);
+	/* After a commit the ref is the second copy of a clock already
+	 * synced in state/clock.csv: a failure to move it (a full disk)
+	 * must not turn a landed commit into a failed tick; the next tick
+	 * moves it.  Without a commit it is the record, and its failure
+	 * undoes the tick. */
+	if (k == 0 && clock_save(w->o.store, ri->to, err) < 0 && !*committed)
+		k = -1;
 	return k;
 }
 

@@ -17,6 +17,7 @@
 #include <git2.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,6 +45,7 @@ struct store {
 	char *workdir;			/* absolute, ends with '/' */
 	void (*before_update)(void *);	/* test hook, see store.h */
 	void *before_update_arg;
+	char *untrack;			/* see store_set_untrack */
 };
 
 /* HEAD as store_commit and the readers need it. */
@@ -200,6 +202,7 @@ store_close(struct store *s)
 		return;
 	git_repository_free(s->repo);
 	free(s->workdir);
+	free(s->untrack);
 	free(s);
 	git_libgit2_shutdown();
 }
@@ -209,6 +212,13 @@ store_set_before_update(struct store *s, void (*fn)(void *arg), void *arg)
 {
 	s->before_update = fn;
 	s->before_update_arg = arg;
+}
+
+void
+store_set_untrack(struct store *s, const char *rel)
+{
+	free(s->untrack);
+	s->untrack = rel ? xstrdup(rel) : NULL;
 }
 
 static void
@@ -368,6 +378,8 @@ items_prepare(struct store *s, const char *const *paths, size_t n,
 
 		sbuf_printf(&sb, "%s%s", s->workdir, it[i].rel);
 		it[i].full = sbuf_detach(&sb, NULL);
+		if (s->untrack && strcmp(it[i].rel, s->untrack) == 0)
+			continue;	/* as if absent: out of the tree */
 		if (lstat(it[i].full, &it[i].st) < 0) {
 			if (errno == ENOENT || errno == ENOTDIR)
 				continue;
@@ -1000,5 +1012,156 @@ out:
 	git_tree_entry_free(e);
 	free(full);
 	head_free(&h);
+	return ret;
+}
+
+int
+store_read_ref(struct store *s, const char *name, struct sbuf *out, struct drip_err *err)
+{
+	git_blob *blob = NULL;
+	git_oid id;
+	int rc = git_reference_name_to_id(&id, s->repo, name);
+
+	if (rc == GIT_ENOTFOUND)
+		return 1;
+	if (rc < 0)
+		return fail_git(err, DRIP_EFAIL, "cannot read '%s'", name);
+	if (git_blob_lookup(&blob, s->repo, &id) < 0)
+		return fail_git(err, DRIP_EFAIL, "cannot read what '%s' names", name);
+	sbuf_add(out, git_blob_rawcontent(blob), (size_t)git_blob_rawsize(blob));
+	git_blob_free(blob);
+	return 0;
+}
+
+/* fsync path (a file or a directory) when it exists. */
+static int
+sync_path(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC), rc;
+
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -1;
+	rc = fsync(fd) < 0 && errno != EINVAL ? -1 : 0;
+	close(fd);
+	return rc;
+}
+
+int
+store_unlock_ref(struct store *s, const char *name, struct drip_err *err)
+{
+	struct sbuf p = SBUF_INIT;
+	int rc = 0;
+
+	sbuf_printf(&p, "%s%s.lock", git_repository_commondir(s->repo), name);
+	if (unlink(sbuf_str(&p)) != 0 && errno != ENOENT)
+		rc = err_sys(err, DRIP_EFAIL, NULL, "cannot remove '%s'", sbuf_str(&p));
+	sbuf_release(&p);
+	return rc;
+}
+
+int
+store_write_ref(struct store *s, const char *name, const char *buf, size_t len,
+		const char *log, struct drip_err *err)
+{
+	const char *gd = git_repository_commondir(s->repo);
+	git_reference *ref = NULL;
+	struct sbuf p = SBUF_INIT;
+	char hex[GIT_OID_HEXSZ + 1];
+	git_oid id, old;
+	int ret = -1, rc, have_old;
+
+	if (git_blob_create_from_buffer(&id, s->repo, buf, len) < 0)
+		return fail_git(err, DRIP_EFAIL, "cannot store '%s'", name);
+	/* libgit2 syncs neither the loose object nor the ref unless told
+	 * to for the whole process; the object first, so that the ref never
+	 * survives a crash that its blob did not.  A blob found in a pack
+	 * has no loose file, and packs are synced when made. */
+	git_oid_tostr(hex, sizeof hex, &id);
+	sbuf_printf(&p, "%sobjects/%.2s/%s", gd, hex, hex + 2);
+	if (sync_path(sbuf_str(&p)) < 0) {
+		err_sys(err, DRIP_EFAIL, NULL, "cannot sync '%s'", sbuf_str(&p));
+		goto out;
+	}
+	p.len = 0;
+	sbuf_printf(&p, "%sobjects/%.2s", gd, hex);
+	if (sync_path(sbuf_str(&p)) < 0) {
+		err_sys(err, DRIP_EFAIL, NULL, "cannot sync '%s'", sbuf_str(&p));
+		goto out;
+	}
+	if (store_unlock_ref(s, name, err) < 0)
+		goto out;
+	have_old = git_reference_name_to_id(&old, s->repo, name) == 0;
+	rc = git_reference_create(&ref, s->repo, name, &id, 1, log);
+	if (rc < 0) {
+		fail_git(err, rc == GIT_ELOCKED ? DRIP_ETEMP : DRIP_EFAIL, "cannot move '%s'", name);
+		goto out;
+	}
+	p.len = 0;
+	sbuf_printf(&p, "%s%s", gd, name);
+	if (sync_path(sbuf_str(&p)) < 0 || (*strrchr(p.buf, '/') = '\0', sync_path(p.buf)) < 0) {
+		err_sys(err, DRIP_EFAIL, NULL, "cannot sync '%s'", name);
+		goto out;
+	}
+	/* The blob the ref named is the ref's alone (see store.h): left
+	 * loose, every move would leave one unreachable object behind.  One
+	 * in a pack goes with the next gc. */
+	if (have_old && !git_oid_equal(&old, &id)) {
+		git_oid_tostr(hex, sizeof hex, &old);
+		p.len = 0;
+		sbuf_printf(&p, "%sobjects/%.2s/%s", gd, hex, hex + 2);
+		unlink(sbuf_str(&p));
+	}
+	ret = 0;
+out:
+	git_reference_free(ref);
+	sbuf_release(&p);
+	return ret;
+}
+
+int
+store_exclude(struct store *s, const char *pattern, struct drip_err *err)
+{
+	const char *cd = git_repository_commondir(s->repo);
+	struct sbuf path = SBUF_INIT, cur = SBUF_INIT, line = SBUF_INIT;
+	int ret = -1;
+	FILE *f = NULL;
+
+	sbuf_printf(&path, "%sinfo", cd);
+	if (mkdir(sbuf_str(&path), 0755) < 0 && errno != EEXIST) {
+		err_sys(err, DRIP_EFAIL, NULL, "cannot make '%s'", sbuf_str(&path));
+		goto out;
+	}
+	sbuf_adds(&path, "/exclude");
+	f = fopen(sbuf_str(&path), "a+");
+	if (f == NULL) {
+		err_sys(err, DRIP_EFAIL, NULL, "cannot open '%s'", sbuf_str(&path));
+		goto out;
+	}
+	{
+		char buf[4096];
+		size_t n;
+
+		rewind(f);
+		while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+			sbuf_add(&cur, buf, n);
+	}
+	sbuf_printf(&line, "\n%s\n", pattern);
+	if ((cur.len && strncmp(cur.buf, sbuf_str(&line) + 1, line.len - 1) == 0) ||
+	    (cur.len && strstr(cur.buf, sbuf_str(&line)) != NULL)) {
+		ret = 0;
+		goto out;
+	}
+	if ((cur.len && cur.buf[cur.len - 1] != '\n' && fputc('\n', f) == EOF) ||
+	    fprintf(f, "%s\n", pattern) < 0 || fflush(f) != 0 || fsync(fileno(f)) != 0) {
+		err_sys(err, DRIP_EFAIL, NULL, "cannot write '%s'", sbuf_str(&path));
+		goto out;
+	}
+	ret = 0;
+out:
+	if (f)
+		fclose(f);
+	sbuf_release(&path);
+	sbuf_release(&cur);
+	sbuf_release(&line);
 	return ret;
 }

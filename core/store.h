@@ -117,4 +117,39 @@ int store_check_branch(struct store *s, struct drip_err *err);
  */
 int store_same_as_head(struct store *s, const char *rel, int *same, struct drip_err *err);
 
+/*
+ * A path store_commit() treats as absent from the work tree (rel is
+ * copied; NULL clears it): listed in a commit, it is removed from the
+ * tree and the index when HEAD has it, and the file on disk is left
+ * alone.  tick's state/clock.csv uses it: the clock is kept out of the
+ * branch's history (see clock.h), and workspaces made before that lose
+ * it from their tree at their next tick.
+ */
+void store_set_untrack(struct store *s, const char *rel);
+
+/* Make sure the repository's own ignore list (info/exclude, never
+ * committed) has the line pattern, so `git status` does not show an
+ * untracked file drip keeps in the work tree. */
+int store_exclude(struct store *s, const char *pattern, struct drip_err *err);
+
+/*
+ * Refs outside the branches that name a blob (e.g. refs/drip/clock):
+ * store_read_ref appends the blob's content to out and returns 0, or 1
+ * when there is no such ref.  store_write_ref points name at a new blob
+ * holding buf (len bytes), whatever it named before, with log as the
+ * reflog message; the blob, the ref file and its directory are synced
+ * before it returns, so a crash keeps either the old value or the new.
+ * The caller holds the workspace lock and the ref is drip's own, so a
+ * lock file left on it is removed first (store_unlock_ref).
+ * The blob it named before is deleted when loose: buf must be content
+ * no commit or other ref has (name it in buf), so that each move does
+ * not leave an unreachable object behind.
+ */
+int store_read_ref(struct store *s, const char *name, struct sbuf *out, struct drip_err *err);
+/* Remove the lock file a run killed while moving drip's own ref name
+ * left (the caller holds the workspace lock, so no one else is at it). */
+int store_unlock_ref(struct store *s, const char *name, struct drip_err *err);
+int store_write_ref(struct store *s, const char *name, const char *buf, size_t len,
+		    const char *log, struct drip_err *err);
+
 #endif

@@ -14,6 +14,7 @@
 #include "txn.h"
 
 #include "arena.h"
+#include "clock.h"
 #include "err.h"
 #include "fsio.h"
 #include "sbuf.h"
@@ -682,7 +683,8 @@ tick_refresh(struct store *s, const char *root, struct drip_err *err)
 	paths = xcalloc(n + 2, sizeof *paths);
 	for (i = 0; i < n; i++) {
 		full = join(root, v[i]);
-		if (fsio_exists(full))
+		/* The clock is never committed (clock.h). */
+		if (fsio_exists(full) && strcmp(v[i], STATE_CLOCK) != 0)
 			paths[k++] = v[i];
 		free(full);
 	}
@@ -705,7 +707,9 @@ recover_tick(struct store *s, const char *root, struct drip_err *err)
 	char *full = join(root, TXN_TICK_PENDING), head[64], *line, *save = NULL;
 	int rc = -1, contacts;
 
-	if (fsio_read(full, 0, &sb, err) < 0 || store_head(s, head, err) < 0)
+	/* A run killed while it moved the clock's ref left its lock. */
+	if (fsio_read(full, 0, &sb, err) < 0 || store_head(s, head, err) < 0 ||
+	    store_unlock_ref(s, CLOCK_REF, err) < 0)
 		goto out;
 	contacts = sb.buf && strstr(sb.buf, "\n" TXN_TICK_CONTACTS "\n") != NULL;
 	line = strtok_r(sb.buf ? sb.buf : (char *)"", "\n", &save);

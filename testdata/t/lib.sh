@@ -128,6 +128,16 @@ test_unchanged() {
 	fi
 }
 
+# last_slot DIR: the last slot tick processed in the workspace DIR, as
+# clock.csv writes it: the later of state/clock.csv (committed with ticks
+# that changed something) and refs/drip/clock (moved by quiet ticks).
+last_slot() {
+	{
+		sed 1d "$1/state/clock.csv" 2>/dev/null
+		git -C "$1" cat-file blob refs/drip/clock 2>/dev/null | sed 1d | cut -d, -f1
+	} | LC_ALL=C sort | tail -n 1
+}
+
 # new_ws DIR: a fresh workspace at a fixed --now, with the sender and the
 # links' base URL set, as every workspace that sends email needs
 # (new_bare_ws: exactly what drip init writes).

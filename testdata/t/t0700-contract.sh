@@ -206,8 +206,10 @@ test_expect_success 'lag guard: --catch-up processes the backlog' '
 	cp -R lag lagref &&
 	drip -C lag --now 2026-03-26T10:20:00Z tick --catch-up --no-deliver &&
 	test_grep "^2026-03-26T10:20:00Z$" lag/state/clock.csv &&
+	git -C lag cat-file blob refs/drip/clock >clock &&
+	test_grep "^2026-03-26T10:20:00Z,refs/drip/clock$" clock &&
 	git -C lag log -1 --format=%s >s &&
-	test_grep "^tick 2026-03-26 10:20Z: " s &&
+	test_grep "^tick 2026-03-24 10:00Z: " s &&
 	git -C lag status --porcelain >st && test_line_count 0 st
 '
 

@@ -196,12 +196,15 @@ test_expect_success 'a kill during the sort leaves contacts.csv old or new, and 
 	old=$(sha256sum <ws/contacts.csv) &&
 	{ head -1 ws/contacts.csv; tail -n +2 ws/contacts.csv | LC_ALL=C sort; } | sha256sum >new &&
 	base=$(git -C ws rev-parse HEAD) &&
+	cp ws/state/clock.csv clock0 &&
 	for d in 0.05 0.1 0.2 0.3 0.5 0.8; do
 		{ "$DRIP" -C ws --now 2026-11-24T10:00:00Z tick --no-deliver 2>/dev/null & } &&
 		pid=$! && sleep $d && { kill -9 $pid 2>/dev/null || :; } && { wait $pid 2>/dev/null || :; } &&
 		now=$(sha256sum <ws/contacts.csv) &&
 		{ test "$now" = "$old" || test "$now" = "$(cat new)"; } || return 1
 		git -C ws reset -q --hard "$base" || return 1
+		# The clock is not in the history (drip-files(5)): rewind it too.
+		cp clock0 ws/state/clock.csv && git -C ws update-ref -d refs/drip/clock || return 1
 	done &&
 	{ "$DRIP" -C ws --now 2026-11-24T10:00:00Z tick --no-deliver 2>/dev/null & } &&
 	pid=$! && sleep 0.3 && { kill -9 $pid 2>/dev/null || :; } && { wait $pid 2>/dev/null || :; } &&
@@ -210,7 +213,8 @@ test_expect_success 'a kill during the sort leaves contacts.csv old or new, and 
 	git -C ws log --format=%s >subjects && test_grep "^contacts.csv: sorted by id$" subjects &&
 	git -C ws status --porcelain >st && test_line_count 0 st &&
 	ls -a ws/.drip ws >files && ! grep "tmp-" files &&
-	git -C ws reset -q --hard "$base~1"
+	git -C ws reset -q --hard "$base~1" &&
+	cp clock0 ws/state/clock.csv && git -C ws update-ref -d refs/drip/clock
 '
 
 # ---- 9. spreadsheet-safe CSV and exact round trips --------------------
