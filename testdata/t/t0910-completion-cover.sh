@@ -39,6 +39,13 @@ steps:
   - {id: hello, type: email, wait: 0, template: templates/hi.eml}
   - {id: ring, type: call, wait: 0, subject: "Call {{first_name}}"}
 YAML
+mkdir -p ws/automations
+cat >ws/automations/cold.yaml <<'YAML'
+id: cold
+if: {event: tag_added, tag: cold}
+actions:
+  - tag: {add: [lead]}
+YAML
 { git -C ws add -A && git -C ws commit -qm fixture &&
 drip -C ws -q --now $NOW seq publish intro &&
 drip -C ws -q --now $NOW enroll intro ann ben &&
@@ -125,6 +132,8 @@ automate rm 2 ID ; automate rm intro ring ; -
 automate lint 0 FILE... ; automate lint ; :file
 automate approve 0 ID... ; automate approve ; -
 automate reject 0 ID... ; automate reject ; -
+automate protect 0 ID ; automate protect ; cold
+automate unprotect 0 ID ; automate unprotect ; cold
 contact import 0 FILE|- ; contact import ; :file
 contact add 0 ID ; contact add ; -
 contact add 1 email=ADDRESS ; contact add cat ; email= first_name=
