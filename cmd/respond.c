@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "html.h"
 #include "respond.h"
 #include "sbuf.h"
 #include "token.h"
@@ -89,21 +90,6 @@ respond_cli(struct cmd_ctx *c, const char *arg)
 }
 
 /* ---- CGI ---- */
-
-static void
-html_escape(struct sbuf *out, const char *s)
-{
-	for (; *s; s++) {
-		switch (*s) {
-		case '&': sbuf_adds(out, "&amp;"); break;
-		case '<': sbuf_adds(out, "&lt;"); break;
-		case '>': sbuf_adds(out, "&gt;"); break;
-		case '"': sbuf_adds(out, "&quot;"); break;
-		case '\'': sbuf_adds(out, "&#39;"); break;
-		default: sbuf_addc(out, *s); break;
-		}
-	}
-}
 
 /* What a page says. */
 struct page {

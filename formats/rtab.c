@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "arena.h"
+#include "html.h"
 #include "json.h"
 #include "sbuf.h"
 #include "width.h"
@@ -237,21 +238,6 @@ rtab_json(struct sbuf *out, const struct rtab_doc *d)
 
 /* ---- HTML ---- */
 
-static void
-esc(struct sbuf *out, const char *s)
-{
-	for (; *s; s++) {
-		switch (*s) {
-		case '&': sbuf_adds(out, "&amp;"); break;
-		case '<': sbuf_adds(out, "&lt;"); break;
-		case '>': sbuf_adds(out, "&gt;"); break;
-		case '"': sbuf_adds(out, "&quot;"); break;
-		case '\'': sbuf_adds(out, "&#39;"); break;
-		default: sbuf_addc(out, *s); break;
-		}
-	}
-}
-
 static int64_t
 cell_num(const struct rtab *t, size_t r, size_t k)
 {
@@ -273,7 +259,7 @@ svg_funnel(struct sbuf *out, const struct rtab *t)
 			max = cell_num(t, r, t->value_col);
 	sbuf_printf(out, "<svg class=\"chart\" role=\"img\" viewBox=\"0 0 %d %zu\" "
 		    "xmlns=\"http://www.w3.org/2000/svg\"><title>", vw, t->nrows * (size_t)rh + 8);
-	esc(out, t->title);
+	html_escape(out, t->title);
 	sbuf_adds(out, "</title>\n");
 	for (r = 0; r < t->nrows; r++) {
 		int64_t v = cell_num(t, r, t->value_col);
@@ -281,7 +267,7 @@ svg_funnel(struct sbuf *out, const struct rtab *t)
 		size_t y = r * (size_t)rh + 4;
 
 		sbuf_printf(out, "<text x=\"%d\" y=\"%zu\" text-anchor=\"end\">", lw - 8, y + 17);
-		esc(out, t->cells[r * t->ncols + t->label_col]);
+		html_escape(out, t->cells[r * t->ncols + t->label_col]);
 		sbuf_printf(out, "</text><rect x=\"%d\" y=\"%zu\" width=\"%d\" height=\"%d\" "
 			    "rx=\"3\" class=\"bar\"/><text x=\"%d\" y=\"%zu\">%" PRId64 "</text>\n",
 			    lw, y, len > 0 ? len : 1, rh - 6, lw + (len > 0 ? len : 1) + 6, y + 17, v);
@@ -303,7 +289,7 @@ svg_columns(struct sbuf *out, const struct rtab *t)
 			max = cell_num(t, r, t->value_col);
 	sbuf_printf(out, "<svg class=\"chart\" role=\"img\" viewBox=\"0 0 %d %d\" "
 		    "xmlns=\"http://www.w3.org/2000/svg\"><title>", vw, vh);
-	esc(out, t->title);
+	html_escape(out, t->title);
 	sbuf_adds(out, "</title>\n");
 	sbuf_printf(out, "<line x1=\"0\" y1=\"%d\" x2=\"%d\" y2=\"%d\" class=\"axis\"/>\n",
 		    base, vw, base);
@@ -314,7 +300,7 @@ svg_columns(struct sbuf *out, const struct rtab *t)
 
 		sbuf_printf(out, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
 			    "class=\"bar\"><title>", x, base - h, slot * 0.7, h);
-		esc(out, t->cells[r * t->ncols + t->label_col]);
+		html_escape(out, t->cells[r * t->ncols + t->label_col]);
 		sbuf_printf(out, ": %" PRId64 "</title></rect>\n", v);
 		if (v && n <= 31)
 			sbuf_printf(out, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%"
@@ -327,7 +313,7 @@ svg_columns(struct sbuf *out, const struct rtab *t)
 				l += 5;
 			sbuf_printf(out, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\" "
 				    "class=\"label\">", x + slot * 0.35, base + 18);
-			esc(out, l);
+			html_escape(out, l);
 			sbuf_adds(out, "</text>\n");
 		}
 	}
@@ -359,20 +345,20 @@ rtab_html(struct sbuf *out, const struct rtab_doc *d)
 	sbuf_adds(out, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
 		  "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
 		  "<title>");
-	esc(out, d->title);
+	html_escape(out, d->title);
 	sbuf_printf(out, "</title>\n<style>\n%s</style>\n</head>\n<body>\n<h1>", html_style);
-	esc(out, d->title);
+	html_escape(out, d->title);
 	sbuf_adds(out, "</h1>\n");
 	if (d->subtitle) {
 		sbuf_adds(out, "<p class=\"sub\">");
-		esc(out, d->subtitle);
+		html_escape(out, d->subtitle);
 		sbuf_adds(out, "</p>\n");
 	}
 	for (i = 0; i < d->ntabs; i++) {
 		const struct rtab *t = &d->tabs[i];
 
 		sbuf_printf(out, "<section id=\"%s\">\n<h2>", t->name);
-		esc(out, t->title ? t->title : t->name);
+		html_escape(out, t->title ? t->title : t->name);
 		sbuf_adds(out, "</h2>\n");
 		if (t->nrows && t->chart == RTAB_CHART_FUNNEL)
 			svg_funnel(out, t);
@@ -385,7 +371,7 @@ rtab_html(struct sbuf *out, const struct rtab_doc *d)
 		sbuf_adds(out, "<div class=\"scroll\"><table>\n<thead><tr>");
 		for (k = 0; k < t->ncols; k++) {
 			sbuf_adds(out, is_num(t, k) ? "<th class=\"n\">" : "<th>");
-			esc(out, t->cols[k]);
+			html_escape(out, t->cols[k]);
 			sbuf_adds(out, "</th>");
 		}
 		sbuf_adds(out, "</tr></thead>\n<tbody>\n");
@@ -393,7 +379,7 @@ rtab_html(struct sbuf *out, const struct rtab_doc *d)
 			sbuf_adds(out, "<tr>");
 			for (k = 0; k < t->ncols; k++) {
 				sbuf_adds(out, is_num(t, k) ? "<td class=\"n\">" : "<td>");
-				esc(out, t->cells[r * t->ncols + k]);
+				html_escape(out, t->cells[r * t->ncols + k]);
 				sbuf_adds(out, "</td>");
 			}
 			sbuf_adds(out, "</tr>\n");
