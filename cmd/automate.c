@@ -169,7 +169,7 @@ cmd_automate_add(int argc, char **argv, struct cmd_ctx *c)
 	struct autospec o;
 	struct seqedit w;
 	struct sbuf block = SBUF_INIT, flow = SBUF_INIT, out = SBUF_INIT;
-	struct change ch;
+	struct txn_change ch;
 	struct lint_ctx l;
 	struct diags d;
 	const char *ids[3];
@@ -222,7 +222,7 @@ cmd_automate_rm(int argc, char **argv, struct cmd_ctx *c)
 {
 	struct seqedit w;
 	struct sbuf out = SBUF_INIT;
-	struct change ch;
+	struct txn_change ch;
 	const char *ids[3];
 	int k, rc = -1;
 
@@ -513,7 +513,7 @@ decide(int argc, char **argv, struct cmd_ctx *c, enum arun_status to, const char
 {
 	struct arun *runs;
 	struct sbuf rows = SBUF_INIT, state = SBUF_INIT, log = SBUF_INIT, subject = SBUF_INIT;
-	struct change ch[2];
+	struct txn_change ch[2];
 	unsigned char *pick;
 	char logpath[64];
 	size_t n, count;

@@ -126,19 +126,11 @@ char *ws_path(struct cmd_ctx *c, const char *rel);
  * Write the files (already validated) atomically and commit exactly them,
  * after checking that none has someone else's uncommitted changes: one
  * commit, or, on any failure, every file as it was (txn_apply).  subject
- * is the commit message's first line.  Returns 0 or -1 with c->err.
+ * is the commit message's first line; each change is core's struct
+ * txn_change (txn.h: TXN_FROM_FILE for content too big to hold in memory).
+ * Returns 0 or -1 with c->err.
  */
-struct change {
-	const char *path;		/* relative to the root */
-	const char *data;		/* NULL: delete the file */
-	size_t len;
-	int mode;			/* 0: 0644; CHANGE_TMP: see below */
-};
-/* mode CHANGE_TMP: data is the path of a file already written and synced
- * beside the target (fsio_create_beside), renamed over it - for content
- * too big to hold in memory; len is ignored (txn.h's TXN_FROM_FILE). */
-#define CHANGE_TMP TXN_FROM_FILE
-int ws_apply(struct cmd_ctx *c, const struct change *ch, size_t n, const char *subject);
+int ws_apply(struct cmd_ctx *c, const struct txn_change *ch, size_t n, const char *subject);
 
 /*
  * Password protection (protect.c, SPEC §3.6).  protect_require: (k, id) is
@@ -149,8 +141,8 @@ int ws_apply(struct cmd_ctx *c, const struct change *ch, size_t n, const char *s
  * added to them (*out, arena-owned).  protect_forget wipes the password.
  */
 int protect_require(struct cmd_ctx *c, enum protect_kind k, const char *id);
-int protect_guard(struct cmd_ctx *c, const struct change *ch, size_t n,
-		  const struct change **out, size_t *nout);
+int protect_guard(struct cmd_ctx *c, const struct txn_change *ch, size_t n,
+		  const struct txn_change **out, size_t *nout);
 void protect_forget(struct cmd_ctx *c);
 
 /*

@@ -74,7 +74,7 @@ check_value(struct cmd_ctx *c, const char *col, const char *v)
 static int
 save(struct cmd_ctx *c, struct csvio_table *t, const char *subject)
 {
-	struct change ch;
+	struct txn_change ch;
 	char *tmp;
 	int rc;
 
@@ -83,7 +83,7 @@ save(struct cmd_ctx *c, struct csvio_table *t, const char *subject)
 	ch.path = "contacts.csv";
 	ch.data = tmp;
 	ch.len = 0;
-	ch.mode = CHANGE_TMP;
+	ch.mode = TXN_FROM_FILE;
 	rc = ws_apply(c, &ch, 1, subject);
 	unlink(tmp);
 	free(tmp);
@@ -388,7 +388,7 @@ int
 cmd_contact_import(int argc, char **argv, struct cmd_ctx *c)
 {
 	struct import_result res;
-	struct change ch;
+	struct txn_change ch;
 	const char *name;
 	int k, rc;
 
@@ -408,7 +408,7 @@ cmd_contact_import(int argc, char **argv, struct cmd_ctx *c)
 	ch.path = "contacts.csv";
 	ch.data = res.tmp;
 	ch.len = 0;
-	ch.mode = CHANGE_TMP;
+	ch.mode = TXN_FROM_FILE;
 	rc = ws_apply(c, &ch, 1, arena_printf(&c->a, "contact import: %zu added, %zu updated",
 					      res.added, res.updated));
 	unlink(res.tmp);

@@ -79,7 +79,7 @@ cmd_enroll(int argc, char **argv, struct cmd_ctx *c)
 	struct enroll_req q;
 	struct enroll_result res;
 	struct csvio_table st;
-	struct change *ch;
+	struct txn_change *ch;
 	const char *seq, *status, *first = "";
 	size_t i, nch = 0, changed, skipped;
 	long srow, version = 0;
@@ -178,7 +178,7 @@ cmd_enroll(int argc, char **argv, struct cmd_ctx *c)
 	for (i = 0; i < res.nfiles; i++) {
 		ch[nch].path = res.files[i].rel;
 		ch[nch].data = res.files[i].tmp;
-		ch[nch].mode = CHANGE_TMP;
+		ch[nch].mode = TXN_FROM_FILE;
 		nch++;
 	}
 	{

@@ -211,7 +211,7 @@ read_object(struct cmd_ctx *c, const char *rel, struct sbuf *b)
  * automation, a sequence never published), or -1.
  */
 static int
-pinned_bytes(struct cmd_ctx *c, enum protect_kind k, const char *id, const struct change *ch,
+pinned_bytes(struct cmd_ctx *c, enum protect_kind k, const char *id, const struct txn_change *ch,
 	     size_t n, struct sbuf *b)
 {
 	const char *rel;
@@ -226,7 +226,7 @@ pinned_bytes(struct cmd_ctx *c, enum protect_kind k, const char *id, const struc
 		if (strcmp(ch[i].path, rel) == 0) {
 			if (ch[i].data == NULL)
 				return 0;
-			if (ch[i].mode == CHANGE_TMP)
+			if (ch[i].mode == TXN_FROM_FILE)
 				return fsio_read(ch[i].data, 0, b, &c->err) < 0 ? -1 : 1;
 			sbuf_add(b, ch[i].data, ch[i].len);
 			return 1;
@@ -304,11 +304,11 @@ same_record(struct cmd_ctx *c, const char *rel, const struct sbuf *now)
 }
 
 int
-protect_guard(struct cmd_ctx *c, const struct change *ch, size_t n,
-	      const struct change **out, size_t *nout)
+protect_guard(struct cmd_ctx *c, const struct txn_change *ch, size_t n,
+	      const struct txn_change **out, size_t *nout)
 {
 	struct cmd_prot *p;
-	struct change *v;
+	struct txn_change *v;
 	size_t i, j, m = n;
 
 	*out = ch;
@@ -409,7 +409,7 @@ protect_cmd(int argc, char **argv, struct cmd_ctx *c, enum protect_kind k)
 {
 	struct protect_rec r;
 	struct sbuf b = SBUF_INIT, rec = SBUF_INIT, pin = SBUF_INIT;
-	struct change ch;
+	struct txn_change ch;
 	const char *id;
 	int had, rehashed, pinned, rc = -1;
 
@@ -461,7 +461,7 @@ static int
 unprotect_cmd(int argc, char **argv, struct cmd_ctx *c, enum protect_kind k)
 {
 	struct protect_rec r;
-	struct change ch;
+	struct txn_change ch;
 	const char *id;
 	int had, rc;
 

@@ -347,7 +347,7 @@ cmd_seq_new(int argc, char **argv, struct cmd_ctx *c)
 {
 	struct new_opts o = { "step", NULL };
 	struct sbuf y = SBUF_INIT, t = SBUF_INIT;
-	struct change ch[2];
+	struct txn_change ch[2];
 	const char *id, *rel, *tpl;
 	char *full;
 	int k, rc, n = 1;
@@ -674,7 +674,7 @@ published_seq(struct cmd_ctx *c, const char *id)
  * -1. */
 static long
 migrate(struct cmd_ctx *c, const char *id, const struct seq *old, const struct seq *nq,
-	struct change *ch, size_t *nch, struct migrate_result *res)
+	struct txn_change *ch, size_t *nch, struct migrate_result *res)
 {
 	size_t i;
 
@@ -684,7 +684,7 @@ migrate(struct cmd_ctx *c, const char *id, const struct seq *old, const struct s
 		ch[*nch].path = arena_strdup(&c->a, res->files[i].rel);
 		ch[*nch].data = res->files[i].tmp;
 		ch[*nch].len = 0;
-		ch[*nch].mode = CHANGE_TMP;
+		ch[*nch].mode = TXN_FROM_FILE;
 		(*nch)++;
 	}
 	return res->moved;
@@ -696,7 +696,7 @@ cmd_seq_publish(int argc, char **argv, struct cmd_ctx *c)
 	struct csvio_table st;
 	struct pub_content pc;
 	struct loaded ld;
-	struct change *ch;
+	struct txn_change *ch;
 	struct sbuf state = SBUF_INIT;
 	struct migrate_result mres;
 	const char **old = NULL, *id, *status;
@@ -929,7 +929,7 @@ life(int argc, char **argv, struct cmd_ctx *c, enum lifecycle_op op)
 	static const char *const done[] = { "paused", "resumed", "soft-stopped", "stopped",
 					    "archived" };
 	struct lifecycle_result res;
-	struct change *ch;
+	struct txn_change *ch;
 	const char *id;
 	size_t i;
 	int k, soft = 0, rc;
@@ -957,7 +957,7 @@ life(int argc, char **argv, struct cmd_ctx *c, enum lifecycle_op op)
 		ch[i].path = res.files[i].rel;
 		ch[i].data = res.files[i].tmp;
 		ch[i].len = 0;
-		ch[i].mode = CHANGE_TMP;
+		ch[i].mode = TXN_FROM_FILE;
 	}
 	rc = ws_apply(c, ch, res.nfiles,
 		      arena_printf(&c->a, "seq %s %s: %s -> %s%s",

@@ -130,7 +130,7 @@ commit(struct cmd_ctx *c, const struct stepedit *w, const struct sbuf *out, cons
 {
 	struct lint_ctx l;
 	struct diags d;
-	struct change ch;
+	struct txn_change ch;
 
 	diag_init(&d, &c->a);
 	lint_setup(c, &l, &d, c->root);

@@ -174,7 +174,7 @@ cmd_task_done(int argc, char **argv, struct cmd_ctx *c)
 	struct tasks tk;
 	struct sbuf rows = SBUF_INIT, tasks = SBUF_INIT, log = SBUF_INIT, subject = SBUF_INIT,
 		    body = SBUF_INIT;
-	struct change ch[2];
+	struct txn_change ch[2];
 	unsigned char *touched;
 	long *found;
 	const char *now = now_utc(c);

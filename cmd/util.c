@@ -154,23 +154,13 @@ commit_message(struct cmd_ctx *c, const char *subject)
 }
 
 int
-ws_apply(struct cmd_ctx *c, const struct change *ch, size_t n, const char *subject)
+ws_apply(struct cmd_ctx *c, const struct txn_change *ch, size_t n, const char *subject)
 {
-	struct txn_change *tc;
-	size_t i;
-
 	/* A protected object changes only with its password, and is
 	 * committed signed again in the same commit. */
 	if (protect_guard(c, ch, n, &ch, &n) < 0)
 		return -1;
-	tc = arena_alloc(&c->a, (n + 1) * sizeof *tc);
-	for (i = 0; i < n; i++) {
-		tc[i].path = ch[i].path;
-		tc[i].data = ch[i].data;
-		tc[i].len = ch[i].len;
-		tc[i].mode = ch[i].mode;
-	}
-	return txn_apply(c->store, c->root, tc, n, commit_message(c, subject),
+	return txn_apply(c->store, c->root, ch, n, commit_message(c, subject),
 			 c->has_now ? c->now : -1, NULL, &c->err);
 }
 
@@ -180,7 +170,7 @@ static int
 log_unlocked(struct cmd_ctx *c, const struct txn_unlocked *u, size_t n)
 {
 	struct sbuf rows = SBUF_INIT, log = SBUF_INIT;
-	struct change ch;
+	struct txn_change ch;
 	char logpath[64], age[DUR_TEXT_MAX], lag[DUR_TEXT_MAX];
 	struct dur d = { 0, 0, 0 };
 	size_t i;
