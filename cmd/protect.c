@@ -248,9 +248,8 @@ protect_require(struct cmd_ctx *c, enum protect_kind k, const char *id)
 {
 	struct cmd_prot *p = prot(c);
 	struct protect_rec r;
-	struct sbuf b = SBUF_INIT;
 	size_t i;
-	int rc, line;
+	int rc;
 
 	for (i = 0; i < p->n; i++)
 		if (p->v[i].k == k && strcmp(p->v[i].id, id) == 0)
@@ -260,31 +259,14 @@ protect_require(struct cmd_ctx *c, enum protect_kind k, const char *id)
 	if (password(c, arena_printf(&c->a, "protected %s '%s'", what(k), id), 0) < 0 ||
 	    protect_unlock(&r, p->pw, p->pwlen, &c->err) < 0)
 		return -1;
-	if (read_object(c, r.object, &b) < 0)
-		goto fail;
-	if (protect_verify(&r, b.buf ? b.buf : "", b.len, &line) < 0) {
-		err_set(&c->err, DRIP_EDATA, r.object, line, 1, "protected %s '%s' was changed "
-			"outside drip; restore it with git, or sign what it is now with "
-			"'drip %s protect %s'", what(k), id, k == PROTECT_SEQ ? "seq" : "automate", id);
-		goto fail;
-	}
-	sbuf_reset(&b);
-	if (r.has_pub && (pinned_bytes(c, k, id, NULL, 0, &b) != 1 ||
-			  protect_verify_pinned(&r, b.buf ? b.buf : "", b.len) < 0)) {
-		err_set(&c->err, DRIP_EDATA, r.pinned, 1, 1, "the published copy of protected "
-			"sequence '%s' was changed outside drip; restore it with git", id);
-		goto fail;
-	}
-	sbuf_release(&b);
+	if (protect_check(c->root, &r, &c->err) < 0)
+		return -1;
 	p->v = arena_grow(&c->a, p->v, p->n, p->n + 1, sizeof *p->v);
 	p->v[p->n].k = k;
 	p->v[p->n].id = arena_strdup(&c->a, id);
 	p->v[p->n].rec = r;
 	p->n++;
 	return 0;
-fail:
-	sbuf_release(&b);
-	return -1;
 }
 
 /* The record's current bytes, to leave it alone when nothing changes. */

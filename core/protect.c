@@ -439,9 +439,8 @@ out:
 	return rc;
 }
 
-/* The object of r, read from root, against r: 0, or -1 with err. */
-static int
-check_one(const char *root, const struct protect_rec *r, struct drip_err *err)
+int
+protect_check(const char *root, const struct protect_rec *r, struct drip_err *err)
 {
 	struct sbuf buf = SBUF_INIT;
 	char *full = fsio_join(root, r->object);
@@ -455,8 +454,10 @@ check_one(const char *root, const struct protect_rec *r, struct drip_err *err)
 		rc = -1;
 	} else if (protect_verify(r, buf.buf ? buf.buf : "", buf.len, &line) < 0) {
 		rc = err_set(err, DRIP_EDATA, r->object, line, 1, "protected %s '%s' was changed "
-			     "outside drip: its content does not match the signature in %s",
-			     r->kind == PROTECT_SEQ ? "sequence" : "automation", r->id, r->path);
+			     "outside drip; restore it with git, or sign what it is now with "
+			     "'drip %s protect %s' (the signature is in %s)",
+			     r->kind == PROTECT_SEQ ? "sequence" : "automation", r->id,
+			     r->kind == PROTECT_SEQ ? "seq" : "automate", r->id, r->path);
 	} else if (r->has_pub) {
 		/* What tick runs: the published copy, signed at publish. */
 		free(full);
@@ -526,7 +527,7 @@ protect_check_all(struct arena *a, const char *root, struct drip_err *err)
 			continue;
 		rc = protect_load(a, root, k, id, &r, err);
 		if (rc == 1)
-			rc = check_one(root, &r, err);
+			rc = protect_check(root, &r, err);
 	}
 	return rc < 0 ? -1 : 0;
 }
@@ -545,7 +546,7 @@ protect_lint(struct arena *a, const char *root, const char *rel, const char *nam
 	err_clear(&e);
 	if (protect_load(a, root, k, id, &r, &e) == 0)
 		return;
-	if (e.code == 0 && check_one(root, &r, &e) == 0)
+	if (e.code == 0 && protect_check(root, &r, &e) == 0)
 		return;
 	diag_add(d, DIAG_ERROR, strcmp(e.file, rel) == 0 ? name : e.file, e.line, e.col, "%s",
 		 e.msg);

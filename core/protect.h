@@ -106,6 +106,11 @@ int protect_seal(struct arena *a, enum protect_kind k, const char *id, const cha
 		 const char *pinned, size_t publen, struct sbuf *out, int *rehashed,
 		 struct drip_err *err);
 
+/* The object of r (and its published copy, when signed), read from
+ * root, against r: 0, or -1 with DRIP_EDATA naming the file and the first
+ * line that no longer matches (or the record, when the object is gone). */
+int protect_check(const char *root, const struct protect_rec *r, struct drip_err *err);
+
 /* Every record under root checked against its object: 0 when all match,
  * else -1 with DRIP_EDATA naming the first object's file and line that no
  * longer matches (or the damaged record's).  What tick runs first. */
