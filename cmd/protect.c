@@ -22,7 +22,6 @@
 #include "fsio.h"
 #include "owners.h"
 #include "protect.h"
-#include "sbuf.h"
 #include "ws.h"
 
 static const struct optspec none[] = { { NULL, 0, NULL, NULL, NULL } };
@@ -190,53 +189,6 @@ out:
 	return 0;
 }
 
-/* The object's bytes on disk into b: 0, or -1 (66 when it is missing). */
-static int
-read_object(struct cmd_ctx *c, const char *rel, struct sbuf *b)
-{
-	char *full = ws_path(c, rel);
-	int rc;
-
-	if (!fsio_exists(full))
-		rc = err_set(&c->err, DRIP_ENOINPUT, rel, 0, 0, "no such file");
-	else
-		rc = fsio_read(full, 0, b, &c->err);
-	free(full);
-	return rc;
-}
-
-/*
- * The published copy of sequence id as it will be after the changes ch (n
- * of them; NULL, 0: as it is now) into b: 1, or 0 when there is none (an
- * automation, a sequence never published), or -1.
- */
-static int
-pinned_bytes(struct cmd_ctx *c, enum protect_kind k, const char *id, const struct txn_change *ch,
-	     size_t n, struct sbuf *b)
-{
-	const char *rel;
-	char *full;
-	size_t i;
-	int rc;
-
-	if (k != PROTECT_SEQ)
-		return 0;
-	rel = arena_printf(&c->a, "state/published/%s/sequence.yaml", id);
-	for (i = 0; i < n; i++)
-		if (strcmp(ch[i].path, rel) == 0) {
-			if (ch[i].data == NULL)
-				return 0;
-			if (ch[i].mode == TXN_FROM_FILE)
-				return fsio_read(ch[i].data, 0, b, &c->err) < 0 ? -1 : 1;
-			sbuf_add(b, ch[i].data, ch[i].len);
-			return 1;
-		}
-	full = ws_path(c, rel);
-	rc = fsio_exists(full) ? (fsio_read(full, 0, b, &c->err) < 0 ? -1 : 1) : 0;
-	free(full);
-	return rc;
-}
-
 /*
  * (k, id) is about to change: when it is protected, read and check the
  * password (77), check that its file is still what was signed (65: someone
@@ -269,22 +221,6 @@ protect_require(struct cmd_ctx *c, enum protect_kind k, const char *id)
 	return 0;
 }
 
-/* The record's current bytes, to leave it alone when nothing changes. */
-static int
-same_record(struct cmd_ctx *c, const char *rel, const struct sbuf *now)
-{
-	struct sbuf b = SBUF_INIT;
-	char *full = ws_path(c, rel);
-	struct drip_err e;
-	int same;
-
-	same = fsio_read(full, 0, &b, &e) == 0 && b.len == now->len &&
-		memcmp(b.buf, now->buf, b.len) == 0;
-	free(full);
-	sbuf_release(&b);
-	return same;
-}
-
 int
 protect_guard(struct cmd_ctx *c, const struct txn_change *ch, size_t n,
 	      const struct txn_change **out, size_t *nout)
@@ -309,52 +245,12 @@ protect_guard(struct cmd_ctx *c, const struct txn_change *ch, size_t n,
 	v = arena_alloc(&c->a, (n + p->n) * sizeof *v);
 	memcpy(v, ch, n * sizeof *v);
 	for (j = 0; j < p->n; j++) {
-		struct need *w = &p->v[j];
-		struct sbuf rec = SBUF_INIT, disk = SBUF_INIT, pin = SBUF_INIT;
-		const char *data = NULL;
-		size_t len = 0;
-		int gone = 0, rehashed, pinned;
+		int rc = protect_reseal(&c->a, c->root, p->v[j].k, p->v[j].id, &p->v[j].rec,
+					p->pw, p->pwlen, ch, n, &v[m], &c->err);
 
-		for (i = 0; i < n; i++)
-			if (ch[i].mode == 0 && strcmp(ch[i].path, w->rec.object) == 0) {
-				data = ch[i].data;
-				len = ch[i].len;
-				gone = data == NULL;
-				break;
-			}
-		if (i == n) {
-			if (read_object(c, w->rec.object, &disk) < 0)
-				return -1;
-			data = disk.buf ? disk.buf : "";
-			len = disk.len;
-		}
-		if ((pinned = pinned_bytes(c, w->k, w->id, ch, n, &pin)) < 0) {
-			sbuf_release(&disk);
+		if (rc < 0)
 			return -1;
-		}
-		if (gone) {
-			v[m].path = w->rec.path;
-			v[m].data = NULL;
-			v[m].len = 0;
-			v[m].mode = 0;
-			m++;
-		} else if (protect_seal(&c->a, w->k, w->id, p->pw, p->pwlen, &w->rec, data, len,
-					pinned ? (pin.buf ? pin.buf : "") : NULL, pin.len, &rec,
-					&rehashed, &c->err) < 0) {
-			sbuf_release(&disk);
-			sbuf_release(&rec);
-			sbuf_release(&pin);
-			return -1;
-		} else if (!same_record(c, w->rec.path, &rec)) {
-			v[m].path = w->rec.path;
-			v[m].len = rec.len;
-			v[m].data = arena_strndup(&c->a, rec.buf, rec.len);
-			v[m].mode = 0;
-			m++;
-		}
-		sbuf_release(&disk);
-		sbuf_release(&rec);
-		sbuf_release(&pin);
+		m += (size_t)rc;
 	}
 	/* Signed: the password has done its work, and a later change in the
 	 * same run would have to ask for it again. */
@@ -390,10 +286,10 @@ static int
 protect_cmd(int argc, char **argv, struct cmd_ctx *c, enum protect_kind k)
 {
 	struct protect_rec r;
-	struct sbuf b = SBUF_INIT, rec = SBUF_INIT, pin = SBUF_INIT;
 	struct txn_change ch;
-	const char *id;
-	int had, rehashed, pinned, rc = -1;
+	const char *id, *object;
+	char *full;
+	int had, exists, rc = -1;
 
 	if (one_id(c, argc, argv, &id) < 0)
 		return DRIP_EUSAGE;
@@ -401,9 +297,12 @@ protect_cmd(int argc, char **argv, struct cmd_ctx *c, enum protect_kind k)
 		return -1;
 	if ((had = protect_load(&c->a, c->root, k, id, &r, &c->err)) < 0)
 		return -1;
-	if (read_object(c, protect_object_path(&c->a, k, id), &b) < 0 ||
-	    (pinned = pinned_bytes(c, k, id, NULL, 0, &pin)) < 0)
-		goto out;
+	object = protect_object_path(&c->a, k, id);
+	full = ws_path(c, object);
+	exists = fsio_exists(full);
+	free(full);
+	if (!exists)
+		return err_set(&c->err, DRIP_ENOINPUT, object, 0, 0, "no such file");
 	/* Protecting again signs the file as it is now: the way to accept an
 	 * edit made outside drip, for whoever has the password. */
 	if (password(c, arena_printf(&c->a, "%s %s '%s'", had ? "protected" : "protecting",
@@ -411,21 +310,16 @@ protect_cmd(int argc, char **argv, struct cmd_ctx *c, enum protect_kind k)
 		goto out;
 	if (had && protect_unlock(&r, c->prot->pw, c->prot->pwlen, &c->err) < 0)
 		goto out;
-	if (protect_seal(&c->a, k, id, c->prot->pw, c->prot->pwlen, had ? &r : NULL,
-			 b.buf ? b.buf : "", b.len, pinned ? (pin.buf ? pin.buf : "") : NULL,
-			 pin.len, &rec, &rehashed, &c->err) < 0)
-		goto out;
+	rc = protect_reseal(&c->a, c->root, k, id, had ? &r : NULL, c->prot->pw,
+			    c->prot->pwlen, NULL, 0, &ch, &c->err);
 	protect_forget(c);
-	if (had && same_record(c, r.path, &rec)) {
+	if (rc < 0)
+		goto out;
+	if (rc == 0) {
 		if (!c->quiet)
 			printf("%s '%s' is protected already\n", what(k), id);
-		rc = 0;
 		goto out;
 	}
-	ch.path = protect_record_path(&c->a, k, id);
-	ch.data = rec.buf;
-	ch.len = rec.len;
-	ch.mode = 0;
 	rc = ws_apply(c, &ch, 1, arena_printf(&c->a, "%s protect %s%s",
 					      k == PROTECT_SEQ ? "seq" : "automate", id,
 					      had ? ": signed again" : ""));
@@ -433,9 +327,6 @@ protect_cmd(int argc, char **argv, struct cmd_ctx *c, enum protect_kind k)
 		printf("%s '%s' %s\n", what(k), id, had ? "signed again" : "protected");
 out:
 	protect_forget(c);
-	sbuf_release(&b);
-	sbuf_release(&rec);
-	sbuf_release(&pin);
 	return rc;
 }
 

@@ -28,6 +28,7 @@
 #include "fsio.h"
 #include "protect.h"
 #include "sbuf.h"
+#include "txn.h"
 #include "ws.h"
 
 /* The first line of the signed message: a new canonical form gets a new
@@ -436,6 +437,95 @@ out:
 	sodium_memzero(sk, sizeof sk);
 	sbuf_release(&m);
 	sbuf_release(&lines);
+	return rc;
+}
+
+/*
+ * The bytes of rel as they will be once the changes ch (n of them) are
+ * made: from ch when one of them writes rel, else from root.  1 with b
+ * filled, 0 when there will be no such file, or -1.
+ */
+static int
+bytes_after(const char *root, const char *rel, const struct txn_change *ch, size_t n,
+	    struct sbuf *b, struct drip_err *err)
+{
+	char *full;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(ch[i].path, rel) == 0) {
+			if (ch[i].data == NULL)
+				return 0;
+			if (ch[i].mode == TXN_FROM_FILE)
+				return fsio_read(ch[i].data, 0, b, err) < 0 ? -1 : 1;
+			sbuf_add(b, ch[i].data, ch[i].len);
+			return 1;
+		}
+	full = fsio_join(root, rel);
+	rc = fsio_exists(full) ? (fsio_read(full, 0, b, err) < 0 ? -1 : 1) : 0;
+	free(full);
+	return rc;
+}
+
+/* Is the file rel under root exactly b? */
+static int
+same_file(const char *root, const char *rel, const struct sbuf *b)
+{
+	struct sbuf now = SBUF_INIT;
+	char *full = fsio_join(root, rel);
+	struct drip_err e;
+	int same;
+
+	same = fsio_read(full, 0, &now, &e) == 0 && now.len == b->len &&
+		memcmp(now.buf, b->buf, b->len) == 0;
+	free(full);
+	sbuf_release(&now);
+	return same;
+}
+
+int
+protect_reseal(struct arena *a, const char *root, enum protect_kind k, const char *id,
+	       const struct protect_rec *old, const char *pw, size_t pwlen,
+	       const struct txn_change *ch, size_t n, struct txn_change *out,
+	       struct drip_err *err)
+{
+	const char *object = protect_object_path(a, k, id);
+	const char *path = protect_record_path(a, k, id);
+	struct sbuf obj = SBUF_INIT, pin = SBUF_INIT, rec = SBUF_INIT;
+	int has, pinned = 0, rehashed, rc = -1;
+
+	out->path = path;
+	out->data = NULL;
+	out->len = 0;
+	out->mode = 0;
+	if ((has = bytes_after(root, object, ch, n, &obj, err)) < 0)
+		goto done;
+	if (has == 0) {
+		/* The object goes: its record goes with it. */
+		if (old == NULL)
+			err_set(err, DRIP_ENOINPUT, object, 0, 0, "no such file");
+		rc = old ? 1 : -1;
+		goto done;
+	}
+	if (k == PROTECT_SEQ &&
+	    (pinned = bytes_after(root, arena_printf(a, "state/published/%s/sequence.yaml", id),
+				  ch, n, &pin, err)) < 0)
+		goto done;
+	if (protect_seal(a, k, id, pw, pwlen, old, obj.buf ? obj.buf : "", obj.len,
+			 pinned ? (pin.buf ? pin.buf : "") : NULL, pin.len, &rec, &rehashed,
+			 err) < 0)
+		goto done;
+	rc = 0;
+	if (old == NULL || !same_file(root, path, &rec)) {
+		out->data = arena_strndup(a, rec.buf, rec.len);
+		out->len = rec.len;
+		rc = 1;
+	}
+done:
+	sbuf_release(&obj);
+	sbuf_release(&pin);
+	sbuf_release(&rec);
 	return rc;
 }
 

@@ -38,6 +38,7 @@ struct arena;
 struct diags;
 struct drip_err;
 struct sbuf;
+struct txn_change;
 
 enum protect_kind {
 	PROTECT_SEQ,		/* sequences/ID.yaml, protect/seq-ID.sig */
@@ -105,6 +106,20 @@ int protect_seal(struct arena *a, enum protect_kind k, const char *id, const cha
 		 size_t pwlen, const struct protect_rec *old, const char *data, size_t len,
 		 const char *pinned, size_t publen, struct sbuf *out, int *rehashed,
 		 struct drip_err *err);
+
+/*
+ * The record of (k, id) once the changes ch (n of them, as txn_apply takes
+ * them) are made, the object's and its published copy's bytes taken from
+ * ch or else from root, sealed with the password (old: the record now, or
+ * NULL to protect it afresh): 1 with *out the change that writes the new
+ * record (or deletes it, when the changes delete the object), 0 when the
+ * record on disk is that already, -1 with err (DRIP_ENOINPUT when there is
+ * no object to protect).  out->data is arena-owned.
+ */
+int protect_reseal(struct arena *a, const char *root, enum protect_kind k, const char *id,
+		   const struct protect_rec *old, const char *pw, size_t pwlen,
+		   const struct txn_change *ch, size_t n, struct txn_change *out,
+		   struct drip_err *err);
 
 /* The object of r (and its published copy, when signed), read from
  * root, against r: 0, or -1 with DRIP_EDATA naming the file and the first

@@ -10,6 +10,7 @@
 #include "err.h"
 #include "protect.h"
 #include "sbuf.h"
+#include "txn.h"
 
 #include <fcntl.h>
 #include <stdio.h>
@@ -265,6 +266,49 @@ main(void)
 	is_str(e.file, "state/published/s/sequence.yaml", "... naming the published copy");
 	unlink(at("state/published/s/sequence.yaml"));
 	is_int(protect_check_all(&a, base, &e), -1, "a removed published copy too");
+
+	/* resealing: the record as it will be after a command's changes */
+	{
+		static const char au[] = "id: x\nif: {event: contact_created}\nactions:\n"
+			"  - tag: {add: [new]}\n";
+		static const char au2[] = "id: x\nif: {event: contact_created}\nactions:\n"
+			"  - tag: {add: [fresh]}\n";
+		struct txn_change out, ch;
+		struct protect_rec rx;
+
+		put("automations/x.yaml", au, strlen(au));
+		is_int(protect_reseal(&a, base, PROTECT_AUTO, "x", NULL, "pw", 2, NULL, 0, &out,
+				      &e), 1, "reseal: a new record");
+		ok(out.data != NULL && strcmp(out.path, "protect/auto-x.sig") == 0,
+		   "... written to protect/auto-x.sig");
+		put(out.path, out.data, out.len);
+		is_int(protect_load(&a, base, PROTECT_AUTO, "x", &rx, &e), 1, "it loads");
+		is_int(protect_verify(&rx, au, strlen(au), &line), 0, "and signs the file");
+		is_int(protect_reseal(&a, base, PROTECT_AUTO, "x", &rx, "pw", 2, NULL, 0, &out, &e),
+		       0, "nothing changed: the record stays");
+		ch.path = "automations/x.yaml";
+		ch.data = au2;
+		ch.len = strlen(au2);
+		ch.mode = 0;
+		is_int(protect_reseal(&a, base, PROTECT_AUTO, "x", &rx, "pw", 2, &ch, 1, &out, &e),
+		       1, "a change to the object: a new record");
+		put(out.path, out.data, out.len);
+		is_int(protect_load(&a, base, PROTECT_AUTO, "x", &rx, &e), 1, "it loads");
+		ok(protect_verify(&rx, au2, strlen(au2), &line) == 0 &&
+		   protect_verify(&rx, au, strlen(au), &line) == -1,
+		   "it signs the changed bytes, not the ones on disk");
+		is_int(protect_reseal(&a, base, PROTECT_AUTO, "x", &rx, "pW", 2, &ch, 1, &out, &e),
+		       -1, "another password cannot reseal");
+		is_int(e.code, DRIP_EPERM, "... 77");
+		ch.data = NULL;
+		ok(protect_reseal(&a, base, PROTECT_AUTO, "x", &rx, "pw", 2, &ch, 1, &out, &e) == 1 &&
+		   out.data == NULL && strcmp(out.path, "protect/auto-x.sig") == 0,
+		   "the object deleted: the record is deleted with it");
+		err_clear(&e);
+		is_int(protect_reseal(&a, base, PROTECT_AUTO, "nosuch", NULL, "pw", 2, NULL, 0, &out,
+				      &e), -1, "nothing to protect");
+		is_int(e.code, DRIP_ENOINPUT, "... 66");
+	}
 
 	arena_release(&a);
 	rm_rf(base);
