@@ -73,7 +73,7 @@ struct cmd {
 extern const struct cmd drip_cmds[];
 extern const struct optspec drip_global_opts[];
 
-enum out_format { FMT_TABLE, FMT_CSV, FMT_JSON, FMT_TEXT, FMT_GITHUB };
+enum out_format { FMT_TABLE, FMT_CSV, FMT_JSON, FMT_TEXT, FMT_GITHUB, FMT_HTML };
 
 struct cmd_ctx {
 	struct arena a;
@@ -118,6 +118,12 @@ int opts_parse(struct cmd_ctx *c, int argc, char **argv, const struct optspec *o
 /* Which output format: FMT_TABLE unless --format says csv or json; anything
  * else is a usage error (returns -1). */
 int out_format(struct cmd_ctx *c, int allow_csv);
+
+/* Print a report document (rtab.h): aligned tables fitted to the
+ * terminal, one CSV table per section (neutralised unless --raw), JSON,
+ * HTML or GitHub Markdown. */
+struct rtab_doc;
+void print_doc(struct cmd_ctx *c, enum out_format f, const struct rtab_doc *d);
 
 /* A path inside the workspace (malloc'ed). */
 char *ws_path(struct cmd_ctx *c, const char *rel);
