@@ -73,7 +73,7 @@ struct cmd {
 extern const struct cmd drip_cmds[];
 extern const struct optspec drip_global_opts[];
 
-enum out_format { FMT_TABLE, FMT_CSV, FMT_JSON, FMT_TEXT, FMT_GITHUB };
+enum out_format { FMT_TABLE, FMT_CSV, FMT_JSON, FMT_TEXT, FMT_GITHUB, FMT_HTML };
 
 struct cmd_ctx {
 	struct arena a;
@@ -135,6 +135,12 @@ void table_row(struct sbuf *out, const char *const *cells, const size_t *w, size
  * in a). */
 struct arena;
 const char *csv_cell(struct arena *a, int raw, const char *v);
+
+/* Print a report document (rtab.h): aligned tables fitted to the
+ * terminal, one CSV table per section (neutralised unless --raw), JSON,
+ * HTML or GitHub Markdown. */
+struct rtab_doc;
+void print_doc(struct cmd_ctx *c, enum out_format f, const struct rtab_doc *d);
 
 /* A path inside the workspace (malloc'ed). */
 char *ws_path(struct cmd_ctx *c, const char *rel);

@@ -38,7 +38,7 @@ extern const struct subcmd report_subcmds[];
 const struct optspec drip_global_opts[] = {
 	{ "directory", 'C', "DIR", "run as if drip was started in DIR", "@dir" },
 	{ "format", 0, "FORMAT", "output format: table, csv or json (lint: text, json, github; "
-	  "report: html too)", "table csv json html text github" },
+	  "report: html too; seq publish --plan: github)", "table csv json html text github" },
 	{ "help", 'h', NULL, "show help for the command", NULL },
 	{ "now", 0, "TIME", "the clock for this run (also DRIP_NOW): RFC 3339 or local "
 	  "YYYY-MM-DD[ HH:MM]", NULL },

@@ -16,9 +16,10 @@
 #include "json.h"
 #include "lifecycle.h"
 #include "lint.h"
-#include "migrate.h"
 #include "owners.h"
+#include "plan.h"
 #include "pub.h"
+#include "rtab.h"
 #include "sbuf.h"
 #include "schema.h"
 #include "sched.h"
@@ -41,6 +42,19 @@ static const struct optspec none[] = { { NULL, 0, NULL, NULL, NULL } };
 extern const struct optspec seq_owners_opts[];
 extern const struct optspec seq_stop_opts[];
 extern const struct optspec seq_life_none[];
+static const struct optspec publish_opts[] = {
+	{ "plan", 0, NULL, "change nothing: show what publishing would do to the enrolled "
+	  "contacts and what would fire within --horizon", NULL },
+	{ "horizon", 0, "DUR", "with --plan: how far ahead to show what fires (default 7d)",
+	  NULL },
+	{ NULL, 0, NULL, NULL, NULL }
+};
+static const struct optspec diff_opts[] = {
+	{ "impact", 0, NULL, "the same as 'seq publish ID --plan'", NULL },
+	{ "horizon", 0, "DUR", "with --impact: how far ahead to show what fires (default 7d)",
+	  NULL },
+	{ NULL, 0, NULL, NULL, NULL }
+};
 static const struct optspec list_opts[] = {
 	{ "all", 0, NULL, "archived sequences too", NULL },
 	OPT_RAW,
@@ -57,10 +71,13 @@ const struct subcmd seq_subcmds[] = {
 	  "show a sequence's settings and steps", none, "@seq" },
 	{ "lint", cmd_seq_lint, 0, "[FILE...] [--format text|json|github]",
 	  "check sequence and automation files; FILE:LINE:COL findings", lint_opts, "@file" },
-	{ "publish", cmd_seq_publish, NEED_WS | NEED_LOCK | NEED_STORE, "ID",
-	  "lint and pin a sequence and its templates as its next version", none, "@seq" },
-	{ "diff", cmd_seq_diff, NEED_WS, "ID",
-	  "show the draft against the published version", none, "@seq" },
+	{ "publish", cmd_seq_publish, NEED_WS | NEED_LOCK | NEED_STORE,
+	  "ID [--plan [--horizon DUR] [--format table|json|github]]",
+	  "lint and pin a sequence and its templates as its next version; --plan: "
+	  "show what that would do, changing nothing", publish_opts, "@seq" },
+	{ "diff", cmd_seq_diff, NEED_WS, "ID [--impact [--horizon DUR] [--format table|json|github]]",
+	  "show the draft against the published version; --impact: as 'publish --plan'",
+	  diff_opts, "@seq" },
 	{ "pause", cmd_seq_pause, NEED_WS | NEED_LOCK | NEED_STORE, "ID",
 	  "freeze every enrollment of a sequence until it is resumed", seq_life_none, "@seq" },
 	{ "resume", cmd_seq_resume, NEED_WS | NEED_LOCK | NEED_STORE, "ID",
@@ -410,14 +427,6 @@ cmd_seq_new(int argc, char **argv, struct cmd_ctx *c)
 
 /* ---- list ---- */
 
-static const char *
-state_field(const struct csvio_table *t, long row, const char *col)
-{
-	long k = csvio_table_col(t, col);
-
-	return row < 0 || k < 0 ? "" : t->rows[row][k];
-}
-
 static int
 on_list_opt(struct cmd_ctx *c, void *ud, const char *name, const char *arg)
 {
@@ -460,12 +469,12 @@ cmd_seq_list(int argc, char **argv, struct cmd_ctx *c)
 		struct drip_err e;
 
 		/* Archived sequences are out of the way unless asked for. */
-		if (!all && r >= 0 && strcmp(state_field(&st, r, "status"), "archived") == 0)
+		if (!all && r >= 0 && strcmp(pub_field(&st, r, "status"), "archived") == 0)
 			continue;
 		nrows++;
 		row[0] = ids[i];
-		row[1] = r >= 0 ? state_field(&st, r, "status") : "draft";
-		row[2] = r >= 0 ? state_field(&st, r, "version") : "-";
+		row[1] = r >= 0 ? pub_field(&st, r, "status") : "draft";
+		row[2] = r >= 0 ? pub_field(&st, r, "version") : "-";
 		row[3] = "?";
 		row[4] = r >= 0 ? "?" : "-";
 		row[5] = "";
@@ -474,7 +483,7 @@ cmd_seq_list(int argc, char **argv, struct cmd_ctx *c)
 		row[3] = arena_printf(&c->a, "%zu", ld.q->nsteps);
 		row[5] = ld.q->name ? ld.q->name : "";
 		if (r >= 0 && ld.q->id && pub_read_draft(&c->a, c->root, ld.q, &pc, &e) == 0)
-			row[4] = strcmp(pc.digest, state_field(&st, r, "digest")) ? "yes" : "no";
+			row[4] = strcmp(pc.digest, pub_field(&st, r, "digest")) ? "yes" : "no";
 	}
 	print_table(c, (enum out_format)f, cells, nrows + 1, ncols);
 	return 0;
@@ -537,12 +546,12 @@ cmd_seq_show(int argc, char **argv, struct cmd_ctx *c)
 		json_kstr(&j, "id", q->id);
 		json_kstr(&j, "name", q->name);
 		json_kstr(&j, "kind", q->kind == SEQ_KIND_DATE ? "date" : "step");
-		json_kstr(&j, "status", r >= 0 ? state_field(&st, r, "status") : "draft");
-		json_kint(&j, "version", r >= 0 ? atol(state_field(&st, r, "version")) : 0);
-		json_kstr(&j, "paused_at", *state_field(&st, r, "paused_at") ?
-			  state_field(&st, r, "paused_at") : NULL);
-		json_kstr(&j, "resumed_at", *state_field(&st, r, "resumed_at") ?
-			  state_field(&st, r, "resumed_at") : NULL);
+		json_kstr(&j, "status", r >= 0 ? pub_field(&st, r, "status") : "draft");
+		json_kint(&j, "version", r >= 0 ? atol(pub_field(&st, r, "version")) : 0);
+		json_kstr(&j, "paused_at", *pub_field(&st, r, "paused_at") ?
+			  pub_field(&st, r, "paused_at") : NULL);
+		json_kstr(&j, "resumed_at", *pub_field(&st, r, "resumed_at") ?
+			  pub_field(&st, r, "resumed_at") : NULL);
 		json_key(&j, "steps");
 		json_arr(&j);
 		for (i = 0; i < q->nsteps; i++) {
@@ -569,13 +578,13 @@ cmd_seq_show(int argc, char **argv, struct cmd_ctx *c)
 	printf("id:       %s\n", q->id);
 	printf("name:     %s\n", q->name ? q->name : "");
 	printf("kind:     %s\n", q->kind == SEQ_KIND_DATE ? "date" : "step");
-	printf("status:   %s\n", r >= 0 ? state_field(&st, r, "status") : "draft");
-	printf("version:  %s\n", r >= 0 ? state_field(&st, r, "version") : "-");
-	if (*state_field(&st, r, "paused_at") && *state_field(&st, r, "resumed_at"))
-		printf("paused:   %s to %s\n", state_field(&st, r, "paused_at"),
-		       state_field(&st, r, "resumed_at"));
-	else if (*state_field(&st, r, "paused_at"))
-		printf("paused:   since %s\n", state_field(&st, r, "paused_at"));
+	printf("status:   %s\n", r >= 0 ? pub_field(&st, r, "status") : "draft");
+	printf("version:  %s\n", r >= 0 ? pub_field(&st, r, "version") : "-");
+	if (*pub_field(&st, r, "paused_at") && *pub_field(&st, r, "resumed_at"))
+		printf("paused:   %s to %s\n", pub_field(&st, r, "paused_at"),
+		       pub_field(&st, r, "resumed_at"));
+	else if (*pub_field(&st, r, "paused_at"))
+		printf("paused:   since %s\n", pub_field(&st, r, "paused_at"));
 	if (q->description && *q->description)
 		printf("about:    %s\n", q->description);
 	printf("\n");
@@ -603,196 +612,158 @@ cmd_seq_show(int argc, char **argv, struct cmd_ctx *c)
 
 /* ---- publish ---- */
 
-/* Every file under state/published/ID/ (relative to the root). */
-static void
-walk(struct cmd_ctx *c, const char *rel, const char ***v, size_t *n, size_t *cap)
+/* --plan (--impact) and --horizon. */
+struct plan_args {
+	const char *flag;		/* "plan" or "impact" */
+	int on;
+	const char *horizon;
+};
+
+static int
+on_plan_opt(struct cmd_ctx *c, void *ud, const char *name, const char *arg)
 {
-	char *full = ws_path(c, rel);
-	DIR *d = opendir(full);
-	struct dirent *e;
+	struct plan_args *p = ud;
 
-	free(full);
-	if (d == NULL)
-		return;
-	while ((e = readdir(d)) != NULL) {
-		const char *sub;
-		char *p;
-
-		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-			continue;
-		sub = arena_printf(&c->a, "%s/%s", rel, e->d_name);
-		p = ws_path(c, sub);
-		{
-			DIR *isdir = opendir(p);
-
-			if (isdir) {
-				closedir(isdir);
-				free(p);
-				walk(c, sub, v, n, cap);
-				continue;
-			}
-		}
-		free(p);
-		if (*n == *cap) {
-			size_t nc = *cap ? *cap * 2 : 8;
-
-			*v = arena_grow(&c->a, *v, *n, nc, sizeof **v);
-			*cap = nc;
-		}
-		(*v)[(*n)++] = sub;
-	}
-	closedir(d);
+	(void)c;
+	if (strcmp(name, "horizon") == 0)
+		p->horizon = arg;
+	else if (strcmp(name, p->flag) == 0)
+		p->on = 1;
+	return 0;
 }
 
-/* The previously published content of a sequence, parsed, or NULL. */
-static const struct seq *
-published_seq(struct cmd_ctx *c, const char *id)
+/* Options and the one operand of `seq publish` / `seq diff`. */
+static int
+plan_operands(struct cmd_ctx *c, int argc, char **argv, const struct optspec *o,
+	      struct plan_args *p)
 {
-	const char *rel = pub_pinned_path(&c->a, id, "sequences/x.yaml");
-	char *full = ws_path(c, rel);
-	struct diags d;
-	struct schema sc;
-	struct ydoc doc;
-	struct drip_err e;
-	const struct seq *q = NULL;
+	int k = opts_parse(c, argc, argv, o, on_plan_opt, p);
 
-	if (ydoc_load_file(&c->a, full, &doc, &e) == 0) {
-		diag_init(&d, &c->a);
-		sc.a = &c->a;
-		sc.d = &d;
-		sc.file = rel;
-		q = seq_parse(&sc, &doc);
-		if (d.nerr)
-			q = NULL;
-	}
-	free(full);
-	return q;
-}
-
-/* SPEC §3.5's migration of the enrollments (core/migrate.c): the shards
- * it rewrote are added to ch.  Returns the number of enrollments moved, or
- * -1. */
-static long
-migrate(struct cmd_ctx *c, const char *id, const struct seq *old, const struct seq *nq,
-	struct txn_change *ch, size_t *nch, struct migrate_result *res)
-{
-	size_t i;
-
-	if (migrate_run(c->root, id, old, nq, &c->cfg, c->now, res, &c->err) < 0)
+	if (k < 0)
 		return -1;
-	for (i = 0; i < res->nfiles; i++) {
-		ch[*nch].path = arena_strdup(&c->a, res->files[i].rel);
-		ch[*nch].data = res->files[i].tmp;
-		ch[*nch].len = 0;
-		ch[*nch].mode = TXN_FROM_FILE;
-		(*nch)++;
+	if (argc - k != 1) {
+		usage_error(c, argc - k < 1 ? "missing argument" : "too many arguments");
+		return -1;
 	}
-	return res->moved;
+	if (p->horizon && !p->on) {
+		usage_error(c, "--horizon goes with --%s", p->flag);
+		return -1;
+	}
+	if (c->format && !p->on) {
+		usage_error(c, "--format goes with --%s", p->flag);
+		return -1;
+	}
+	return k;
+}
+
+static int draft_content(struct cmd_ctx *c, const char *id, struct loaded *ld,
+			 struct pub_content *pc);
+
+/* `seq publish ID --plan`, `seq diff ID --impact` (core/plan.c). */
+static int
+show_plan(struct cmd_ctx *c, const char *id, const struct plan_args *p)
+{
+	struct plan_opts o;
+	struct pub_content pc;
+	struct loaded ld;
+	struct rtab_doc d;
+	struct dur h = { 0, 7, 0 };
+	char why[256];
+	int f = FMT_TABLE;
+
+	if (c->format) {
+		if (strcmp(c->format, "github") == 0)
+			f = FMT_GITHUB;
+		else if (strcmp(c->format, "json") == 0)
+			f = FMT_JSON;
+		else if (strcmp(c->format, "table") != 0)
+			return usage_error(c, "--format must be table, json or github, not '%s'",
+					   c->format);
+	}
+	if (p->horizon && dur_parse(p->horizon, 0, &h, why, sizeof why) < 0)
+		return usage_error(c, "invalid --horizon '%s': %s", p->horizon, why);
+	if (draft_content(c, id, &ld, &pc) < 0)
+		return -1;
+	memset(&o, 0, sizeof o);
+	o.root = c->root;
+	o.cfg = &c->cfg;
+	o.id = id;
+	o.q = ld.q;
+	o.pc = &pc;
+	o.now = c->now;
+	o.until = dur_add(c->cfg.tz, c->now, &h);
+	o.horizon = p->horizon ? p->horizon : "7d";
+	if (plan_build(&c->a, &o, &d, &c->err) < 0)
+		return -1;
+	if (f == FMT_TABLE)
+		printf("%s: %s\n\n", d.title, d.subtitle);
+	fflush(stdout);
+	print_doc(c, (enum out_format)f, &d);
+	if (ld.d.nwarn)
+		print_findings(&ld.d);
+	return 0;
+}
+
+/* The draft of id, linted: its parse and content, or -1 (findings printed). */
+static int
+draft_content(struct cmd_ctx *c, const char *id, struct loaded *ld, struct pub_content *pc)
+{
+	if (load_seq(c, id, ld) < 0)
+		return -1;
+	if (ld->q == NULL || ld->d.nerr) {
+		print_findings(&ld->d);
+		return err_set(&c->err, DRIP_EDATA, NULL, 0, 0,
+			       "cannot publish '%s': %zu error%s in the draft", id, ld->d.nerr,
+			       ld->d.nerr == 1 ? "" : "s");
+	}
+	if (ld->q->nsteps == 0)
+		return err_set(&c->err, DRIP_EDATA, NULL, 0, 0,
+			       "cannot publish '%s': it has no steps", id);
+	return pub_read_draft(&c->a, c->root, ld->q, pc, &c->err);
 }
 
 int
 cmd_seq_publish(int argc, char **argv, struct cmd_ctx *c)
 {
-	struct csvio_table st;
+	struct plan_args pa = { "plan", 0, NULL };
 	struct pub_content pc;
+	struct pub_prepared pp;
 	struct loaded ld;
-	struct txn_change *ch;
-	struct sbuf state = SBUF_INIT;
-	struct migrate_result mres;
-	const char **old = NULL, *id, *status;
-	const struct seq *prev;
-	size_t nold = 0, capold = 0, i, j, nch = 0, nbufs = 0;
-	long r, version = 1, moved = 0;
+	const char *id;
 	int k, rc;
 
-	if ((k = operands(c, argc, argv, none, 1)) < 0)
+	if ((k = plan_operands(c, argc, argv, publish_opts, &pa)) < 0)
 		return DRIP_EUSAGE;
 	id = argv[k];
 	if (check_seq_id(c, id) < 0)
 		return DRIP_EUSAGE;
+	if (pa.on)
+		return show_plan(c, id, &pa);
 	if (owners_check(&c->a, c->root, &c->cfg, id, &c->err) < 0 ||
 	    protect_require(c, PROTECT_SEQ, id) < 0)
 		return -1;
-	if (pub_load_state(&c->a, c->root, &st, &c->err) < 0)
+	if (draft_content(c, id, &ld, &pc) < 0)
 		return -1;
-	if (load_seq(c, id, &ld) < 0)
+	if (pub_prepare(&c->a, c->root, &c->cfg, id, ld.q, &pc, c->now, now_utc(c), NULL, &pp,
+			&c->err) < 0)
 		return -1;
-	if (ld.q == NULL || ld.d.nerr) {
-		print_findings(&ld.d);
-		return err_set(&c->err, DRIP_EDATA, NULL, 0, 0,
-			       "cannot publish '%s': %zu error%s in the draft", id, ld.d.nerr,
-			       ld.d.nerr == 1 ? "" : "s");
+	if (pp.same) {
+		if (!c->quiet)
+			printf("'%s' version %ld is already this content; nothing to publish\n",
+			       id, pp.version);
+		return 0;
 	}
-	if (ld.q->nsteps == 0)
-		return err_set(&c->err, DRIP_EDATA, NULL, 0, 0,
-			       "cannot publish '%s': it has no steps", id);
-	if (pub_read_draft(&c->a, c->root, ld.q, &pc, &c->err) < 0)
-		return -1;
-	r = pub_find(&st, id);
-	status = "active";
-	if (r >= 0) {
-		status = state_field(&st, r, "status");
-		if (strcmp(status, "stopped") == 0 || strcmp(status, "archived") == 0)
-			return err_set(&c->err, DRIP_EFAIL, NULL, 0, 0,
-				       "cannot publish '%s': it is %s", id, status);
-		if (strcmp(state_field(&st, r, "digest"), pc.digest) == 0) {
-			if (!c->quiet)
-				printf("'%s' version %s is already this content; nothing to publish\n",
-				       id, state_field(&st, r, "version"));
-			return 0;
-		}
-		version = atol(state_field(&st, r, "version")) + 1;
-	} else {
-		r = (long)csvio_table_add_row(&c->a, &st);
-		csvio_table_set(&c->a, &st, (size_t)r, (size_t)csvio_table_col(&st, "id"), id);
-	}
-	csvio_table_set(&c->a, &st, (size_t)r, (size_t)csvio_table_col(&st, "status"), status);
-	csvio_table_set(&c->a, &st, (size_t)r, (size_t)csvio_table_col(&st, "version"),
-			arena_printf(&c->a, "%ld", version));
-	csvio_table_set(&c->a, &st, (size_t)r, (size_t)csvio_table_col(&st, "published_at"),
-			now_utc(c));
-	csvio_table_set(&c->a, &st, (size_t)r, (size_t)csvio_table_col(&st, "digest"),
-			pc.digest);
-	csvio_table_sort(&st, (size_t)csvio_table_col(&st, "id"));
-	csvio_table_format(&st, &state);
-
-	prev = r >= 0 && version > 1 ? published_seq(c, id) : NULL;
-	walk(c, arena_printf(&c->a, "state/published/%s", id), &old, &nold, &capold);
-	ch = arena_alloc(&c->a, (pc.nfiles + nold + 1 + STATE_SHARDS) * sizeof *ch);
-	for (i = 0; i < pc.nfiles; i++) {
-		ch[nch].path = pub_pinned_path(&c->a, id, pc.files[i].path);
-		ch[nch].data = pc.files[i].data;
-		ch[nch++].len = pc.files[i].len;
-	}
-	/* Templates the new version no longer uses leave the pinned set. */
-	for (j = 0; j < nold; j++) {
-		for (i = 0; i < pc.nfiles; i++)
-			if (strcmp(ch[i].path, old[j]) == 0)
-				break;
-		if (i == pc.nfiles) {
-			ch[nch].path = old[j];
-			ch[nch++].data = NULL;
-		}
-	}
-	ch[nch].path = PUB_STATE;
-	ch[nch].data = state.buf;
-	ch[nch++].len = state.len;
-	memset(&mres, 0, sizeof mres);
-	if (prev && (moved = migrate(c, id, prev, ld.q, ch + nch, &nbufs, &mres)) < 0)
-		return -1;
-	nch += nbufs;
-	rc = ws_apply(c, ch, nch, arena_printf(&c->a, "seq publish %s: version %ld (%zu template%s)",
-						  id, version, pc.nfiles - 1,
-						  pc.nfiles == 2 ? "" : "s"));
+	rc = ws_apply(c, pp.ch, pp.nch, arena_printf(&c->a, "seq publish %s: version %ld (%zu template%s)",
+						    id, pp.version, pc.nfiles - 1,
+						    pc.nfiles == 2 ? "" : "s"));
 	if (rc == 0 && !c->quiet)
-		printf("published '%s' version %ld (%zu template%s)%s\n", id, version,
+		printf("published '%s' version %ld (%zu template%s)%s\n", id, pp.version,
 		       pc.nfiles - 1, pc.nfiles == 2 ? "" : "s",
-		       moved > 0 ? arena_printf(&c->a, "; %ld enrollment%s moved", moved,
-						moved == 1 ? "" : "s") : "");
-	migrate_result_release(&mres);
+		       pp.moved > 0 ? arena_printf(&c->a, "; %ld enrollment%s moved", pp.moved,
+						   pp.moved == 1 ? "" : "s") : "");
+	pub_prepared_release(&pp);
 	if (rc == 0 && ld.d.nwarn)
 		print_findings(&ld.d);
-	sbuf_release(&state);
 	return rc;
 }
 
@@ -805,15 +776,18 @@ cmd_seq_diff(int argc, char **argv, struct cmd_ctx *c)
 	struct loaded ld;
 	struct pub_content pc = { 0 };
 	struct sbuf out = SBUF_INIT;
-	const char **old = NULL, *id;
-	size_t nold = 0, capold = 0, i, j;
+	struct plan_args pa = { "impact", 0, NULL };
+	const char **old, *id;
+	size_t nold, i, j;
 	int k, rc = -1;
 
-	if ((k = operands(c, argc, argv, none, 1)) < 0)
+	if ((k = plan_operands(c, argc, argv, diff_opts, &pa)) < 0)
 		return DRIP_EUSAGE;
 	id = argv[k];
 	if (check_seq_id(c, id) < 0)
 		return DRIP_EUSAGE;
+	if (pa.on)
+		return show_plan(c, id, &pa);
 	if (owners_check(&c->a, c->root, &c->cfg, id, &c->err) < 0)
 		return -1;
 	if (pub_load_state(&c->a, c->root, &st, &c->err) < 0)
@@ -841,7 +815,7 @@ cmd_seq_diff(int argc, char **argv, struct cmd_ctx *c)
 		pc.nfiles = 1;
 		sbuf_release(&sb);
 	}
-	walk(c, arena_printf(&c->a, "state/published/%s", id), &old, &nold, &capold);
+	old = pub_pinned_files(&c->a, c->root, id, &nold);
 	for (i = 0; i < pc.nfiles; i++) {
 		const char *pin = pub_pinned_path(&c->a, id, pc.files[i].path);
 		struct sbuf prev = SBUF_INIT;
@@ -896,7 +870,7 @@ cmd_seq_diff(int argc, char **argv, struct cmd_ctx *c)
 		long r = pub_find(&st, id);
 
 		if (r >= 0)
-			printf("no changes since version %s\n", state_field(&st, r, "version"));
+			printf("no changes since version %s\n", pub_field(&st, r, "version"));
 	}
 	fwrite(out.buf ? out.buf : "", 1, out.len, stdout);
 	rc = 0;

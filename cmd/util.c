@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "actlog.h"
@@ -22,6 +23,7 @@
 #include "expr.h"
 #include "json.h"
 #include "lint.h"
+#include "rtab.h"
 #include "sbuf.h"
 #include "store.h"
 #include "txn.h"
@@ -414,4 +416,71 @@ log_change(struct cmd_ctx *c, const char *rel, const struct sbuf *add, struct tx
 	ch->len = 0;
 	ch->mode = TXN_FROM_FILE;
 	return 0;
+}
+
+/* ---- report documents ---- */
+
+/* The terminal's width when stdout is one, else $COLUMNS if set, else no
+ * limit (a pipe gets whole lines). */
+static size_t
+term_width(void)
+{
+	struct winsize ws;
+	const char *env;
+
+	if (isatty(STDOUT_FILENO) && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col)
+		return ws.ws_col;
+	env = getenv("COLUMNS");
+	if (env && *env) {
+		long v = strtol(env, NULL, 10);
+
+		if (v >= 20 && v < 10000)
+			return (size_t)v;
+	}
+	return 0;
+}
+
+void
+print_doc(struct cmd_ctx *c, enum out_format f, const struct rtab_doc *d)
+{
+	struct sbuf out = SBUF_INIT;
+	size_t i, r, k;
+
+	if (f == FMT_CSV) {
+		/* One CSV table per section, a blank line between: print_table
+		 * neutralises formulas unless --raw. */
+		for (i = 0; i < d->ntabs; i++) {
+			const struct rtab *t = &d->tabs[i];
+			const char **cells = arena_alloc(&c->a, (t->nrows + 1) * t->ncols *
+							 sizeof *cells);
+
+			for (k = 0; k < t->ncols; k++)
+				cells[k] = t->cols[k];
+			for (r = 0; r < t->nrows; r++)
+				for (k = 0; k < t->ncols; k++)
+					cells[(r + 1) * t->ncols + k] = t->cells[r * t->ncols + k];
+			if (i)
+				putchar('\n');
+			fflush(stdout);
+			print_table(c, FMT_CSV, cells, t->nrows + 1, t->ncols);
+		}
+		return;
+	}
+	if (f == FMT_JSON) {
+		rtab_json(&out, d);
+	} else if (f == FMT_HTML) {
+		rtab_html(&out, d);
+	} else if (f == FMT_GITHUB) {
+		rtab_markdown(&out, d);
+	} else {
+		const char *nc = getenv("NO_COLOR");
+		struct rtab_style st;
+
+		st.width = term_width();
+		st.colour = isatty(STDOUT_FILENO) && !(nc && *nc);
+		st.titles = d->ntabs > 1;
+		rtab_text(&out, d, &st);
+	}
+	fwrite(out.buf ? out.buf : "", 1, out.len, stdout);
+	sbuf_release(&out);
 }

@@ -72,7 +72,7 @@ move(struct enr *e, const struct seq *old, const struct seq *nq, long lastnew,
 static int
 one_shard(const char *root, unsigned sh, const char *id, const struct seq *old,
 	  const struct seq *nq, long lastnew, const struct sched_rules *rules, int64_t now,
-	  struct migrate_result *res, struct drip_err *err)
+	  const struct migrate_watch *w, struct migrate_result *res, struct drip_err *err)
 {
 	struct arena a = ARENA_INIT;
 	struct csvio_reader *r = NULL;
@@ -104,9 +104,16 @@ one_shard(const char *root, unsigned sh, const char *id, const struct seq *old,
 
 		if (state_enr_parse(&a, row.f, row.n, rel, row.line, &e, err) < 0)
 			goto out;
-		if (strcmp(e.sequence, id) == 0 && move(&e, old, nq, lastnew, rules, now)) {
-			dirty = 1;
-			res->moved++;
+		if (strcmp(e.sequence, id) == 0) {
+			struct enr before = e;
+			int moved = move(&e, old, nq, lastnew, rules, now);
+
+			if (moved) {
+				dirty = 1;
+				res->moved++;
+			}
+			if (w && w->seen)
+				w->seen(w->ctx, &before, &e, moved);
 		}
 		sbuf_reset(&line);
 		state_enr_format(&line, &e);
@@ -143,8 +150,8 @@ out:
 
 int
 migrate_run(const char *root, const char *id, const struct seq *old, const struct seq *nq,
-	    const struct config *cfg, int64_t now, struct migrate_result *res,
-	    struct drip_err *err)
+	    const struct config *cfg, int64_t now, const struct migrate_watch *w,
+	    struct migrate_result *res, struct drip_err *err)
 {
 	const char *last = old->nsteps ? old->steps[old->nsteps - 1].id : NULL;
 	long lastnew = last ? seq_step_index(nq, last) : -1;
@@ -163,7 +170,7 @@ migrate_run(const char *root, const char *id, const struct seq *old, const struc
 	rules.default_time = cfg->default_time;
 	rules.window = nq->has_window ? nq->window : cfg->window;
 	for (sh = 0; sh < STATE_SHARDS && rc == 0; sh++)
-		rc = one_shard(root, sh, id, old, nq, lastnew, &rules, now, res, err);
+		rc = one_shard(root, sh, id, old, nq, lastnew, &rules, now, w, res, err);
 	if (z)
 		tz_free(z);
 	if (rc < 0)

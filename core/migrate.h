@@ -17,6 +17,14 @@ struct config;
 struct drip_err;
 struct seq;
 
+/* Told of every enrollment of the sequence as migration finds it (before)
+ * and leaves it (after; the same when it did not move): `seq publish
+ * --plan` lists the moves from it. */
+struct migrate_watch {
+	void (*seen)(void *ctx, const struct enr *before, const struct enr *after, int moved);
+	void *ctx;
+};
+
 struct migrate_result {
 	long moved;			/* enrollments moved */
 	struct fsio_pending files[STATE_SHARDS];	/* the shards' new content */
@@ -34,11 +42,11 @@ struct migrate_result {
  *    step's `at` after it, else at default_time on the calendar day after.
  * Steps are matched by id, never by position.  On success the caller
  * renames res->files into place (or not); migrate_result_release removes
- * what is left.
+ * what is left.  w (may be NULL) is told of each enrollment of id.
  */
 int migrate_run(const char *root, const char *id, const struct seq *old, const struct seq *nq,
-		const struct config *cfg, int64_t now, struct migrate_result *res,
-		struct drip_err *err);
+		const struct config *cfg, int64_t now, const struct migrate_watch *w,
+		struct migrate_result *res, struct drip_err *err);
 void migrate_result_release(struct migrate_result *res);
 
 #endif

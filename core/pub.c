@@ -4,6 +4,8 @@
  */
 #include "pub.h"
 
+#include <dirent.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,10 +13,13 @@
 
 #include "arena.h"
 #include "csvio.h"
+#include "diag.h"
 #include "err.h"
 #include "fsio.h"
 #include "sbuf.h"
+#include "schema.h"
 #include "seq.h"
+#include "txn.h"
 #include "ydoc.h"
 
 const char *const pub_statuses[] = {
@@ -157,4 +162,176 @@ pub_find(const struct csvio_table *t, const char *id)
 	long col = csvio_table_col(t, "id");
 
 	return col < 0 ? -1 : csvio_table_find(t, (size_t)col, id);
+}
+
+const char *
+pub_field(const struct csvio_table *t, long row, const char *col)
+{
+	long k = csvio_table_col(t, col);
+
+	return row < 0 || k < 0 ? "" : t->rows[row][k];
+}
+
+const struct seq *
+pub_load_published(struct arena *a, const char *root, const char *id)
+{
+	const char *rel = pub_pinned_path(a, id, "sequences/x.yaml");
+	char *full = fsio_join(root, rel);
+	struct diags d;
+	struct schema sc;
+	struct ydoc doc;
+	struct drip_err e;
+	const struct seq *q = NULL;
+
+	if (ydoc_load_file(a, full, &doc, &e) == 0) {
+		diag_init(&d, a);
+		sc.a = a;
+		sc.d = &d;
+		sc.file = rel;
+		q = seq_parse(&sc, &doc);
+		if (d.nerr)
+			q = NULL;
+	}
+	free(full);
+	return q;
+}
+
+/* Every file under the directory rel of root (paths relative to root). */
+struct walk {
+	struct arena *a;
+	const char **v;
+	size_t n, cap;
+};
+
+static void
+walk(struct walk *w, const char *root, const char *rel)
+{
+	char *full = fsio_join(root, rel);
+	DIR *d = opendir(full);
+	struct dirent *e;
+
+	free(full);
+	if (d == NULL)
+		return;
+	while ((e = readdir(d)) != NULL) {
+		const char *sub;
+		DIR *isdir;
+		char *p;
+
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		sub = arena_printf(w->a, "%s/%s", rel, e->d_name);
+		p = fsio_join(root, sub);
+		isdir = opendir(p);
+		free(p);
+		if (isdir) {
+			closedir(isdir);
+			walk(w, root, sub);
+			continue;
+		}
+		if (w->n == w->cap) {
+			size_t nc = w->cap ? w->cap * 2 : 8;
+
+			w->v = arena_grow(w->a, w->v, w->n, nc, sizeof *w->v);
+			w->cap = nc;
+		}
+		w->v[w->n++] = sub;
+	}
+	closedir(d);
+}
+
+const char **
+pub_pinned_files(struct arena *a, const char *root, const char *id, size_t *n)
+{
+	struct walk w = { a, NULL, 0, 0 };
+
+	walk(&w, root, arena_printf(a, "state/published/%s", id));
+	*n = w.n;
+	return w.v;
+}
+
+int
+pub_prepare(struct arena *a, const char *root, const struct config *cfg, const char *id,
+	    const struct seq *q, const struct pub_content *pc, int64_t now,
+	    const char *now_utc, const struct migrate_watch *w, struct pub_prepared *out,
+	    struct drip_err *err)
+{
+	struct csvio_table st;
+	struct sbuf state = SBUF_INIT;
+	const char **old;
+	const struct seq *prev;
+	size_t i, j, nold;
+	long r;
+
+	memset(out, 0, sizeof *out);
+	if (pub_load_state(a, root, &st, err) < 0)
+		return -1;
+	r = pub_find(&st, id);
+	out->status = "active";
+	if (r >= 0) {
+		out->status = pub_field(&st, r, "status");
+		if (strcmp(out->status, "stopped") == 0 || strcmp(out->status, "archived") == 0)
+			return err_set(err, DRIP_EFAIL, NULL, 0, 0,
+				       "cannot publish '%s': it is %s", id, out->status);
+		out->from = atol(pub_field(&st, r, "version"));
+		out->version = out->from;
+		if (strcmp(pub_field(&st, r, "digest"), pc->digest) == 0) {
+			out->same = 1;
+			return 0;
+		}
+		out->version = out->from + 1;
+	} else {
+		out->version = 1;
+		r = (long)csvio_table_add_row(a, &st);
+		csvio_table_set(a, &st, (size_t)r, (size_t)csvio_table_col(&st, "id"), id);
+	}
+	csvio_table_set(a, &st, (size_t)r, (size_t)csvio_table_col(&st, "status"), out->status);
+	csvio_table_set(a, &st, (size_t)r, (size_t)csvio_table_col(&st, "version"),
+			arena_printf(a, "%ld", out->version));
+	csvio_table_set(a, &st, (size_t)r, (size_t)csvio_table_col(&st, "published_at"),
+			now_utc);
+	csvio_table_set(a, &st, (size_t)r, (size_t)csvio_table_col(&st, "digest"), pc->digest);
+	csvio_table_sort(&st, (size_t)csvio_table_col(&st, "id"));
+	csvio_table_format(&st, &state);
+
+	prev = out->from > 0 ? pub_load_published(a, root, id) : NULL;
+	old = pub_pinned_files(a, root, id, &nold);
+	out->ch = arena_alloc(a, (pc->nfiles + nold + 1 + STATE_SHARDS) * sizeof *out->ch);
+	for (i = 0; i < pc->nfiles; i++) {
+		out->ch[out->nch].path = pub_pinned_path(a, id, pc->files[i].path);
+		out->ch[out->nch].data = pc->files[i].data;
+		out->ch[out->nch++].len = pc->files[i].len;
+	}
+	/* Templates the new version no longer uses leave the pinned set. */
+	for (j = 0; j < nold; j++) {
+		for (i = 0; i < pc->nfiles; i++)
+			if (strcmp(out->ch[i].path, old[j]) == 0)
+				break;
+		if (i == pc->nfiles) {
+			out->ch[out->nch].path = old[j];
+			out->ch[out->nch++].data = NULL;
+		}
+	}
+	out->ch[out->nch].path = PUB_STATE;
+	out->ch[out->nch].data = arena_strndup(a, state.buf ? state.buf : "", state.len);
+	out->ch[out->nch++].len = state.len;
+	sbuf_release(&state);
+	if (prev == NULL)
+		return 0;
+	if (migrate_run(root, id, prev, q, cfg, now, w, &out->mres, err) < 0)
+		return -1;
+	out->moved = out->mres.moved;
+	for (i = 0; i < out->mres.nfiles; i++) {
+		out->ch[out->nch].path = arena_strdup(a, out->mres.files[i].rel);
+		out->ch[out->nch].data = out->mres.files[i].tmp;
+		out->ch[out->nch].len = 0;
+		out->ch[out->nch++].mode = TXN_FROM_FILE;
+	}
+	return 0;
+}
+
+void
+pub_prepared_release(struct pub_prepared *p)
+{
+	migrate_result_release(&p->mres);
 }

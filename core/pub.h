@@ -14,8 +14,13 @@
 #define DRIP_CORE_PUB_H
 
 #include <stddef.h>
+#include <stdint.h>
+
+#include "migrate.h"
 
 struct arena;
+struct config;
+struct txn_change;
 struct csvio_table;
 struct drip_err;
 struct seq;
@@ -57,5 +62,44 @@ int pub_load_state(struct arena *a, const char *root, struct csvio_table *t,
 
 /* The row of sequence id in the state table, or -1. */
 long pub_find(const struct csvio_table *t, const char *id);
+
+/* Every file pinned for sequence id now (state/published/ID/..., paths
+ * relative to root, in directory order). */
+const char **pub_pinned_files(struct arena *a, const char *root, const char *id, size_t *n);
+
+/* Field col of row (-1: none) of the state table, "" when absent. */
+const char *pub_field(const struct csvio_table *t, long row, const char *col);
+
+/* The published version of sequence id at root, parsed (its own findings
+ * dropped), or NULL when there is none or it does not parse. */
+const struct seq *pub_load_published(struct arena *a, const char *root, const char *id);
+
+/* What publishing the draft q (content pc) of sequence id at now changes. */
+struct pub_prepared {
+	struct txn_change *ch;		/* the files to write: pinned content, the
+					 * pinned files it drops, state/sequences.csv
+					 * and the migrated enrollment shards */
+	size_t nch;
+	int same;			/* the draft is the published content: ch empty */
+	long from;			/* the published version, 0 for none */
+	long version;			/* the version publishing makes (from when same) */
+	const char *status;		/* the sequence's status after */
+	long moved;			/* enrollments migration moved */
+	struct migrate_result mres;	/* their shards (pub_prepared_release) */
+};
+
+/*
+ * Prepare SPEC §3.5's publish of sequence id from root: refused (DRIP_EFAIL)
+ * when it is stopped or archived; nothing to do (out->same) when the
+ * draft's digest is the published one; otherwise version N+1 of everything
+ * with the enrollments migrated (migrate.h; w is told of each).  now_utc is
+ * now as the state table writes it.  Nothing is written but the migrated
+ * shards' temporary files.
+ */
+int pub_prepare(struct arena *a, const char *root, const struct config *cfg, const char *id,
+		const struct seq *q, const struct pub_content *pc, int64_t now,
+		const char *now_utc, const struct migrate_watch *w, struct pub_prepared *out,
+		struct drip_err *err);
+void pub_prepared_release(struct pub_prepared *p);
 
 #endif

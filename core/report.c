@@ -300,9 +300,9 @@ day_label(struct arena *a, int64_t days)
 	return arena_printf(a, "%04d-%02d-%02d", y, m, d);
 }
 
-static void
-doc_init(struct arena *a, const struct report_opts *o, struct rtab_doc *d, const char *kind,
-	 const char *title)
+void
+report_doc_begin(struct arena *a, const struct report_opts *o, struct rtab_doc *d,
+		 const char *kind, const char *title)
 {
 	char utc[32], local[64];
 
@@ -525,7 +525,7 @@ report_overview(struct arena *a, const struct report_opts *o, struct rtab_doc *o
 	since = o->now - (REPORT_DAYS + 1) * 86400;
 	if (log_scan(o->root, since, ov_log, &ov, err) < 0)
 		return -1;
-	doc_init(a, o, out, "overview", "Sequences");
+	report_doc_begin(a, o, out, "overview", "Sequences");
 	t = add_tab(a, out, "sequences", "Sequences", cols, 3);
 	rtab_numeric(t, 2);
 	for (i = 0; i < ov.n; i++) {
@@ -1124,7 +1124,7 @@ report_seq(struct arena *a, const struct report_opts *o, const char *id,
 	resp_finish(&s, 0);
 	if (enr_scan(o->root, 0, STATE_SHARDS, sq_enr, &s, err) < 0 || sq_runs(&s, err) < 0)
 		goto out;
-	doc_init(a, o, out, "seq", arena_printf(a, "Sequence %s", s.id));
+	report_doc_begin(a, o, out, "seq", arena_printf(a, "Sequence %s", s.id));
 	seq_tables(&s, status, version, out);
 	rc = 0;
 out:
@@ -1231,7 +1231,7 @@ report_contact(struct arena *a, const struct report_opts *o, const char *id, int
 	if (!found)
 		return err_set(err, DRIP_ENOINPUT, NULL, 0, 0,
 			       "unknown contact '%s' (not in contacts.csv)", id);
-	doc_init(a, o, out, "contact", arena_printf(a, "Contact %s", id));
+	report_doc_begin(a, o, out, "contact", arena_printf(a, "Contact %s", id));
 	c.a = a;
 	c.id = id;
 	c.now = o->now;
@@ -1308,7 +1308,7 @@ report_tasks(struct arena *a, const struct report_opts *o, struct rtab_doc *out,
 	struct rtab *t;
 	int got, rc = 0;
 
-	doc_init(a, o, out, "tasks", "Tasks");
+	report_doc_begin(a, o, out, "tasks", "Tasks");
 	if (fsio_exists(path)) {
 		if (csvio_open(path, &r, err) < 0) {
 			free(path);
@@ -1513,7 +1513,7 @@ report_usage(struct arena *a, const struct report_opts *o, enum report_period by
 	u.by = by;
 	if (log_scan(o->root, STATE_NONE, us_log, &u, err) < 0)
 		return -1;
-	doc_init(a, o, out, "usage", arena_printf(a, "Actions used per %s",
+	report_doc_begin(a, o, out, "usage", arena_printf(a, "Actions used per %s",
 						   report_period_names[by]));
 	t = add_tab(a, out, "usage", arena_printf(a, "Actions per %s", report_period_names[by]),
 		    quota ? qcols : cols, 1);
@@ -1556,6 +1556,7 @@ struct upday {
 
 struct up {
 	const struct report_opts *o;
+	const char *seq;		/* only its rows; NULL: all */
 	struct uprow *heap;		/* a max-heap by (t, seq): the latest on top */
 	size_t n, cap;
 	uint64_t seen;
@@ -1727,6 +1728,9 @@ up_item(void *ctx, const struct run_info *ri, const struct run_item *it, struct 
 	if (it->fx == NULL)
 		return 0;
 	for (i = 0; i < it->fx->nlog; i++) {
+		if (u->seq && (it->fx->log[i].sequence == NULL ||
+			       strcmp(it->fx->log[i].sequence, u->seq) != 0))
+			continue;
 		up_count(u, &it->fx->log[i]);
 		up_keep(u, &it->fx->log[i]);
 	}
@@ -1757,8 +1761,9 @@ cmp_uprow(const void *pa, const void *pb)
 }
 
 int
-report_upcoming(struct arena *a, const struct report_opts *o, int64_t until,
-		struct rtab_doc *out, struct drip_err *err)
+report_upcoming_tabs(struct arena *a, const struct report_opts *o, const char *seq,
+		     int64_t until, struct rtab_doc *out, int64_t *first, size_t *rows,
+		     struct drip_err *err)
 {
 	static const char *const c_days[] = { "day", "fired", "completed", "actions", NULL };
 	static const char *const c_up[] = { "time", "contact", "sequence", "step", "automation",
@@ -1770,12 +1775,12 @@ report_upcoming(struct arena *a, const struct report_opts *o, int64_t until,
 	struct run_info ri;
 	struct run_sink sink = { up_begin, up_item, up_finish, up_abort, &u };
 	struct rtab *t;
-	char from[64], to[64];
 	size_t i, k;
 	int rc;
 
 	memset(&u, 0, sizeof u);
 	u.o = o;
+	u.seq = seq;
 	memset(&ro, 0, sizeof ro);
 	ro.root = o->root;
 	ro.cfg = o->cfg;
@@ -1791,16 +1796,8 @@ report_upcoming(struct arena *a, const struct report_opts *o, int64_t until,
 		free(u.days);
 		return -1;
 	}
-	doc_init(a, o, out, "upcoming", "Upcoming");
-	dtime_format_local(o->cfg->tz, until, 0, to, sizeof to);
-	if (rc == RUN_NOTHING) {
-		out->subtitle = arena_printf(a, "%s; up to %s, processed already", out->subtitle,
-					     to);
-	} else {
-		dtime_format_local(o->cfg->tz, ri.r0, 0, from, sizeof from);
-		out->subtitle = arena_printf(a, "%s; the slots from %s up to %s", out->subtitle,
-					     from, to);
-	}
+	*first = ri.r0;
+	*rows = (size_t)u.seen;
 	t = add_tab(a, out, "days", "Actions per day", c_days, 1);
 	t->chart = RTAB_CHART_COLUMNS;
 	t->label_col = 0;
@@ -1827,5 +1824,30 @@ report_upcoming(struct arena *a, const struct report_opts *o, int64_t until,
 	up_clear(&u);
 	free(u.heap);
 	free(u.days);
+	return rc;
+}
+
+int
+report_upcoming(struct arena *a, const struct report_opts *o, int64_t until,
+		struct rtab_doc *out, struct drip_err *err)
+{
+	char from[64], to[64];
+	int64_t first;
+	size_t rows;
+	int rc;
+
+	report_doc_begin(a, o, out, "upcoming", "Upcoming");
+	rc = report_upcoming_tabs(a, o, NULL, until, out, &first, &rows, err);
+	if (rc < 0)
+		return -1;
+	dtime_format_local(o->cfg->tz, until, 0, to, sizeof to);
+	if (rc == RUN_NOTHING) {
+		out->subtitle = arena_printf(a, "%s; up to %s, processed already", out->subtitle,
+					     to);
+	} else {
+		dtime_format_local(o->cfg->tz, first, 0, from, sizeof from);
+		out->subtitle = arena_printf(a, "%s; the slots from %s up to %s", out->subtitle,
+					     from, to);
+	}
 	return 0;
 }

@@ -18,6 +18,7 @@
 #ifndef DRIP_CORE_REPORT_H
 #define DRIP_CORE_REPORT_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 struct arena;
@@ -35,6 +36,11 @@ struct report_opts {
 	const struct config *cfg;	/* drip.yaml: time zone, quota */
 	int64_t now;			/* the report's moment */
 };
+
+/* Begin a report document: its kind, title, now and a subtitle naming the
+ * workspace, the local time and the zone. */
+void report_doc_begin(struct arena *a, const struct report_opts *o, struct rtab_doc *d,
+		      const char *kind, const char *title);
 
 /*
  * Every sequence (drafts and published): status, version, enrollments by
@@ -92,5 +98,14 @@ int report_usage(struct arena *a, const struct report_opts *o, enum report_perio
  */
 int report_upcoming(struct arena *a, const struct report_opts *o, int64_t until,
 		    struct rtab_doc *out, struct drip_err *err);
+
+/* The same pass's "days" and "upcoming" sections added to out (begun by the
+ * caller), counting and keeping only rows of sequence seq (NULL: all), over
+ * the workspace at o->root (which may be a copy, see plan.h); *rows is how
+ * many rows there were (kept or not).  Returns 0 (RUN_RAN, *first its
+ * first slot) or 1 (RUN_NOTHING: until is processed already), or -1. */
+int report_upcoming_tabs(struct arena *a, const struct report_opts *o, const char *seq,
+			 int64_t until, struct rtab_doc *out, int64_t *first, size_t *rows,
+			 struct drip_err *err);
 
 #endif

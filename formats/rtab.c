@@ -1,5 +1,5 @@
 /*
- * rtab.c - report tables as text, JSON and HTML (rtab.h).
+ * rtab.c - report tables as text, JSON, HTML and Markdown (rtab.h).
  */
 #include "rtab.h"
 
@@ -234,6 +234,89 @@ rtab_json(struct sbuf *out, const struct rtab_doc *d)
 	}
 	json_end(&j);
 	sbuf_addc(out, '\n');
+}
+
+/* ---- GitHub Markdown ---- */
+
+/* A cell's text inside a Markdown table: '|' and '\\' escaped, line
+ * breaks as <br>, and characters that would start HTML or a link made
+ * inert, so a cell cannot close the table or inject markup into a pull
+ * request comment. */
+static void
+md_cell(struct sbuf *out, const char *s)
+{
+	for (; *s; s++) {
+		switch (*s) {
+		case '|':
+		case '\\':
+		case '`':
+		case '*':
+		case '_':
+		case '[':
+		case ']':
+			sbuf_addc(out, '\\');
+			sbuf_addc(out, *s);
+			break;
+		case '<':
+			sbuf_adds(out, "&lt;");
+			break;
+		case '>':
+			sbuf_adds(out, "&gt;");
+			break;
+		case '&':
+			sbuf_adds(out, "&amp;");
+			break;
+		case '\r':
+			break;
+		case '\n':
+			sbuf_adds(out, "<br>");
+			break;
+		default:
+			sbuf_addc(out, *s);
+		}
+	}
+}
+
+void
+rtab_markdown(struct sbuf *out, const struct rtab_doc *d)
+{
+	size_t i, r, k;
+
+	sbuf_adds(out, "## ");
+	md_cell(out, d->title);
+	sbuf_adds(out, "\n\n");
+	if (d->subtitle) {
+		md_cell(out, d->subtitle);
+		sbuf_adds(out, "\n");
+	}
+	for (i = 0; i < d->ntabs; i++) {
+		const struct rtab *t = &d->tabs[i];
+
+		sbuf_adds(out, "\n### ");
+		md_cell(out, t->title);
+		sbuf_adds(out, "\n\n");
+		if (t->nrows == 0) {
+			sbuf_adds(out, "(none)\n");
+			continue;
+		}
+		for (k = 0; k < t->ncols; k++) {
+			sbuf_adds(out, "| ");
+			md_cell(out, t->cols[k]);
+			sbuf_addc(out, ' ');
+		}
+		sbuf_adds(out, "|\n");
+		for (k = 0; k < t->ncols; k++)
+			sbuf_adds(out, t->numeric & (1UL << k) ? "| ---: " : "| --- ");
+		sbuf_adds(out, "|\n");
+		for (r = 0; r < t->nrows; r++) {
+			for (k = 0; k < t->ncols; k++) {
+				sbuf_adds(out, "| ");
+				md_cell(out, t->cells[r * t->ncols + k]);
+				sbuf_addc(out, ' ');
+			}
+			sbuf_adds(out, "|\n");
+		}
+	}
 }
 
 /* ---- HTML ---- */

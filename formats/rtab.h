@@ -1,6 +1,7 @@
 /*
  * rtab.h - report tables and how they are written: aligned text for a
- * terminal, JSON, and one self-contained HTML page with SVG bar charts.
+ * terminal, JSON, one self-contained HTML page with SVG bar charts, and
+ * GitHub Markdown.
  *
  * A report is a title and a list of sections; a section is a table (a
  * header and rows of cells, all strings) with a name for JSON, a title for
@@ -83,5 +84,13 @@ void rtab_json(struct sbuf *out, const struct rtab_doc *d);
  * scroll sideways on a narrow screen.  Text is HTML-escaped.
  */
 void rtab_html(struct sbuf *out, const struct rtab_doc *d);
+
+/*
+ * GitHub-flavoured Markdown, for a CI job to post on a pull request: the
+ * title as a level-2 heading, the subtitle, then per section a level-3
+ * heading and a table (numbers right-aligned; "(none)" when empty).  Cell
+ * text is escaped so that it cannot end the table or add markup.
+ */
+void rtab_markdown(struct sbuf *out, const struct rtab_doc *d);
 
 #endif

@@ -659,6 +659,30 @@ yedit_remove(struct yedit_ctx *y, const struct ynode *map, const char *key, size
 	return 0;
 }
 
+/*
+ * Where a new pair of the block mapping map goes: after the last pair
+ * whose value is not a block collection, so that trailing blocks (a step's
+ * automations) stay last with the comment above them; at the end of the
+ * mapping's lines when the last pair is such a pair, or when every value
+ * is a block collection.
+ */
+static size_t
+new_pair_at(const struct ydoc *d, const struct ynode *map)
+{
+	size_t i;
+
+	for (i = map->n; i-- > 0;) {
+		const struct ynode *v = map->pairs[i].val;
+
+		if (v && v->kind != YNODE_SCALAR && !yedit_is_flow(d, v))
+			continue;
+		if (i + 1 == map->n)
+			break;
+		return end_of_lines(d, v ? v : map->pairs[i].key);
+	}
+	return end_of_lines(d, map);
+}
+
 int
 yedit_set(struct yedit_ctx *y, const struct ynode *map, const char *key, const char *text,
 	  struct drip_err *err)
@@ -676,7 +700,7 @@ yedit_set(struct yedit_ctx *y, const struct ynode *map, const char *key, const c
 		p = flow_map_end(map, &sep);
 		yedit_add(y, p, p, arena_printf(y->a, "%s%s: %s", sep, key_text(y, key), text));
 	} else if (v == NULL) {
-		p = end_of_lines(d, map);
+		p = new_pair_at(d, map);
 		yedit_add(y, p, p, at_line(y, p, arena_printf(y->a, "%*s%s: %s%s",
 			  map->col - 1, "", key_text(y, key), text, y->eol)));
 	} else if (v->start == v->end) {

@@ -129,7 +129,10 @@ int yedit_remove(struct yedit_ctx *y, const struct ynode *map, const char *key, 
  * form: a scalar or flow collection in place (a comment after it stays), a
  * block collection with all its lines, a block scalar from its indicator
  * through its last line (a comment after the indicator goes with it).  An
- * absent key is added after the last one.
+ * absent key is added after the last one (in flow style), or in block
+ * style after the last pair whose value is not a block collection, so that
+ * a trailing block (a step's automations) and the comment above it stay
+ * last.
  */
 int yedit_set(struct yedit_ctx *y, const struct ynode *map, const char *key,
 	      const char *text, struct drip_err *err);

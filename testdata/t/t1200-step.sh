@@ -158,11 +158,11 @@ test_expect_success 'dup copies the step as written after it, its automations re
 	  type: email
 	  wait: 3d     # two days
 	  template: templates/t.eml
+	  name: "Tips & tricks"
 	  automations:     # one
 	  - id: tips2-old
 	    on: complete
 	    actions: [archive]   # flow
-	  name: "Tips & tricks"
 
 	EOF
 	test_cmp expect d.added &&
@@ -196,11 +196,11 @@ test_expect_success 'mv moves the whole step, its automations, comments and the 
 	  type: email
 	  wait: 3d     # two days
 	  template: templates/t.eml
+	  name: "Tips & tricks"
 	  automations:     # one
 	  - id: old
 	    on: complete
 	    actions: [archive]   # flow
-	  name: "Tips & tricks"
 
 	- {id: flowy, type: email, wait: 1w, template: templates/t.eml, at: "07:00", when: ${Q}email ~ "*@x"${Q}}
 	EOF

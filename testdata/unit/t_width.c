@@ -1,6 +1,7 @@
 /*
  * t_width.c - display width (formats/width.c) and report tables
- * (formats/rtab.c): text alignment and fitting, JSON types, HTML escaping.
+ * (formats/rtab.c): text alignment and fitting, JSON types, HTML and Markdown
+ * escaping.
  */
 #include "tap.h"
 
@@ -155,11 +156,40 @@ test_json_html(void)
 	arena_release(&a);
 }
 
+static void
+test_markdown(void)
+{
+	struct arena a = { 0 };
+	struct rtab_doc d;
+	struct sbuf sb = SBUF_INIT;
+	struct rtab *t = sample(&a, &d);
+
+	d.subtitle = "at noon";
+	t->cells[2] = "a | b\nc <img src=x> [l](u) *x*";
+	rtab_markdown(&sb, &d);
+	is_str(sbuf_str(&sb),
+	       "## Test &lt;&amp;&gt;\n\nat noon\n\n### Things\n\n"
+	       "| name | n | note |\n"
+	       "| --- | ---: | --- |\n"
+	       "| \xe6\x9d\x8e\xe9\x9b\xb7 | 7 | a \\| b<br>c &lt;img src=x&gt; \\[l\\](u) \\*x\\* |\n"
+	       "| Zo\xc3\xab | 12 |  |\n"
+	       "| x |  | a long note that will not fit |\n",
+	       "markdown: headings, a table with numbers right-aligned, cells that cannot "
+	       "break the table or add markup");
+	sbuf_reset(&sb);
+	t->nrows = 0;
+	rtab_markdown(&sb, &d);
+	like(sbuf_str(&sb), "### Things\n\n(none)\n", "markdown: an empty section says (none)");
+	sbuf_release(&sb);
+	arena_release(&a);
+}
+
 int
 main(void)
 {
 	test_width();
 	test_text();
 	test_json_html();
+	test_markdown();
 	return tap_done();
 }

@@ -374,6 +374,22 @@ test_set(void)
 		is_str(result(&x), "a: 1\r\nb: 2\r\nc: 3", "a new key at the end, CRLF, no final "
 		       "line break");
 	}
+	if (start(&x, "id: a\ntype: email   # mail\n# its automations\nautomations:\n  - {id: x}\n"
+		  "more:\n  k: v\n") == 0) {
+		yedit_set(&x.y, x.d.root, "name", "N", &x.e);
+		is_str(result(&x), "id: a\ntype: email   # mail\nname: N\n# its automations\n"
+		       "automations:\n  - {id: x}\nmore:\n  k: v\n",
+		       "a new key before trailing block collections and their comment");
+	}
+	if (start(&x, "list:\n  - 1\nmap:\n  k: v\n") == 0) {
+		yedit_set(&x.y, x.d.root, "z", "1", &x.e);
+		is_str(result(&x), "list:\n  - 1\nmap:\n  k: v\nz: 1\n",
+		       "every value a block collection: a new key at the end");
+	}
+	if (start(&x, "a:\n  - 1\nb: 2\n") == 0) {
+		yedit_set(&x.y, x.d.root, "c", "3", &x.e);
+		is_str(result(&x), "a:\n  - 1\nb: 2\nc: 3\n", "a scalar last: a new key at the end");
+	}
 	if (start(&x, "a: 1\n") == 0) {
 		rc = yedit_set(&x.y, x.d.root, "a", "x\ny", &x.e);
 		is_refused(rc, -1, &x.e, 1, 1, "must be one line", "a value of two lines");

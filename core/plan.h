@@ -1,0 +1,59 @@
+/*
+ * plan.h - what `drip seq publish ID --plan` (and `seq diff ID --impact`)
+ * shows: what publishing the draft would do, changing nothing (SPEC §3.5).
+ *
+ * The plan is computed by the code that publishes and the pass that
+ * ticks, on a copy of the workspace: a temporary directory under
+ * .drip/ whose entries are symbolic links to the workspace's, except the
+ * files publishing would write (the pinned content, state/sequences.csv,
+ * the migrated enrollment shards) and state/clock.csv, which are real
+ * files there.  Nothing is written through a link: a directory that
+ * receives a file is first made a real directory of links.  The copy is
+ * removed before plan_build returns, also on error.
+ *
+ * The document (rtab.h, report kind "plan") has the sections
+ *   summary   one row: the sequence, its version now and after, its
+ *             enrollments, how many move, resume and keep their place, the
+ *             automations that end, the log rows within the horizon;
+ *   moves     each enrollment publishing moves: from which step to which,
+ *             and why (its step is deleted, or steps were added after the
+ *             old end and it resumes);
+ *   ending    each (contact, automation) of the old version that can fire
+ *             no more: the automation is gone from the contact's step;
+ *   days, upcoming   as `report upcoming`, for this sequence's rows only,
+ *             from the last processed slot up to now + horizon, as the
+ *             ticks after the publish would write them.
+ * moves and ending keep the PLAN_ROWS_MAX lowest contact ids (the summary
+ * counts all); memory is bounded whatever the number of contacts.
+ */
+#ifndef DRIP_CORE_PLAN_H
+#define DRIP_CORE_PLAN_H
+
+#include <stdint.h>
+
+struct arena;
+struct config;
+struct drip_err;
+struct pub_content;
+struct rtab_doc;
+struct seq;
+
+#define PLAN_ROWS_MAX 10000
+
+struct plan_opts {
+	const char *root;		/* the workspace */
+	const struct config *cfg;
+	const char *id;			/* the sequence */
+	const struct seq *q;		/* its draft, linted clean */
+	const struct pub_content *pc;	/* the draft's content */
+	int64_t now;			/* when it would be published */
+	int64_t until;			/* now + the horizon */
+	const char *horizon;		/* as given ("7d"), for the title */
+};
+
+/* Build the plan into out.  Errors as `seq publish` (DRIP_EFAIL for a
+ * stopped or archived sequence) and as the pass (bad files: DRIP_EDATA). */
+int plan_build(struct arena *a, const struct plan_opts *o, struct rtab_doc *out,
+	       struct drip_err *err);
+
+#endif
