@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "actlog.h"
 #include "autom.h"
@@ -512,10 +513,10 @@ static int
 decide(int argc, char **argv, struct cmd_ctx *c, enum arun_status to, const char *verb)
 {
 	struct arun *runs;
-	struct sbuf rows = SBUF_INIT, state = SBUF_INIT, log = SBUF_INIT, subject = SBUF_INIT;
+	struct sbuf rows = SBUF_INIT, state = SBUF_INIT, subject = SBUF_INIT;
 	struct txn_change ch[2];
 	unsigned char *pick;
-	char logpath[64];
+	char logpath[64], *logtmp = NULL;
 	size_t n, count;
 	int k, all = 0, rc = -1;
 
@@ -538,16 +539,12 @@ decide(int argc, char **argv, struct cmd_ctx *c, enum arun_status to, const char
 		goto out;
 	}
 	state_format_runs(runs, n, &state);
-	if (log_with(c, logpath, &rows, &log) < 0)
+	if (log_change(c, logpath, &rows, &ch[1], &logtmp) < 0)
 		goto out;
 	ch[0].path = STATE_RUNS;
 	ch[0].data = state.buf;
 	ch[0].len = state.len;
 	ch[0].mode = 0;
-	ch[1].path = logpath;
-	ch[1].data = log.buf;
-	ch[1].len = log.len;
-	ch[1].mode = 0;
 	sbuf_printf(&subject, "automate %s: %zu action%s", verb, count, count == 1 ? "" : "s");
 	if (ws_apply(c, ch, 2, sbuf_str(&subject)) < 0)
 		goto out;
@@ -557,9 +554,12 @@ decide(int argc, char **argv, struct cmd_ctx *c, enum arun_status to, const char
 		       to == RUN_APPROVED ? "they run" : "they are dropped");
 	rc = 0;
 out:
+	if (logtmp) {
+		unlink(logtmp);
+		free(logtmp);
+	}
 	sbuf_release(&rows);
 	sbuf_release(&state);
-	sbuf_release(&log);
 	sbuf_release(&subject);
 	return rc;
 }

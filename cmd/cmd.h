@@ -119,6 +119,23 @@ int opts_parse(struct cmd_ctx *c, int argc, char **argv, const struct optspec *o
  * else is a usage error (returns -1). */
 int out_format(struct cmd_ctx *c, int allow_csv);
 
+/* Display width of a table cell as width_clean writes it: CJK and emoji
+ * take two columns, combining marks none, a newline or ESC its visible
+ * escape (formats/width.c). */
+size_t cell_width(const char *s);
+
+/* One row of an aligned table into out: each cell padded to its column's
+ * width w[k] (cell_width) and two spaces, the last one not. */
+struct sbuf;
+void table_row(struct sbuf *out, const char *const *cells, const size_t *w, size_t ncols);
+
+/* A CSV cell as print_table writes it: spreadsheets run cells that start
+ * with = + - @ as formulas, and OWASP adds TAB and CR, after which some of
+ * them look for one again, so those get a leading ' unless raw (copies
+ * in a). */
+struct arena;
+const char *csv_cell(struct arena *a, int raw, const char *v);
+
 /* Print a report document (rtab.h): aligned tables fitted to the
  * terminal, one CSV table per section (neutralised unless --raw), JSON,
  * HTML or GitHub Markdown. */
@@ -171,10 +188,6 @@ void print_table(struct cmd_ctx *c, enum out_format f, const char *const *cells,
 /* Render a time for humans in the workspace zone. */
 const char *show_time(struct cmd_ctx *c, int64_t t);
 
-/* Load contacts.csv into t, its rows sorted by id whatever their order in
- * the file; a missing id or email column, or an id on two rows (both lines
- * named), is DRIP_EDATA. */
-int contacts_load(struct cmd_ctx *c, struct csvio_table *t);
 
 /* The sequences in sequences/ (ids, sorted), read from the directory. */
 const char **seq_ids(struct cmd_ctx *c, size_t *n);
@@ -188,16 +201,15 @@ struct diags;
 struct lint_ctx;
 void lint_setup(struct cmd_ctx *c, struct lint_ctx *l, struct diags *d, const char *root);
 
-/* --where EXPR over a table of contacts: an array with 1 for each row for
- * whom EXPR holds (at --now, in the workspace zone), or NULL after a usage
- * error naming the place in EXPR (an unknown column, a bad expression). */
-unsigned char *where_select(struct cmd_ctx *c, const char *src,
-			    const struct csvio_table *t);
-
-/* The log file rel (log/YYYY-MM.csv) as it will be with rows add appended:
- * its content (or the header, for a new month) into out. */
+/* The log file rel (log/YYYY-MM.csv) as it will be with rows add appended,
+ * written beside it (actlog_begin, copied in chunks: a month of log is
+ * never held in memory) as a TXN_FROM_FILE change ch; *tmp is that file,
+ * for the caller to remove (unlink, free) once ws_apply has renamed it or
+ * failed. */
 struct sbuf;
-int log_with(struct cmd_ctx *c, const char *rel, const struct sbuf *add, struct sbuf *out);
+struct txn_change;
+int log_change(struct cmd_ctx *c, const char *rel, const struct sbuf *add, struct txn_change *ch,
+	       char **tmp);
 
 /* The --now instant as "2026-11-24T10:20:00Z" (or the wall clock). */
 const char *now_utc(struct cmd_ctx *c);

@@ -474,54 +474,173 @@ on_list_opt(struct cmd_ctx *c, void *ud, const char *name, const char *arg)
 	return 0;
 }
 
-int
-cmd_contact_list(int argc, char **argv, struct cmd_ctx *c)
+/* `contact list` prints as it reads (roster_each): memory stays bounded
+ * whatever the number of contacts. */
+struct lister {
+	struct cmd_ctx *c;
+	enum out_format f;
+	size_t cols[16], ncols;		/* the columns shown (table) */
+	size_t w[16];			/* their widths */
+	struct sbuf out;
+	struct arena a;			/* neutralised CSV cells of a few rows */
+	struct json j;
+	const char **head;		/* every column's name */
+	size_t nhead;
+	int started;			/* the header is out */
+	size_t n;
+};
+
+static void
+lister_flush(struct lister *l, int force)
+{
+	if (force || l->out.len >= 65536) {
+		fwrite(l->out.buf ? l->out.buf : "", 1, l->out.len, stdout);
+		sbuf_reset(&l->out);
+	}
+	if (++l->n % 4096 == 0)
+		arena_release(&l->a);
+}
+
+/* Pick the columns and measure the header. */
+static void
+lister_begin(struct lister *l, const struct roster *r)
 {
 	static const char *const brief[] = {
 		"id", "email", "first_name", "last_name", "status", "tags",
 	};
-	struct csvio_table t;
-	const char *where = NULL, **cells;
-	unsigned char *take = NULL;
-	size_t *cols, ncols = 0, n = 0, i, j;
-	int k, f;
+	size_t j;
 
-	if ((k = opts_parse(c, argc, argv, list_opts, on_list_opt, &where)) < 0)
-		return DRIP_EUSAGE;
-	if (argc - k != 0)
-		return usage_error(c, "too many arguments");
-	if ((f = out_format(c, 1)) < 0)
-		return DRIP_EUSAGE;
-	if (contacts_load(c, &t) < 0)
-		return -1;
-	/* contacts_load sorted the rows, so the selection lines up with the
-	 * rows printed. */
-	if (where && (take = where_select(c, where, &t)) == NULL)
-		return DRIP_EUSAGE;
-	/* A table shows the columns people scan; csv and json give all, so
-	 * that `list --format csv --raw | import -` gives contacts.csv back. */
-	cols = arena_alloc(&c->a, (t.ncols + 1) * sizeof *cols);
-	if (f == FMT_TABLE) {
-		for (j = 0; j < sizeof brief / sizeof *brief; j++) {
-			long col = csvio_table_col(&t, brief[j]);
+	for (j = 0; j < sizeof brief / sizeof *brief; j++) {
+		long col = roster_col(r, brief[j]);
 
-			if (col >= 0)
-				cols[ncols++] = (size_t)col;
+		if (col >= 0) {
+			l->cols[l->ncols] = (size_t)col;
+			l->w[l->ncols++] = cell_width(brief[j]);
 		}
-	} else {
-		for (j = 0; j < t.ncols; j++)
-			cols[ncols++] = j;
 	}
-	cells = arena_alloc(&c->a, (t.nrows + 1) * ncols * sizeof *cells);
-	for (j = 0; j < ncols; j++)
-		cells[j] = t.cols[cols[j]];
-	for (i = 0; i < t.nrows; i++) {
-		if (take && !take[i])
-			continue;
-		n++;
-		for (j = 0; j < ncols; j++)
-			cells[n * ncols + j] = t.rows[i][cols[j]];
-	}
-	print_table(c, (enum out_format)f, cells, n + 1, ncols);
+}
+
+static int
+lister_measure(void *ctx, const struct roster *r, const char *const *f, struct drip_err *err)
+{
+	struct lister *l = ctx;
+	size_t k, w;
+
+	(void)r;
+	(void)err;
+	for (k = 0; k < l->ncols; k++)
+		if ((w = cell_width(f[l->cols[k]])) > l->w[k])
+			l->w[k] = w;
 	return 0;
+}
+
+/* The header: once the whole file is known good. */
+static void
+lister_start(struct lister *l)
+{
+	const char *cells[16];
+	size_t k;
+
+	l->started = 1;
+	if (l->f == FMT_TABLE) {
+		for (k = 0; k < l->ncols; k++)
+			cells[k] = l->head[l->cols[k]];
+		table_row(&l->out, cells, l->w, l->ncols);
+	} else if (l->f == FMT_CSV) {
+		const char **row = arena_alloc(&l->a, l->nhead * sizeof *row);
+
+		for (k = 0; k < l->nhead; k++)
+			row[k] = csv_cell(&l->a, l->c->raw, l->head[k]);
+		csvio_format_row(&l->out, row, l->nhead);
+	} else {
+		json_init(&l->j, &l->out, 1);
+		json_arr(&l->j);
+	}
+}
+
+static int
+lister_row(void *ctx, const struct roster *r, const char *const *f, struct drip_err *err)
+{
+	struct lister *l = ctx;
+	const char *cells[16], **row;
+	size_t k, n = roster_ncols(r);
+
+	(void)err;
+	if (!l->started)
+		lister_start(l);
+	if (l->f == FMT_TABLE) {
+		for (k = 0; k < l->ncols; k++)
+			cells[k] = f[l->cols[k]];
+		table_row(&l->out, cells, l->w, l->ncols);
+	} else if (l->f == FMT_CSV) {
+		row = arena_alloc(&l->a, n * sizeof *row);
+		for (k = 0; k < n; k++)
+			row[k] = csv_cell(&l->a, l->c->raw, f[k]);
+		csvio_format_row(&l->out, row, n);
+	} else {
+		json_obj(&l->j);
+		for (k = 0; k < n; k++)
+			json_kstr(&l->j, roster_colname(r, k), f[k]);
+		json_end(&l->j);
+	}
+	lister_flush(l, 0);
+	return 0;
+}
+
+int
+cmd_contact_list(int argc, char **argv, struct cmd_ctx *c)
+{
+	struct lister l;
+	struct roster_pick p;
+	struct roster *r;
+	struct expr_err werr;
+	const char *where = NULL, **head;
+	size_t k;
+	int rc;
+
+	if ((k = (size_t)opts_parse(c, argc, argv, list_opts, on_list_opt, &where)) == (size_t)-1)
+		return DRIP_EUSAGE;
+	if ((size_t)argc != k)
+		return usage_error(c, "too many arguments");
+	memset(&l, 0, sizeof l);
+	l.c = c;
+	if ((rc = out_format(c, 1)) < 0)
+		return DRIP_EUSAGE;
+	l.f = (enum out_format)rc;
+	/* The header first: a table shows the columns people scan; csv and
+	 * json give all, so that `list --format csv --raw | import -` gives
+	 * contacts.csv back. */
+	if (roster_open(c->root, &r, &c->err) < 0)
+		return -1;
+	lister_begin(&l, r);
+	head = arena_alloc(&c->a, (roster_ncols(r) + 1) * sizeof *head);
+	for (k = 0; k < roster_ncols(r); k++)
+		head[k] = arena_strdup(&c->a, roster_colname(r, k));
+	l.head = head;
+	l.nhead = roster_ncols(r);
+	roster_close(r);
+	memset(&p, 0, sizeof p);
+	p.where = where;
+	p.now = c->now;
+	p.zone = c->cfg.tz;
+	p.pre = l.f == FMT_TABLE ? lister_measure : NULL;
+	p.fn = lister_row;
+	p.ctx = &l;
+	/* Nothing is printed before the whole file is checked: the header
+	 * goes out with the first row, or at the end when none is chosen. */
+	rc = roster_each(c->root, &p, &werr, &c->err);
+	if (rc == ROSTER_BAD_WHERE)
+		rc = usage_error(c, "--where: %d:%d: %s", werr.line, werr.col, werr.msg);
+	if (rc == 0) {
+		if (!l.started)
+			lister_start(&l);
+		if (l.f == FMT_JSON) {
+			json_end(&l.j);
+			sbuf_addc(&l.out, '\n');
+		}
+		lister_flush(&l, 1);
+	}
+	sbuf_release(&l.out);
+	arena_release(&l.a);
+	return rc;
 }

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "actlog.h"
 #include "cmd.h"
@@ -22,8 +23,9 @@
 #include "fsio.h"
 #include "sbuf.h"
 #include "state.h"
+#include "tasks.h"
+#include "txn.h"
 
-#define TASKS_FILE "tasks.csv"
 #define TASKS_HEADER "id,created,due,kind,contact,sequence,step,assignee,subject,status,done_at\n"
 
 static const struct optspec none[] = { { NULL, 0, NULL, NULL, NULL } };
@@ -166,60 +168,52 @@ cmd_task_list(int argc, char **argv, struct cmd_ctx *c)
 }
 
 /* What task done did with a row of tasks.csv. */
-enum { UNSEEN, SEEN, DONE_NOW };
 
 int
 cmd_task_done(int argc, char **argv, struct cmd_ctx *c)
 {
-	struct tasks tk;
-	struct sbuf rows = SBUF_INIT, tasks = SBUF_INIT, log = SBUF_INIT, subject = SBUF_INIT,
-		    body = SBUF_INIT;
+	struct sbuf rows = SBUF_INIT, subject = SBUF_INIT, body = SBUF_INIT;
 	struct txn_change ch[2];
-	unsigned char *touched;
-	long *found;
+	struct task_hit *hits;
 	const char *now = now_utc(c);
-	char logpath[64];
-	size_t changed = 0;
-	int k, a, rc = -1;
+	char logpath[64], *tmp = NULL, *logtmp = NULL;
+	size_t changed = 0, n, i;
+	int k, rc = -1;
 
 	if ((k = opts_parse(c, argc, argv, none, NULL, NULL)) < 0)
 		return DRIP_EUSAGE;
 	if (argc - k < 1)
 		return usage_error(c, "missing task id");
-	if (tasks_load(c, &tk) < 0)
+	n = (size_t)(argc - k);
+	hits = arena_alloc(&c->a, n * sizeof *hits);
+	for (i = 0; i < n; i++)
+		hits[i].id = argv[k + (int)i];
+	if (tasks_mark_done(&c->a, c->root, hits, n, now, &tmp, &c->err) < 0)
 		return -1;
 	/* All or nothing: every id must name a task before one changes. */
-	found = arena_alloc(&c->a, (size_t)(argc - k) * sizeof *found);
-	for (a = k; a < argc; a++) {
-		found[a - k] = csvio_table_find(&tk.t, tk.col[C_ID], argv[a]);
-		if (found[a - k] < 0)
-			return err_set(&c->err, DRIP_ENOINPUT, NULL, 0, 0, "unknown task '%s'",
-				       argv[a]);
-	}
-	touched = arena_alloc(&c->a, tk.t.nrows + 1);
+	for (i = 0; i < n; i++)
+		if (!hits[i].found) {
+			err_set(&c->err, DRIP_ENOINPUT, NULL, 0, 0, "unknown task '%s'", hits[i].id);
+			goto out;
+		}
 	actlog_path(c->now, logpath, sizeof logpath);
-	for (a = k; a < argc; a++) {
-		size_t r = (size_t)found[a - k];
+	for (i = 0; i < n; i++) {
 		struct log_row lr = { c->now, "", "", "", "", "task", "ok", "", "done" };
 
-		if (touched[r])
-			continue;	/* named twice */
-		touched[r] = SEEN;
-		if (strcmp(field(&tk, r, C_STATUS), "done") == 0) {
+		if (hits[i].was_done) {
 			/* Scripts may repeat themselves: not an error. */
-			fprintf(stderr, "drip: task '%s' is already done (at %s)\n", argv[a],
-				*field(&tk, r, C_DONE_AT) ? field(&tk, r, C_DONE_AT) : "an unknown time");
+			fprintf(stderr, "drip: task '%s' is already done (at %s)\n", hits[i].id,
+				*hits[i].done_at ? hits[i].done_at : "an unknown time");
 			continue;
 		}
-		csvio_table_set(&c->a, &tk.t, r, tk.col[C_STATUS], "done");
-		csvio_table_set(&c->a, &tk.t, r, tk.col[C_DONE_AT], now);
-		lr.contact = field(&tk, r, C_CONTACT);
-		lr.sequence = field(&tk, r, C_SEQUENCE);
-		lr.step = field(&tk, r, C_STEP);
-		lr.ref = field(&tk, r, C_ID);
+		if (!hits[i].done_now)
+			continue;	/* named twice */
+		lr.contact = hits[i].contact;
+		lr.sequence = hits[i].sequence;
+		lr.step = hits[i].step;
+		lr.ref = hits[i].id;
 		actlog_format(&rows, &lr);
 		sbuf_printf(&body, "%s (contact %s)\n", lr.ref, lr.contact);
-		touched[r] = DONE_NOW;
 		changed++;
 	}
 	if (changed == 0) {
@@ -228,17 +222,12 @@ cmd_task_done(int argc, char **argv, struct cmd_ctx *c)
 		rc = 0;
 		goto out;
 	}
-	csvio_table_format(&tk.t, &tasks);
-	if (log_with(c, logpath, &rows, &log) < 0)
+	if (log_change(c, logpath, &rows, &ch[1], &logtmp) < 0)
 		goto out;
 	ch[0].path = TASKS_FILE;
-	ch[0].data = tasks.buf;
-	ch[0].len = tasks.len;
-	ch[0].mode = 0;
-	ch[1].path = logpath;
-	ch[1].data = log.buf;
-	ch[1].len = log.len;
-	ch[1].mode = 0;
+	ch[0].data = tmp;
+	ch[0].len = 0;
+	ch[0].mode = TXN_FROM_FILE;
 	/* One task: its id and contact are the subject; several: a count,
 	 * and each one on a line of the body. */
 	if (changed == 1)
@@ -249,17 +238,20 @@ cmd_task_done(int argc, char **argv, struct cmd_ctx *c)
 	if (ws_apply(c, ch, 2, sbuf_str(&subject)) < 0)
 		goto out;
 	if (!c->quiet)
-		for (a = k; a < argc; a++)
-			if (touched[found[a - k]] == DONE_NOW) {
-				printf("done: task %s (contact %s)\n", argv[a],
-				       field(&tk, (size_t)found[a - k], C_CONTACT));
-				touched[found[a - k]] = SEEN;
-			}
+		for (i = 0; i < n; i++)
+			if (hits[i].done_now)
+				printf("done: task %s (contact %s)\n", hits[i].id, hits[i].contact);
 	rc = 0;
 out:
+	if (tmp) {
+		unlink(tmp);
+		free(tmp);
+	}
+	if (logtmp) {
+		unlink(logtmp);
+		free(logtmp);
+	}
 	sbuf_release(&rows);
-	sbuf_release(&tasks);
-	sbuf_release(&log);
 	sbuf_release(&subject);
 	sbuf_release(&body);
 	return rc;

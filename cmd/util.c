@@ -171,9 +171,9 @@ ws_apply(struct cmd_ctx *c, const struct txn_change *ch, size_t n, const char *s
 static int
 log_unlocked(struct cmd_ctx *c, const struct txn_unlocked *u, size_t n)
 {
-	struct sbuf rows = SBUF_INIT, log = SBUF_INIT;
+	struct sbuf rows = SBUF_INIT;
 	struct txn_change ch;
-	char logpath[64], age[DUR_TEXT_MAX], lag[DUR_TEXT_MAX];
+	char logpath[64], age[DUR_TEXT_MAX], lag[DUR_TEXT_MAX], *logtmp = NULL;
 	struct dur d = { 0, 0, 0 };
 	size_t i;
 	int rc = -1;
@@ -193,18 +193,17 @@ log_unlocked(struct cmd_ctx *c, const struct txn_unlocked *u, size_t n)
 					 "max_lag %s", age, lag);
 		actlog_format(&rows, &lr);
 	}
-	if (log_with(c, logpath, &rows, &log) < 0)
+	if (log_change(c, logpath, &rows, &ch, &logtmp) < 0)
 		goto out;
-	ch.path = logpath;
-	ch.data = log.buf;
-	ch.len = log.len;
-	ch.mode = 0;
 	rc = ws_apply(c, &ch, 1, n == 1 ?
 		      arena_printf(&c->a, "remove the stale git lock %s", u[0].path) :
 		      arena_printf(&c->a, "remove %zu stale git locks", n));
 out:
+	if (logtmp) {
+		unlink(logtmp);
+		free(logtmp);
+	}
 	sbuf_release(&rows);
-	sbuf_release(&log);
 	return rc;
 }
 
@@ -224,25 +223,35 @@ cmd_prepare(struct cmd_ctx *c)
 	return n ? log_unlocked(c, u, n) : 0;
 }
 
-/* Display width of a table cell as width_clean writes it: CJK and emoji
- * take two columns, combining marks none, a newline or ESC its visible
- * escape (formats/width.c). */
-static size_t
-width(const char *s)
+size_t
+cell_width(const char *s)
 {
 	return width_clean(NULL, s, 0);
 }
 
-/* Spreadsheets run cells that start with = + - @ as formulas, and OWASP
- * adds TAB and CR, after which some of them look for one again. */
-static const char *
-neutralise(struct cmd_ctx *c, const char *v)
+void
+table_row(struct sbuf *out, const char *const *cells, const size_t *w, size_t ncols)
 {
-	if (c->raw)
+	size_t k;
+
+	for (k = 0; k < ncols; k++) {
+		/* A newline or ESC in a value is shown, not obeyed: it can
+		 * neither break the row nor drive the terminal. */
+		width_clean(out, cells[k], 0);
+		if (k + 1 < ncols)
+			sbuf_printf(out, "%*s", (int)(w[k] - cell_width(cells[k]) + 2), "");
+	}
+	sbuf_addc(out, '\n');
+}
+
+const char *
+csv_cell(struct arena *a, int raw, const char *v)
+{
+	if (raw)
 		return v;
 	if (v[0] == '=' || v[0] == '+' || v[0] == '-' || v[0] == '@' || v[0] == '\t' ||
 	    v[0] == '\r')
-		return arena_printf(&c->a, "'%s", v);
+		return arena_printf(a, "'%s", v);
 	return v;
 }
 
@@ -271,61 +280,20 @@ print_table(struct cmd_ctx *c, enum out_format f, const char *const *cells,
 
 		for (r = 0; r < nrows; r++) {
 			for (k = 0; k < ncols; k++)
-				row[k] = neutralise(c, cells[r * ncols + k]);
+				row[k] = csv_cell(&c->a, c->raw, cells[r * ncols + k]);
 			csvio_format_row(&out, row, ncols);
 		}
 	} else {
 		w = arena_alloc(&c->a, ncols * sizeof *w);
 		for (r = 0; r < nrows; r++)
 			for (k = 0; k < ncols; k++)
-				if (width(cells[r * ncols + k]) > w[k])
-					w[k] = width(cells[r * ncols + k]);
-		for (r = 0; r < nrows; r++) {
-			for (k = 0; k < ncols; k++) {
-				const char *v = cells[r * ncols + k];
-
-				/* A newline or ESC in a value is shown, not obeyed:
-				 * it can neither break the row nor drive the
-				 * terminal. */
-				width_clean(&out, v, 0);
-				if (k + 1 < ncols)
-					sbuf_printf(&out, "%*s", (int)(w[k] - width(v) + 2), "");
-			}
-			sbuf_addc(&out, '\n');
-		}
+				if (cell_width(cells[r * ncols + k]) > w[k])
+					w[k] = cell_width(cells[r * ncols + k]);
+		for (r = 0; r < nrows; r++)
+			table_row(&out, cells + r * ncols, w, ncols);
 	}
 	fwrite(out.buf ? out.buf : "", 1, out.len, stdout);
 	sbuf_release(&out);
-}
-
-int
-contacts_load(struct cmd_ctx *c, struct csvio_table *t)
-{
-	char *path = ws_path(c, "contacts.csv");
-	int rc = csvio_table_load(&c->a, path, t, &c->err);
-	size_t idcol, i;
-
-	free(path);
-	if (rc < 0)
-		return -1;
-	if (csvio_table_col(t, "id") < 0)
-		return err_set(&c->err, DRIP_EDATA, "contacts.csv", 1, 0,
-			       "missing required column \"id\"");
-	if (csvio_table_col(t, "email") < 0)
-		return err_set(&c->err, DRIP_EDATA, "contacts.csv", 1, 0,
-			       "missing required column \"email\"");
-	/* Rows may come in any order (people append by hand, SPEC §4.1):
-	 * sorted here, every command sees them in id order and the next
-	 * write puts them so.  The sort is stable, so a duplicate id names
-	 * its earlier line first. */
-	idcol = (size_t)csvio_table_col(t, "id");
-	csvio_table_sort(t, idcol);
-	for (i = 1; i < t->nrows; i++)
-		if (strcmp(t->rows[i - 1][idcol], t->rows[i][idcol]) == 0)
-			return err_set(&c->err, DRIP_EDATA, "contacts.csv", (int)t->lines[i], 0,
-				       "contact \"%s\" appears twice (lines %ld and %ld)",
-				       t->rows[i][idcol], t->lines[i - 1], t->lines[i]);
-	return 0;
 }
 
 static int
@@ -429,60 +397,24 @@ lint_setup(struct cmd_ctx *c, struct lint_ctx *l, struct diags *d, const char *r
 		l->seqs = empty;
 }
 
-struct row_env {
-	const struct csvio_table *t;
-	size_t row;
-};
-
-static const char *
-row_get(void *ctx, const char *field)
-{
-	struct row_env *e = ctx;
-	long col = csvio_table_col(e->t, field);
-
-	return col < 0 ? NULL : e->t->rows[e->row][col];
-}
-
-unsigned char *
-where_select(struct cmd_ctx *c, const char *src, const struct csvio_table *t)
-{
-	unsigned char *take = arena_alloc(&c->a, t->nrows + 1);
-	struct expr *e;
-	struct expr_err ee;
-	size_t i;
-
-	if (expr_parse(&c->a, src, &e, &ee) < 0 ||
-	    expr_check_fields(e, (const char *const *)t->cols, t->ncols, &ee) < 0)
-		goto bad;
-	for (i = 0; i < t->nrows; i++) {
-		struct row_env re = { t, i };
-		struct expr_env env = { row_get, &re, c->now, c->cfg.tz };
-		int v = expr_eval(e, &env, &ee);
-
-		if (v < 0)
-			goto bad;
-		take[i] = (unsigned char)v;
-	}
-	return take;
-bad:
-	usage_error(c, "--where: %d:%d: %s", ee.line, ee.col, ee.msg);
-	return NULL;
-}
-
 int
-log_with(struct cmd_ctx *c, const char *rel, const struct sbuf *add, struct sbuf *out)
+log_change(struct cmd_ctx *c, const char *rel, const struct sbuf *add, struct txn_change *ch,
+	   char **tmp)
 {
-	char *full = ws_path(c, rel);
-	int rc = 0;
+	FILE *f;
 
-	if (fsio_exists(full))
-		rc = fsio_read(full, 0, out, &c->err);
-	else
-		sbuf_adds(out, ACTLOG_HEADER);
-	free(full);
-	if (rc < 0)
+	if (actlog_begin(c->root, rel, tmp, &f, &c->err) < 0)
 		return -1;
-	sbuf_add(out, add->buf, add->len);
+	fwrite(add->buf ? add->buf : "", 1, add->len, f);
+	if (fsio_finish(f, *tmp, &c->err) < 0) {
+		free(*tmp);
+		*tmp = NULL;
+		return -1;
+	}
+	ch->path = rel;
+	ch->data = *tmp;
+	ch->len = 0;
+	ch->mode = TXN_FROM_FILE;
 	return 0;
 }
 

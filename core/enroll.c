@@ -47,21 +47,6 @@ cmp_arg(const void *a, const void *b)
 	return c ? c : (x->idx > y->idx) - (x->idx < y->idx);
 }
 
-/* A contacts.csv row for --where. */
-struct row_env {
-	const struct roster *r;
-	const struct csvio_row *row;
-};
-
-static const char *
-row_get(void *ctx, const char *field)
-{
-	struct row_env *e = ctx;
-	long col = roster_col(e->r, field);
-
-	return col < 0 ? NULL : e->row->f[col];
-}
-
 static char *
 tmp_in(const char *root, const char *what)
 {
@@ -189,8 +174,8 @@ pick(const struct enroll_req *q, const char *picked, size_t *npicked, struct dri
 					goto out;
 			}
 			if (ex && !have_werr) {
-				struct row_env re = { ro, &row };
-				struct expr_env env = { row_get, &re, q->now, q->zone };
+				struct roster_env re = { ro, &row };
+				struct expr_env env = { roster_field, &re, q->now, q->zone };
 				int v = expr_eval(ex, &env, &ee);
 
 				if (v < 0) {

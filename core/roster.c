@@ -12,6 +12,7 @@
 #include "csvio.h"
 #include "csvsort.h"
 #include "err.h"
+#include "expr.h"
 #include "fsio.h"
 #include "sbuf.h"
 
@@ -318,5 +319,77 @@ out:
 	sbuf_release(&sb);
 	free(pad);
 	free(full);
+	return rc;
+}
+
+const char *
+roster_field(void *ctx, const char *name)
+{
+	struct roster_env *e = ctx;
+	long col = roster_col(e->r, name);
+
+	return col < 0 ? NULL : e->row->f[col];
+}
+
+/* Does the row pass ex (NULL: every row)?  1, 0, or -1 with *werr. */
+static int
+selects(const struct roster_pick *p, const struct expr *ex, const struct roster *r,
+	const struct csvio_row *row, struct expr_err *werr)
+{
+	struct roster_env re = { r, row };
+	struct expr_env env = { roster_field, &re, p->now, p->zone };
+
+	return ex ? expr_eval(ex, &env, werr) : 1;
+}
+
+int
+roster_each(const char *root, const struct roster_pick *p, struct expr_err *werr,
+	    struct drip_err *err)
+{
+	struct arena a = ARENA_INIT;
+	struct roster *r = NULL;
+	struct csvio_row row;
+	struct expr *ex = NULL;
+	int rc = -1, k, v, pass;
+
+	if (roster_open(root, &r, err) < 0)
+		goto out;
+	if (p->where) {
+		const char **cols = xcalloc(roster_ncols(r) + 1, sizeof *cols);
+		size_t i;
+
+		for (i = 0; i < roster_ncols(r); i++)
+			cols[i] = roster_colname(r, i);
+		k = expr_parse(&a, p->where, &ex, werr) < 0 ||
+		    expr_check_fields(ex, cols, roster_ncols(r), werr) < 0;
+		free(cols);
+		if (k) {
+			rc = ROSTER_BAD_WHERE;
+			goto out;
+		}
+	}
+	for (pass = 0; pass < 2; pass++) {
+		while ((k = roster_next(r, &row, err)) == 1) {
+			if ((v = selects(p, ex, r, &row, werr)) < 0) {
+				rc = ROSTER_BAD_WHERE;
+				goto out;
+			}
+			if (v && (pass ? p->fn : p->pre) &&
+			    (pass ? p->fn : p->pre)(p->ctx, r, (const char *const *)row.f, err) < 0)
+				goto out;
+		}
+		if (k == ROSTER_UNSORTED && pass == 0) {
+			if (roster_sort(r, err) < 0)
+				goto out;
+			pass = -1;	/* check the sorted copy from its start */
+			continue;
+		}
+		if (k < 0 || (pass == 0 && roster_rewind(r, err) < 0))
+			goto out;
+	}
+	rc = 0;
+out:
+	roster_close(r);
+	arena_release(&a);
 	return rc;
 }

@@ -20,6 +20,7 @@
 #define DRIP_CORE_ROSTER_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 struct csvio_row;
 struct drip_err;
@@ -46,6 +47,42 @@ int roster_rewind(struct roster *r, struct drip_err *err);
 /* Was the file found out of order (and sorted)? */
 int roster_was_sorted(const struct roster *r);
 void roster_close(struct roster *r);
+
+/* A row for expression evaluation (expr.h): expr_env's get with ctx a
+ * struct roster_env gives the row's field of that name, NULL when there is
+ * no such column. */
+struct roster_env {
+	const struct roster *r;
+	const struct csvio_row *row;
+};
+const char *roster_field(void *ctx, const char *name);
+
+/*
+ * Every contact of contacts.csv the expression where selects (NULL: all),
+ * in id order, with bounded memory.  A first reading checks the whole file
+ * (its errors, its order, sorting it into a temporary when it is out of
+ * order, and where on every row), calling pre (if not NULL) for each row it
+ * selects; only then a second hands each selected row to fn - so fn sees
+ * nothing of a file with an error, and a command can print as it goes.  pre
+ * may see a row twice (reading starts again after a sort).  An expression
+ * that does not parse, names an unknown column or fails on a row is
+ * ROSTER_BAD_WHERE with *werr set; pre or fn returning -1 stops it with -1.
+ */
+#define ROSTER_BAD_WHERE 3
+struct expr_err;
+struct tz;
+struct roster_pick {
+	const char *where;
+	int64_t now;			/* for where */
+	const struct tz *zone;
+	int (*pre)(void *ctx, const struct roster *r, const char *const *f,
+		   struct drip_err *err);
+	int (*fn)(void *ctx, const struct roster *r, const char *const *f,
+		  struct drip_err *err);
+	void *ctx;
+};
+int roster_each(const char *root, const struct roster_pick *p, struct expr_err *werr,
+		struct drip_err *err);
 
 /*
  * For commands that change a few contacts (contact add|set|tag|archive,
