@@ -16,6 +16,7 @@
 
 #include "cmd.h"
 #include "delivery.h"
+#include "gc.h"
 #include "dtime.h"
 #include "engine.h"
 #include "json.h"
@@ -195,6 +196,28 @@ print_summary(const char *summary, const struct delivery *dlv)
 	putchar('\n');
 }
 
+/* After the commit and delivery, still under the lock: pack the
+ * repository once its loose objects pass drip.yaml's gc.auto.  A failure
+ * leaves the tick's commit as it is: one line, exit 1, and `drip gc` (or
+ * the next tick) packs. */
+static int
+auto_gc(struct cmd_ctx *c)
+{
+	struct gc_result r;
+	struct drip_err e;
+	int ran;
+
+	if (gc_auto(c->root, (size_t)c->cfg.gc_auto, &ran, &r, &e) < 0) {
+		fprintf(stderr, "drip: the tick is committed, but packing the repository "
+			"failed: %s; 'drip gc' tries again\n", e.msg);
+		return -1;
+	}
+	if (ran && c->verbose)
+		printf("packed %zu objects into %s; removed %zu loose objects\n", r.packed,
+		       r.pack, r.pruned);
+	return 0;
+}
+
 int
 cmd_tick(int argc, char **argv, struct cmd_ctx *c)
 {
@@ -281,6 +304,8 @@ cmd_tick(int argc, char **argv, struct cmd_ctx *c)
 		for (i = 0; i < tally->n; i++)
 			fprintf(stderr, "drip: %s\n", delivery_tally_line(&c->a, &tally->v[i]));
 		if (rc == 0 && tally->n > 0)
+			rc = DRIP_EFAIL;
+		if (auto_gc(c) < 0)
 			rc = DRIP_EFAIL;
 	}
 	runio_free(w);

@@ -15,6 +15,7 @@
 #include "diag.h"
 #include "dtime.h"
 #include "err.h"
+#include "gc.h"
 #include "schema.h"
 #include "tz.h"
 #include "ydoc.h"
@@ -22,7 +23,7 @@
 static const char *const top_keys[] = {
 	"name", "timezone", "default_time", "tick", "max_lag", "send_window",
 	"holidays", "from", "reply_to", "links", "transport", "admins", "limits",
-	"quota",
+	"quota", "gc",
 };
 static const char *const link_keys[] = {
 	"base_url", "login_url", "expire", "public_key",
@@ -35,6 +36,7 @@ static const char *const window_keys[] = { "days", "from", "to" };
 static const char *const limit_keys[] = { "per_contact_per_day" };
 static const char *const quota_keys[] = { "actions", "per" };
 static const char *const quota_pers[] = { "day", "week", "month" };
+static const char *const gc_keys[] = { "auto" };
 static const char *const day_names[] = { "sun", "mon", "tue", "wed", "thu", "fri", "sat" };
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
@@ -51,6 +53,7 @@ config_defaults(struct config *cfg)
 	cfg->tick = 20 * 60;
 	cfg->max_lag = 24 * 3600;
 	cfg->quota_per = 2;
+	cfg->gc_auto = GC_AUTO_DEFAULT;
 	cfg->window.days = 0x7f;
 	cfg->window.from = 0;
 	cfg->window.to = 24 * 60;
@@ -378,6 +381,11 @@ parse_all(struct schema *s, const struct ynode *root, struct config *cfg,
 		cfg->quota_per = 2;
 		if (schema_enum(s, n, "per", quota_pers, N(quota_pers), &rc) > 0)
 			cfg->quota_per = rc;
+	}
+	if ((n = ydoc_get(root, "gc")) != NULL && schema_map(s, n, "gc")) {
+		schema_keys(s, n, gc_keys, N(gc_keys));
+		if (schema_int(s, n, "auto", 0, 1000000000L, &lv) > 0)
+			cfg->gc_auto = lv;
 	}
 }
 

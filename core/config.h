@@ -70,6 +70,9 @@ struct config {
 	 * `drip report usage` measures against; quota_actions 0 = none. */
 	long quota_actions;
 	int quota_per;			/* 0 day, 1 week, 2 month (default) */
+	/* gc: {auto: N}: tick packs the repository once its loose objects
+	 * pass N (gc.h; default GC_AUTO_DEFAULT, 0 never). */
+	long gc_auto;
 };
 
 /*

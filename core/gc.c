@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <git2.h>
@@ -294,6 +295,7 @@ fail:
 struct prune {
 	git_odb *pack;			/* the new pack */
 	size_t pruned;
+	time_t prune_before;		/* unreachable and older: removed */
 };
 
 static int
@@ -303,8 +305,17 @@ prune_loose(void *ctx, const git_oid *id, const char *path, off_t size,
 	struct prune *p = ctx;
 
 	(void)size;
-	if (!git_odb_exists(p->pack, id))
-		return 0;	/* unreachable, or written after the pack was built */
+	if (!git_odb_exists(p->pack, id)) {
+		struct stat st;
+
+		/* Unreachable, or written after the pack was built: kept, unless
+		 * it is older than the grace period (git gc's --prune=2.weeks.ago):
+		 * nothing writing it then can still need it, and without this a
+		 * few leftovers of killed commands would have every tick pack
+		 * again. */
+		if (stat(path, &st) < 0 || st.st_mtime > p->prune_before)
+			return 0;
+	}
 	if (unlink(path) < 0 && errno != ENOENT)
 		return err_sys(err, DRIP_EFAIL, path, "cannot remove");
 	p->pruned++;
@@ -449,7 +460,7 @@ gc_run(const char *root, struct gc_result *out, struct drip_err *err)
 	char gitdir[GC_PATH_MAX], objects[GC_PATH_MAX], packdir[GC_PATH_MAX];
 	char file[GC_PATH_MAX], cfgpath[GC_PATH_MAX] = "";
 	const char *name;
-	struct prune p = { NULL, 0 };
+	struct prune p = { NULL, 0, 0 };
 	size_t len;
 	int rc = -1;
 
@@ -503,6 +514,7 @@ gc_run(const char *root, struct gc_result *out, struct drip_err *err)
 	if (one_pack_odb(&pack, file, err) < 0)
 		goto out;
 	p.pack = pack;
+	p.prune_before = time(NULL) - GC_PRUNE_GRACE;
 	if (each_loose(objects, prune_loose, &p, err) < 0)
 		goto out;
 	out->pruned = p.pruned;
@@ -520,4 +532,33 @@ out:
 		(void)unlink(cfgpath);
 	git_libgit2_shutdown();
 	return rc;
+}
+
+size_t
+gc_loose_estimate(const char *root)
+{
+	char dir[GC_PATH_MAX];
+	struct dirent *d;
+	DIR *top;
+	size_t n = 0;
+
+	if ((size_t)snprintf(dir, sizeof dir, "%s/.git/objects/17", root) >= sizeof dir ||
+	    (top = opendir(dir)) == NULL)
+		return 0;
+	while ((d = readdir(top)) != NULL)
+		if (strlen(d->d_name) == 38 && strspn(d->d_name, "0123456789abcdef") == 38)
+			n++;
+	closedir(top);
+	return n * 256;
+}
+
+int
+gc_auto(const char *root, size_t threshold, int *ran, struct gc_result *out,
+	struct drip_err *err)
+{
+	*ran = 0;
+	if (threshold == 0 || gc_loose_estimate(root) <= threshold)
+		return 0;
+	*ran = 1;
+	return gc_run(root, out, err);
 }

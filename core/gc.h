@@ -11,9 +11,9 @@
  *
  * Unreachable loose objects (a commit rebuilt after a lost race, a blob
  * written by a command killed before its commit, or an object another
- * process is writing right now outside drip's lock) are left alone: they
- * are not in the pack, and removing them is what `git gc --prune` does
- * with its grace period.
+ * process is writing right now outside drip's lock) are left alone for
+ * GC_PRUNE_GRACE after they were written, as `git gc` does with its
+ * default --prune=2.weeks.ago, and removed after that.
  *
  * The caller holds the workspace lock, so no drip command writes objects
  * meanwhile.
@@ -25,6 +25,8 @@
 #include <stdint.h>
 
 struct drip_err;
+
+#define GC_PRUNE_GRACE (14 * 24 * 3600)
 
 /* What the object store holds. */
 struct gc_stats {
@@ -53,5 +55,17 @@ int gc_run(const char *root, struct gc_result *out, struct drip_err *err);
 /* The counts and sizes of the object store under gitdir (the .git
  * directory), into out.  Returns 0, or -1 with err. */
 int gc_stats(const char *gitdir, struct gc_stats *out, struct drip_err *err);
+
+/*
+ * After a tick (SPEC §13): the loose objects of the workspace at root,
+ * estimated as git's gc.auto does (the objects in .git/objects/17, times
+ * 256: one directory read, whatever the size of the repository), and
+ * gc_run when the estimate passes threshold (0: never).  *ran says whether
+ * it packed; out is filled when it did.
+ */
+#define GC_AUTO_DEFAULT 2000
+size_t gc_loose_estimate(const char *root);
+int gc_auto(const char *root, size_t threshold, int *ran, struct gc_result *out,
+	    struct drip_err *err);
 
 #endif
