@@ -24,9 +24,9 @@
 #include "schema.h"
 #include "sched.h"
 #include "seq.h"
+#include "seqedit.h"
 #include "state.h"
 #include "tz.h"
-#include "textdiff.h"
 #include "ws.h"
 #include "ydoc.h"
 
@@ -127,59 +127,6 @@ check_seq_id(struct cmd_ctx *c, const char *id)
 
 /* ---- lint ---- */
 
-/* Files of a directory of the workspace, sorted: DIR/NAME.yaml. */
-static size_t
-yaml_files(struct cmd_ctx *c, const char *root, const char *dir, const char ***out)
-{
-	char *full = fsio_join(root, dir);
-	DIR *d = opendir(full);
-	struct dirent *e;
-	const char **v = NULL;
-	size_t n = 0, cap = 0, i, j;
-
-	free(full);
-	*out = NULL;
-	if (d == NULL)
-		return 0;
-	while ((e = readdir(d)) != NULL) {
-		size_t len = strlen(e->d_name);
-
-		if (e->d_name[0] == '.' || len <= 5 || strcmp(e->d_name + len - 5, ".yaml") != 0)
-			continue;
-		if (n == cap) {
-			size_t nc = cap ? cap * 2 : 16;
-
-			v = arena_grow(&c->a, v, n, nc, sizeof *v);
-			cap = nc;
-		}
-		v[n++] = arena_printf(&c->a, "%s/%s", dir, e->d_name);
-	}
-	closedir(d);
-	for (i = 1; i < n; i++)
-		for (j = i; j > 0 && strcmp(v[j - 1], v[j]) > 0; j--) {
-			const char *t = v[j];
-
-			v[j] = v[j - 1];
-			v[j - 1] = t;
-		}
-	*out = v;
-	return n;
-}
-
-/* A file named on the command line, when it is a workspace's sequence or
- * automation: checked against its protection record, if it has one. */
-static void
-lint_protected(struct cmd_ctx *c, const char *root, const char *arg, struct diags *d)
-{
-	char *rp = realpath(arg, NULL), *rr = realpath(root, NULL);
-	size_t n = rr ? strlen(rr) : 0;
-
-	if (rp && rr && strncmp(rp, rr, n) == 0 && rp[n] == '/')
-		protect_lint(&c->a, root, rp + n + 1, arg, d);
-	free(rp);
-	free(rr);
-}
-
 int
 cmd_seq_lint(int argc, char **argv, struct cmd_ctx *c)
 {
@@ -206,34 +153,11 @@ cmd_seq_lint(int argc, char **argv, struct cmd_ctx *c)
 	}
 	diag_init(&d, &c->a);
 	if (argc - k == 0) {
-		const char **files;
-		size_t n, j;
-
 		/* Everything in the workspace. */
 		if (ws_find(".", &root, &e) < 0)
 			return usage_error(c, "no files given and not in a drip workspace");
 		lint_setup(c, &l, &d, root);
-		n = yaml_files(c, root, "sequences", &files);
-		for (j = 0; j < n; j++) {
-			char *full = fsio_join(root, files[j]);
-
-			lint_file(&l, full, files[j]);
-			free(full);
-		}
-		n = yaml_files(c, root, "automations", &files);
-		for (j = 0; j < n; j++) {
-			char *full = fsio_join(root, files[j]);
-
-			lint_file(&l, full, files[j]);
-			free(full);
-		}
-		/* Protected files against their signatures (SPEC §3.6). */
-		n = yaml_files(c, root, "sequences", &files);
-		for (j = 0; j < n; j++)
-			protect_lint(&c->a, root, files[j], files[j], &d);
-		n = yaml_files(c, root, "automations", &files);
-		for (j = 0; j < n; j++)
-			protect_lint(&c->a, root, files[j], files[j], &d);
+		lint_workspace(&l);
 	} else {
 		/* Files named on the command line; templates and fields come from
 		 * the workspace they are in, when they are in one (a CI checkout). */
@@ -256,15 +180,8 @@ cmd_seq_lint(int argc, char **argv, struct cmd_ctx *c)
 			} else {
 				free(r);
 			}
-			lint_file(&l, argv[i], argv[i]);
-			if (root)
-				lint_protected(c, root, argv[i], &d);
+			lint_named(&l, argv[i]);
 			free(dir);
-		}
-		if (root) {
-			/* Template paths are relative to the workspace root, but
-			 * findings are easiest to use relative to where lint ran:
-			 * leave them as the workspace shows them. */
 		}
 	}
 	diag_sort(&d);
@@ -384,28 +301,9 @@ cmd_seq_new(int argc, char **argv, struct cmd_ctx *c)
 		return err_set(&c->err, DRIP_EFAIL, NULL, 0, 0,
 			       "sequence '%s' already exists (%s)", id, rel);
 	tpl = arena_printf(&c->a, "templates/%s-first.eml", id);
-	sbuf_printf(&y, "# A draft: edit it, check it with `drip seq lint`, and start it with\n"
-		    "# `drip seq publish %s`.  drip-files(5) describes every key.\n", id);
-	sbuf_printf(&y, "id: %s\nname: ", id);
-	ydoc_quote(&y, o.name ? o.name : id);
-	sbuf_printf(&y, "\nkind: %s\n", o.kind);
-	sbuf_adds(&y, "description: \"\"\n# owners: [you@example.com]\n"
-		  "# send_window: {days: [mon, tue, wed, thu, fri], from: \"09:00\", to: \"17:00\"}\n"
-		  "reenroll: never\nremove_on: [reply, unsubscribe]\nsteps:\n");
-	if (strcmp(o.kind, "step") == 0)
-		sbuf_printf(&y, "  - id: first\n    type: email\n    name: First message\n"
-			    "    wait: 0\n    template: %s\n", tpl);
-	else
-		sbuf_printf(&y, "  # on: {field: renewal_date, offset: -3d} fires relative to a "
-			    "date column instead.\n"
-			    "  - id: first\n    type: email\n    name: First message\n"
-			    "    on: %.4s-12-24\n    annually: true\n"
-			    "    template: %s\n", now_utc(c), tpl);
+	seqedit_new(&y, &t, id, o.name, o.kind, tpl, atoi(now_utc(c)));
 	full = ws_path(c, tpl);
 	if (!fsio_exists(full)) {
-		sbuf_printf(&t, "Subject: Hello {{first_name | \"there\"}}\n\n"
-			    "Hello {{first_name | \"there\"}},\n\n"
-			    "This is the first message of %s.\n", o.name ? o.name : id);
 		ch[1].path = tpl;
 		ch[1].data = t.buf;
 		ch[1].len = t.len;
@@ -774,11 +672,9 @@ cmd_seq_diff(int argc, char **argv, struct cmd_ctx *c)
 {
 	struct csvio_table st;
 	struct loaded ld;
-	struct pub_content pc = { 0 };
 	struct sbuf out = SBUF_INIT;
 	struct plan_args pa = { "impact", 0, NULL };
-	const char **old, *id;
-	size_t nold, i, j;
+	const char *id;
 	int k, rc = -1;
 
 	if ((k = plan_operands(c, argc, argv, diff_opts, &pa)) < 0)
@@ -794,78 +690,8 @@ cmd_seq_diff(int argc, char **argv, struct cmd_ctx *c)
 		return -1;
 	if (load_seq(c, id, &ld) < 0)
 		return -1;
-	if (ld.q && ld.q->id && pub_read_draft(&c->a, c->root, ld.q, &pc, &c->err) < 0) {
-		/* A template the draft names is missing: diff what exists. */
-		pc.nfiles = 0;
-	}
-	if (pc.nfiles == 0) {
-		struct sbuf sb = SBUF_INIT;
-		const char *rel = arena_printf(&c->a, "sequences/%s.yaml", id);
-		char *full = ws_path(c, rel);
-
-		if (fsio_read(full, YDOC_MAX_SIZE, &sb, &c->err) < 0) {
-			free(full);
-			return -1;
-		}
-		free(full);
-		pc.files = arena_alloc(&c->a, sizeof *pc.files);
-		pc.files[0].path = rel;
-		pc.files[0].data = arena_strndup(&c->a, sbuf_str(&sb), sb.len);
-		pc.files[0].len = sb.len;
-		pc.nfiles = 1;
-		sbuf_release(&sb);
-	}
-	old = pub_pinned_files(&c->a, c->root, id, &nold);
-	for (i = 0; i < pc.nfiles; i++) {
-		const char *pin = pub_pinned_path(&c->a, id, pc.files[i].path);
-		struct sbuf prev = SBUF_INIT;
-		char *full = ws_path(c, pin);
-		int have = fsio_exists(full);
-
-		if (have && fsio_read(full, YDOC_MAX_SIZE, &prev, &c->err) < 0) {
-			free(full);
-			goto out;
-		}
-		free(full);
-		if (textdiff_unified(have ? sbuf_str(&prev) : NULL, prev.len,
-				     arena_printf(&c->a, "published/%s", pc.files[i].path),
-				     pc.files[i].data, pc.files[i].len,
-				     arena_printf(&c->a, "draft/%s", pc.files[i].path),
-				     &out, &c->err) < 0) {
-			sbuf_release(&prev);
-			goto out;
-		}
-		sbuf_release(&prev);
-	}
-	/* Pinned templates the draft no longer uses show as removed. */
-	for (j = 0; j < nold; j++) {
-		const char *prefix = arena_printf(&c->a, "state/published/%s/", id);
-		struct sbuf prev = SBUF_INIT;
-		const char *draft;
-		char *full;
-
-		for (i = 0; i < pc.nfiles; i++)
-			if (strcmp(pub_pinned_path(&c->a, id, pc.files[i].path), old[j]) == 0)
-				break;
-		if (i < pc.nfiles)
-			continue;
-		draft = old[j] + strlen(prefix);
-		if (strcmp(draft, "sequence.yaml") == 0)
-			continue;
-		full = ws_path(c, old[j]);
-		if (fsio_read(full, YDOC_MAX_SIZE, &prev, &c->err) < 0) {
-			free(full);
-			goto out;
-		}
-		free(full);
-		if (textdiff_unified(sbuf_str(&prev), prev.len,
-				     arena_printf(&c->a, "published/%s", draft), NULL, 0,
-				     arena_printf(&c->a, "draft/%s", draft), &out, &c->err) < 0) {
-			sbuf_release(&prev);
-			goto out;
-		}
-		sbuf_release(&prev);
-	}
+	if (pub_diff(&c->a, c->root, id, ld.q, &out, &c->err) < 0)
+		goto out;
 	if (out.len == 0 && !c->quiet) {
 		long r = pub_find(&st, id);
 

@@ -4,6 +4,7 @@
  */
 #include "lint.h"
 
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,7 @@
 #include "err.h"
 #include "expr.h"
 #include "fsio.h"
+#include "protect.h"
 #include "schema.h"
 #include "seq.h"
 #include "tmpl.h"
@@ -498,4 +500,84 @@ lint_file(struct lint_ctx *c, const char *path, const char *name)
 	}
 	if (id && strcmp(id, want) != 0)
 		schema_error(&s, idn, "id \"%s\" must match the file name \"%s\"", id, want);
+}
+
+static int
+cmp_name(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* The files DIR/NAME.yaml of the workspace, sorted (arena). */
+static size_t
+yaml_files(struct lint_ctx *ctx, const char *dir, const char ***out)
+{
+	char *full = fsio_join(ctx->root, dir);
+	DIR *d = opendir(full);
+	struct dirent *e;
+	const char **v = NULL;
+	size_t n = 0, cap = 0;
+
+	free(full);
+	*out = NULL;
+	if (d == NULL)
+		return 0;
+	while ((e = readdir(d)) != NULL) {
+		size_t len = strlen(e->d_name);
+
+		if (e->d_name[0] == '.' || len <= 5 || strcmp(e->d_name + len - 5, ".yaml") != 0)
+			continue;
+		if (n == cap) {
+			size_t nc = cap ? cap * 2 : 16;
+
+			v = arena_grow(ctx->a, v, n, nc, sizeof *v);
+			cap = nc;
+		}
+		v[n++] = arena_printf(ctx->a, "%s/%s", dir, e->d_name);
+	}
+	closedir(d);
+	if (n > 1)
+		qsort(v, n, sizeof *v, cmp_name);
+	*out = v;
+	return n;
+}
+
+void
+lint_workspace(struct lint_ctx *ctx)
+{
+	static const char *const dirs[] = { "sequences", "automations" };
+	const char **files[2];
+	size_t n[2], i, j;
+
+	for (i = 0; i < 2; i++) {
+		n[i] = yaml_files(ctx, dirs[i], &files[i]);
+		for (j = 0; j < n[i]; j++) {
+			char *full = fsio_join(ctx->root, files[i][j]);
+
+			lint_file(ctx, full, files[i][j]);
+			free(full);
+		}
+	}
+	/* Protected files against their signatures (SPEC §3.6). */
+	for (i = 0; i < 2; i++)
+		for (j = 0; j < n[i]; j++)
+			protect_lint(ctx->a, ctx->root, files[i][j], files[i][j], ctx->d);
+}
+
+void
+lint_named(struct lint_ctx *ctx, const char *path)
+{
+	char *rp, *rr;
+	size_t n;
+
+	lint_file(ctx, path, path);
+	if (strcmp(ctx->root, ".") == 0)
+		return;
+	rp = realpath(path, NULL);
+	rr = realpath(ctx->root, NULL);
+	n = rr ? strlen(rr) : 0;
+	if (rp && rr && strncmp(rp, rr, n) == 0 && rp[n] == '/')
+		protect_lint(ctx->a, ctx->root, rp + n + 1, path, ctx->d);
+	free(rp);
+	free(rr);
 }

@@ -47,6 +47,16 @@ struct lint_ctx {
  * ctx->d. */
 void lint_file(struct lint_ctx *ctx, const char *path, const char *name);
 
+/* Every file of the workspace at ctx->root: sequences/NAME.yaml, then
+ * automations/NAME.yaml, each in name order, then each of them against its
+ * protection record (protect.h), if it has one. */
+void lint_workspace(struct lint_ctx *ctx);
+
+/* A file named on the command line (path as given), and, when it is a
+ * sequence or automation of the workspace at ctx->root (not "."), against
+ * its protection record. */
+void lint_named(struct lint_ctx *ctx, const char *path);
+
 /* Check one template (path relative to root), as lint does; at_file/line/col
  * is where a missing template is reported. */
 void lint_template(struct lint_ctx *ctx, const char *path, const char *at_file,

@@ -17,6 +17,7 @@
 #include "err.h"
 #include "fsio.h"
 #include "sbuf.h"
+#include "textdiff.h"
 #include "schema.h"
 #include "seq.h"
 #include "txn.h"
@@ -334,4 +335,70 @@ void
 pub_prepared_release(struct pub_prepared *p)
 {
 	migrate_result_release(&p->mres);
+}
+
+/* Diff the pinned file pin (absent: nothing) against data, labelled. */
+static int
+diff_one(struct arena *a, const char *root, const char *pin, const char *name,
+	 const char *data, size_t len, struct sbuf *out, struct drip_err *err)
+{
+	struct sbuf prev = SBUF_INIT;
+	char *full = fsio_join(root, pin);
+	int have = fsio_exists(full), rc = -1;
+
+	if (!have || fsio_read(full, YDOC_MAX_SIZE, &prev, err) == 0)
+		rc = textdiff_unified(have ? sbuf_str(&prev) : NULL, prev.len,
+				      arena_printf(a, "published/%s", name), data, len,
+				      arena_printf(a, "draft/%s", name), out, err);
+	free(full);
+	sbuf_release(&prev);
+	return rc;
+}
+
+int
+pub_diff(struct arena *a, const char *root, const char *id, const struct seq *q,
+	 struct sbuf *out, struct drip_err *err)
+{
+	struct pub_content pc = { 0 };
+	struct drip_err ignored;
+	const char **old, *prefix = arena_printf(a, "state/published/%s/", id);
+	size_t nold, i, j;
+
+	/* A template the draft names is missing: diff what exists. */
+	if (q == NULL || q->id == NULL || pub_read_draft(a, root, q, &pc, &ignored) < 0) {
+		struct sbuf sb = SBUF_INIT;
+		const char *rel = arena_printf(a, "sequences/%s.yaml", id);
+		char *full = fsio_join(root, rel);
+		int rc = fsio_read(full, YDOC_MAX_SIZE, &sb, err);
+
+		free(full);
+		if (rc < 0) {
+			sbuf_release(&sb);
+			return -1;
+		}
+		pc.files = arena_alloc(a, sizeof *pc.files);
+		pc.files[0].path = rel;
+		pc.files[0].data = arena_strndup(a, sbuf_str(&sb), sb.len);
+		pc.files[0].len = sb.len;
+		pc.nfiles = 1;
+		sbuf_release(&sb);
+	}
+	old = pub_pinned_files(a, root, id, &nold);
+	for (i = 0; i < pc.nfiles; i++)
+		if (diff_one(a, root, pub_pinned_path(a, id, pc.files[i].path), pc.files[i].path,
+			     pc.files[i].data, pc.files[i].len, out, err) < 0)
+			return -1;
+	/* Pinned templates the draft no longer uses show as removed. */
+	for (j = 0; j < nold; j++) {
+		const char *draft = old[j] + strlen(prefix);
+
+		for (i = 0; i < pc.nfiles; i++)
+			if (strcmp(pub_pinned_path(a, id, pc.files[i].path), old[j]) == 0)
+				break;
+		if (i < pc.nfiles || strcmp(draft, "sequence.yaml") == 0)
+			continue;
+		if (diff_one(a, root, old[j], draft, NULL, 0, out, err) < 0)
+			return -1;
+	}
+	return 0;
 }

@@ -67,6 +67,18 @@ long pub_find(const struct csvio_table *t, const char *id);
  * relative to root, in directory order). */
 const char **pub_pinned_files(struct arena *a, const char *root, const char *id, size_t *n);
 
+/*
+ * `seq diff`: the draft of sequence id against its published version, as
+ * unified diffs into out - the sequence file (published/sequences/ID.yaml
+ * against draft/sequences/ID.yaml), each template q uses, then each pinned
+ * template the draft no longer uses (as removed).  q NULL (the draft does
+ * not parse), or a template it names missing: the sequence file alone.
+ * Nothing pinned diffs against nothing.  An empty out: no difference.
+ */
+struct sbuf;
+int pub_diff(struct arena *a, const char *root, const char *id, const struct seq *q,
+	     struct sbuf *out, struct drip_err *err);
+
 /* Field col of row (-1: none) of the state table, "" when absent. */
 const char *pub_field(const struct csvio_table *t, long row, const char *col);
 

@@ -310,3 +310,29 @@ seqedit_from_file(struct arena *a, const char *path, const char *id, struct sbuf
 	}
 	return 0;
 }
+
+void
+seqedit_new(struct sbuf *yaml, struct sbuf *tmpl, const char *id, const char *name,
+	    const char *kind, const char *tpl, int year)
+{
+	sbuf_printf(yaml, "# A draft: edit it, check it with `drip seq lint`, and start it with\n"
+		    "# `drip seq publish %s`.  drip-files(5) describes every key.\n", id);
+	sbuf_printf(yaml, "id: %s\nname: ", id);
+	ydoc_quote(yaml, name ? name : id);
+	sbuf_printf(yaml, "\nkind: %s\n", kind);
+	sbuf_adds(yaml, "description: \"\"\n# owners: [you@example.com]\n"
+		  "# send_window: {days: [mon, tue, wed, thu, fri], from: \"09:00\", to: \"17:00\"}\n"
+		  "reenroll: never\nremove_on: [reply, unsubscribe]\nsteps:\n");
+	if (strcmp(kind, "step") == 0)
+		sbuf_printf(yaml, "  - id: first\n    type: email\n    name: First message\n"
+			    "    wait: 0\n    template: %s\n", tpl);
+	else
+		sbuf_printf(yaml, "  # on: {field: renewal_date, offset: -3d} fires relative to a "
+			    "date column instead.\n"
+			    "  - id: first\n    type: email\n    name: First message\n"
+			    "    on: %04d-12-24\n    annually: true\n"
+			    "    template: %s\n", year, tpl);
+	sbuf_printf(tmpl, "Subject: Hello {{first_name | \"there\"}}\n\n"
+		    "Hello {{first_name | \"there\"}},\n\n"
+		    "This is the first message of %s.\n", name ? name : id);
+}

@@ -86,4 +86,14 @@ int seqedit_lint_text(struct arena *a, const char *seq, struct lint_ctx *l, cons
 int seqedit_from_file(struct arena *a, const char *path, const char *id, struct sbuf *block,
 		      struct sbuf *flow, int *have_flow, struct drip_err *err);
 
+/*
+ * The files of a new sequence (`drip seq new`): into yaml the draft
+ * sequences/ID.yaml - a comment saying what to do next, its settings with
+ * commented examples, and one email step using template tpl (kind "step":
+ * wait 0; "date": on December 24 of year, annually) - and into tmpl that
+ * first template's text.  name NULL: the id.
+ */
+void seqedit_new(struct sbuf *yaml, struct sbuf *tmpl, const char *id, const char *name,
+		 const char *kind, const char *tpl, int year);
+
 #endif
