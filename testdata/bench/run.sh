@@ -10,6 +10,8 @@
 #   BENCH_LINT_FILES  sequence files for the lint timing (default 1000)
 #   BENCH_RUNS        timed runs of each, from fresh copies; the best wall
 #                     time is reported (default 1)
+#   BENCH_GROWTH_CONTACTS, BENCH_GROWTH_DAYS, BENCH_GROWTH_WARMUP
+#                     the year-of-growth run (testdata/bench/growth.sh)
 #   BENCH_DIR         where the workspaces go (default build/bench/work);
 #                     emptied first, removed at the end unless BENCH_KEEP=1
 #   DRIP, B           the drip binary and the build directory with
@@ -305,6 +307,12 @@ awk -v rw="$rw" -v rk="$rk" -v rows="$rrows" -v n="$SIZE" 'BEGIN {
 	printf "%-44s %s\n", "report seq peak < 64 MiB", (rm < 64 ? "PASS" : "MISS")
 }'
 rm -rf "$WORK/report"
+
+# ---- a year of growth (testdata/bench/growth.sh) ----
+echo
+sh testdata/bench/growth.sh "$B/bench/gen" "$DRIP" "$WORK/growth/ws" ||
+	echo "bench: the growth run failed" >&2
+rm -rf "$WORK/growth"
 if [ "${BENCH_KEEP:-0}" = 1 ]; then
 	echo "bench: workspaces kept in $WORK"
 else
