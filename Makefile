@@ -1,7 +1,8 @@
 # drip - build, test, demo.
 #
 #   make            build ./drip (installs missing build dependencies first)
-#   make check      build and run every test through prove
+#   make check      build and run every test through prove (and build
+#                   with the other compiler too: gcc and clang)
 #   make asan       the same tests under AddressSanitizer and UBSan
 #   make fuzz       libFuzzer on every parser, FUZZ_SECONDS each (clang)
 #   make demo       a demo workspace in a temporary directory
@@ -24,7 +25,7 @@ BIN ?= drip
 # Debian packages: to build, and to run the tests.
 BUILD_PKGS = make gcc pkg-config libyaml-dev libcsv-dev libgit2-dev libsodium-dev
 TEST_PKGS = git perl tzdata man-db groff-base mandoc bash-completion zsh fish python3 strace \
-	msmtp python3-aiosmtpd chromium lighttpd curl
+	msmtp python3-aiosmtpd chromium lighttpd curl clang
 
 WARN = -std=c17 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 	-Wmissing-prototypes -Wno-missing-field-initializers
@@ -45,7 +46,7 @@ UNIT_BIN = $(UNIT_SRC:testdata/unit/%.c=$(B)/unit/%)
 E2E = $(sort $(wildcard testdata/t/t[0-9]*.sh))
 HDRS = $(wildcard formats/*.h core/*.h cmd/*.h)
 
-.PHONY: all deps test-deps build check check-run asan demo install clean bench fuzz
+.PHONY: all deps test-deps build check check-run other-cc asan demo install clean bench fuzz
 
 all: deps
 	@$(MAKE) --no-print-directory build
@@ -81,7 +82,17 @@ $(B)/unit/t_fuzz: testdata/fuzz/targets.c
 # Every test, through prove (TAP): the C unit tests, then the end-to-end
 # scripts, which run ./drip against temporary git workspaces.
 check: test-deps
+	@$(MAKE) --no-print-directory other-cc
 	@$(MAKE) --no-print-directory check-run
+
+# SPEC §13 promises gcc and clang: check also builds drip and the unit
+# tests with the compiler CC is not, warnings as errors, into $(B)/OTHER.
+# The suite runs once, with CC's build.
+OTHER_CC = $(if $(filter clang%,$(notdir $(CC))),gcc,clang)
+other-cc:
+	@echo "build with $(OTHER_CC) into $(B)/$(OTHER_CC)"
+	@$(MAKE) --no-print-directory -j2 CC=$(OTHER_CC) B=$(B)/$(OTHER_CC) \
+		BIN=$(B)/$(OTHER_CC)/drip build
 
 check-run: build
 	DRIP=$(CURDIR)/$(BIN) prove $(PROVE_FLAGS) $(UNIT_BIN) $(E2E)
@@ -98,7 +109,7 @@ asan: test-deps
 # t_fuzz runs in `make check`.
 FUZZ_CC ?= clang
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS ?= seq autom config csv expr tmpl dur time token mail
+FUZZ_TARGETS ?= seq autom config csv expr tmpl dur time token mail state events
 FZ = build/fuzz
 FUZZ_SAN = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 

@@ -475,8 +475,14 @@ gc_run(const char *root, struct gc_result *out, struct drip_err *err)
 	snprintf(gitdir, sizeof gitdir, "%.*s", (int)(len > 1 ? len - 1 : len),
 		 git_repository_path(repo));
 	if (path_of(objects, gitdir, "objects", err) < 0 ||
-	    path_of(packdir, objects, "pack", err) < 0)
+	    path_of(packdir, objects, "pack", err) < 0 ||
+	    path_of(file, gitdir, "shallow", err) < 0)
 		goto out;
+	if (access(file, F_OK) == 0) {
+		err_set(err, DRIP_EFAIL, NULL, 0, 0, "a shallow clone (.git/shallow): its history "
+			"ends at commits it does not have, so drip cannot pack it; 'git gc' can");
+		goto out;
+	}
 	if (gc_stats(gitdir, &out->before, err) < 0)
 		goto out;
 	if (git_repository_head_unborn(repo) == 1) {
@@ -556,8 +562,14 @@ int
 gc_auto(const char *root, size_t threshold, int *ran, struct gc_result *out,
 	struct drip_err *err)
 {
+	char shallow[GC_PATH_MAX];
+
 	*ran = 0;
 	if (threshold == 0 || gc_loose_estimate(root) <= threshold)
+		return 0;
+	/* A shallow clone (a shard worker's, say) is git gc's to pack. */
+	if ((size_t)snprintf(shallow, sizeof shallow, "%s/.git/shallow", root) < sizeof shallow &&
+	    access(shallow, F_OK) == 0)
 		return 0;
 	*ran = 1;
 	return gc_run(root, out, err);

@@ -61,7 +61,8 @@ int gc_stats(const char *gitdir, struct gc_stats *out, struct drip_err *err);
  * estimated as git's gc.auto does (the objects in .git/objects/17, times
  * 256: one directory read, whatever the size of the repository), and
  * gc_run when the estimate passes threshold (0: never).  *ran says whether
- * it packed; out is filled when it did.
+ * it packed; out is filled when it did.  A shallow clone is left to git gc
+ * (gc_run refuses it: its history ends at commits it does not have).
  */
 #define GC_AUTO_DEFAULT 2000
 size_t gc_loose_estimate(const char *root);

@@ -10,6 +10,8 @@
 #   BENCH_LINT_FILES  sequence files for the lint timing (default 1000)
 #   BENCH_RUNS        timed runs of each, from fresh copies; the best wall
 #                     time is reported (default 1)
+#   BENCH_GROWTH_CONTACTS, BENCH_GROWTH_DAYS, BENCH_GROWTH_WARMUP
+#                     the year-of-growth run (testdata/bench/growth.sh)
 #   BENCH_DIR         where the workspaces go (default build/bench/work);
 #                     emptied first, removed at the end unless BENCH_KEEP=1
 #   DRIP, B           the drip binary and the build directory with
@@ -176,6 +178,15 @@ sync
 /usr/bin/time -f '%e %M %U %S' -o "$WORK/lint.time" "$DRIP" -C "$WORK/lint" seq lint \
 	>"$WORK/lint.out" 2>&1 && lintrc=0 || lintrc=$?
 
+# Each hostile shape of a sequence file, just under the 1 MiB limit
+# (testdata/fuzz/shapes.py): lint in linear time and bounded memory.
+python3 testdata/fuzz/shapes.py "$WORK/shapes" >"$WORK/shapes.list" || die "cannot make the shapes"
+for shape in $(cat "$WORK/shapes.list"); do
+	sync
+	/usr/bin/time -f '%e %M' -o "$WORK/times/shape-$shape" "$DRIP" seq lint \
+		"$WORK/shapes/sequences/$shape.yaml" >/dev/null 2>&1 || true
+done
+
 # The run with the least wall time of each (/usr/bin/time puts "Command
 # exited with non-zero status N" first when a command fails: the figures
 # are on the last line).
@@ -253,6 +264,12 @@ awk -v n="$SIZE" -v tw="$tw" -v tk="$tk" -v fw="$fw" -v fk="$fk" \
 	printf "%-44s %s\n", "contact list peak < 64 MiB", (cm < 64 ? "PASS" : "MISS")
 	printf "%-44s %s\n", "seq lint of " lf " files < 1 s (" lw " s, " sprintf("%.1f", lk / 1024) " MiB)", (lw < 1 && lrc == 0 ? "PASS" : "MISS")
 }'
+echo
+printf '%-26s %10s %10s\n' "seq lint of 1 MiB shapes" "seconds" "peak MiB"
+for shape in $(cat "$WORK/shapes.list"); do
+	tail -n 1 "$WORK/times/shape-$shape" | awk -v s="$shape" '{
+		printf "%-26s %10.2f %10.1f  %s\n", s, $1, $2 / 1024, ($1 < 1 && $2 < 65536 ? "PASS" : "MISS") }'
+done
 [ "$lintrc" -eq 0 ] || { echo "bench: seq lint exited $lintrc:" >&2; head -n 5 "$WORK/lint.out" >&2; }
 [ "$same" = yes ] || echo "bench: tick and floor did not produce the same files; see above" >&2
 [ "$esame" = yes ] || echo "bench: enroll and its floor did not produce the same files; see above" >&2
@@ -290,6 +307,12 @@ awk -v rw="$rw" -v rk="$rk" -v rows="$rrows" -v n="$SIZE" 'BEGIN {
 	printf "%-44s %s\n", "report seq peak < 64 MiB", (rm < 64 ? "PASS" : "MISS")
 }'
 rm -rf "$WORK/report"
+
+# ---- a year of growth (testdata/bench/growth.sh) ----
+echo
+sh testdata/bench/growth.sh "$B/bench/gen" "$DRIP" "$WORK/growth/ws" ||
+	echo "bench: the growth run failed" >&2
+rm -rf "$WORK/growth"
 if [ "${BENCH_KEEP:-0}" = 1 ]; then
 	echo "bench: workspaces kept in $WORK"
 else

@@ -22,10 +22,12 @@
 #include "dtime.h"
 #include "dur.h"
 #include "err.h"
+#include "events.h"
 #include "expr.h"
 #include "lint.h"
 #include "mail.h"
 #include "sbuf.h"
+#include "state.h"
 #include "tmpl.h"
 #include "token.h"
 #include "tz.h"
@@ -51,8 +53,8 @@ static void
 fz_cleanup(void)
 {
 	static const char *const files[] = {
-		"sequences/fz.yaml", "automations/fz.yaml", "drip.yaml", "sequences",
-		"automations", ""
+		"sequences/fz.yaml", "automations/fz.yaml", "drip.yaml", "inbox/fz.csv",
+		"sequences", "automations", "inbox", ""
 	};
 	char path[160];
 	size_t i;
@@ -79,6 +81,8 @@ fz_dir(void)
 		snprintf(sub, sizeof sub, "%s/automations", dir);
 		(void)mkdir(sub, 0700);
 		snprintf(sub, sizeof sub, "%s/sequences", dir);
+		(void)mkdir(sub, 0700);
+		snprintf(sub, sizeof sub, "%s/inbox", dir);
 		(void)mkdir(sub, 0700);
 	}
 	return dir;
@@ -276,6 +280,79 @@ fz_mail(const uint8_t *d, size_t n)
 	return rc < 0 ? -1 : 0;
 }
 
+/* Rows of the state files: each row of a CSV as an enrollment (a shard of
+ * state/enrollments/) and as an automation run (state/runs.csv); a row
+ * either parses is refused, and what parses is written back as a row that
+ * parses to the same thing. */
+static int
+fz_state(const uint8_t *d, size_t n)
+{
+	struct arena a = ARENA_INIT;
+	struct csvio_reader *r;
+	struct csvio_row row;
+	struct drip_err e;
+	struct sbuf out = SBUF_INIT;
+	int rc, good = 0;
+
+	if (csvio_open_mem("fz.csv", (const char *)d, n, &r, &e) < 0)
+		return -1;
+	while ((rc = csvio_next(r, &row, &e)) > 0) {
+		struct csvio_reader *back;
+		struct csvio_row brow;
+		struct enr en, en2;
+		struct arun ar, ar2;
+
+		if (state_enr_parse(&a, (const char *const *)row.f, row.n, "fz.csv", row.line,
+				    &en, &e) == 0) {
+			good++;
+			sbuf_reset(&out);
+			sbuf_adds(&out, STATE_ENR_HEADER);
+			state_enr_format(&out, &en);
+			if (csvio_open_mem("back.csv", out.buf, out.len, &back, &e) < 0 ||
+			    csvio_next(back, &brow, &e) != 1 ||
+			    state_enr_parse(&a, (const char *const *)brow.f, brow.n, "back.csv", 2,
+					    &en2, &e) < 0 || state_enr_cmp(&en, &en2) != 0 ||
+			    en.status != en2.status || strcmp(en.step, en2.step) != 0 ||
+			    en.entered != en2.entered || en.hold != en2.hold)
+				abort();	/* a row written that does not read back */
+			csvio_close(back);
+		}
+		if (state_run_parse(&a, (const char *const *)row.f, row.n, "fz.csv", row.line,
+				    &ar, &e) == 0) {
+			good++;
+			sbuf_reset(&out);
+			sbuf_adds(&out, STATE_RUN_HEADER);
+			state_run_format(&out, &ar);
+			if (csvio_open_mem("back.csv", out.buf, out.len, &back, &e) < 0 ||
+			    csvio_next(back, &brow, &e) != 1 ||
+			    state_run_parse(&a, (const char *const *)brow.f, brow.n, "back.csv", 2,
+					    &ar2, &e) < 0 || state_run_cmp(&ar, &ar2) != 0 ||
+			    ar.status != ar2.status || ar.next != ar2.next || ar.due != ar2.due)
+				abort();
+			csvio_close(back);
+		}
+	}
+	csvio_close(r);
+	sbuf_release(&out);
+	arena_release(&a);
+	return rc < 0 || good == 0 ? -1 : 0;
+}
+
+/* An event file in inbox/, as tick reads it (SPEC §4.5). */
+static int
+fz_events(const uint8_t *d, size_t n)
+{
+	struct arena a = ARENA_INIT;
+	struct events ev;
+	struct drip_err e;
+	int rc;
+
+	fz_file("inbox/fz.csv", d, n);
+	rc = events_load(&a, fz_dir(), 1200, 1795000000 - 1200, 1795000000, &ev, &e);
+	arena_release(&a);
+	return rc < 0 ? -1 : 0;
+}
+
 struct fz_target {
 	const char *name;
 	int (*fn)(const uint8_t *d, size_t n);
@@ -285,5 +362,5 @@ static const struct fz_target fz_targets[] = {
 	{ "seq", fz_seq }, { "autom", fz_autom }, { "config", fz_config },
 	{ "csv", fz_csv }, { "expr", fz_expr }, { "tmpl", fz_tmpl },
 	{ "dur", fz_dur }, { "time", fz_time }, { "token", fz_token },
-	{ "mail", fz_mail },
+	{ "mail", fz_mail }, { "state", fz_state }, { "events", fz_events },
 };

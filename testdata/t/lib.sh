@@ -151,6 +151,35 @@ new_ws() {
 	git -C "$1" commit -qm 'sender and links' drip.yaml
 }
 
+# peak_kib CMD...: run CMD, its standard output into out.txt, print its
+# peak resident memory in KiB, and exit as it did.
+peak_kib() {
+	python3 -c '
+import resource, subprocess, sys
+with open("out.txt", "wb") as out:
+    rc = subprocess.run(sys.argv[1:], stdout=out).returncode
+print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+sys.exit(rc if rc >= 0 else 128 - rc)
+' "$@"
+}
+
+# under_kib PEAK BOUND: PEAK (from peak_kib) is below BOUND KiB.  A
+# sanitized build (make asan: the binary is under build/asan/) keeps
+# shadow memory and quarantine, so its peaks say nothing of drip's: only
+# the exit is checked there.
+under_kib() {
+	case $1 in
+	*[!0-9]*|"") echo "failed: $1" >&2; return 1 ;;
+	esac
+	case $DRIP in
+	*/asan/*) return 0 ;;
+	esac
+	if [ "$1" -ge "$2" ]; then
+		echo "peak $1 KiB, bound $2 KiB" >&2
+		return 1
+	fi
+}
+
 test_done() {
 	echo "1..$test_count"
 	if [ "$test_failed" -ne 0 ]; then

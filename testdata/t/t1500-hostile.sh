@@ -48,12 +48,35 @@ test_expect_success 'a zero-wait cycle through 12,000 steps is found, named from
 
 test_expect_success '10,000 goto steps to missing targets: one error each, suggestions bounded' '
 	snapshot ws >before &&
-	test_expect_code 1 drip -C ws seq lint sequences/badgoto.yaml >out &&
+	{ peak=$(peak_kib "$DRIP" -C ws seq lint sequences/badgoto.yaml) && rc=0 || rc=$?; } &&
+	test $rc = 1 && under_kib "$peak" 65536 && mv out.txt out &&
 	test_grep "^sequences/badgoto.yaml:6:9: error: \"to\": no step \"missing0\" in this sequence$" out &&
 	test_grep "^sequences/badgoto.yaml:30003:9: error: \"to\": no step \"missing9999\" in this sequence$" out &&
 	test_grep "^10000 errors, 10000 warnings" out &&
 	test_unchanged ws before
 '
+
+# Every shape of testdata/fuzz/shapes.py, each just under the 1 MiB limit
+# on a YAML file: linted with bounded memory, refused where it must be.
+# (Its time is a row of `make bench`.)
+python3 "$DATA_DIR/fuzz/shapes.py" shapes >/dev/null
+for shape in flat chain gotos autos keys flowmap deep deepflow longstr aliases; do
+	test_expect_success "a 1 MiB file of shape $shape lints in under 64 MiB" '
+		f=shapes/sequences/'$shape'.yaml &&
+		{ peak=$(peak_kib "$DRIP" seq lint "$f") && rc=0 || rc=$?; } &&
+		case '$shape' in
+		flat|chain|autos|longstr) test $rc = 0 ;;
+		*) test $rc = 1 ;;
+		esac &&
+		under_kib "$peak" 65536 &&
+		case '$shape' in
+		deep|deepflow) test_grep "nesting deeper than 64 levels" out.txt ;;
+		aliases) test_grep "anchor \"&a0\" is not allowed" out.txt ;;
+		gotos) test_grep "no step \"missing0\" in this sequence" out.txt ;;
+		*) true ;;
+		esac
+	'
+done
 
 test_expect_success 'a near miss still gets its suggestion' '
 	steps badgoto 3 | sed "s/missing1$/s2x/" >ws/sequences/near.yaml &&

@@ -21,15 +21,17 @@ packs() {
 
 # A file whose blob's id starts with 17, so that the estimate (the objects
 # in .git/objects/17, times 256) is 256 once it is committed.
-python3 - >seventeen.txt <<-\EOF
+# (And a second one, for a loose object there.)
+python3 - <<-\EOF
 	import hashlib
-	i = 0
-	while True:
+	i, found = 0, []
+	while len(found) < 2:
 	    body = b"note %d\n" % i
 	    if hashlib.sha1(b"blob %d\0" % len(body) + body).hexdigest().startswith("17"):
-	        break
+	        found.append(body)
 	    i += 1
-	print(body.decode(), end="")
+	open("seventeen.txt", "wb").write(found[0])
+	open("seventeen2.txt", "wb").write(found[1])
 EOF
 
 # ws DIR AUTO: a workspace with a contact enrolled in a sequence, gc.auto
@@ -126,6 +128,21 @@ test_expect_success 'a bad gc.auto is exit 78 at its place in drip.yaml, nothing
 		test_unchanged bad before &&
 		rm -rf bad || return 1
 	done
+'
+
+test_expect_success 'a shallow clone: gc refuses it (1), a tick leaves it to git gc' '
+	git clone -q --depth 1 "file://$TRASH/one" shallow &&
+	mkdir -p shallow/.drip && cp one/.drip/signing.key shallow/.drip/ &&
+	snapshot shallow >before &&
+	test_expect_code 1 drip -C shallow gc 2>err &&
+	test_grep "^drip: a shallow clone (.git/shallow): .*git gc" err &&
+	test_unchanged shallow before &&
+	git -C shallow hash-object -w "$TRASH/seventeen2.txt" >/dev/null &&
+	test -n "$(ls shallow/.git/objects/17)" &&
+	grep -q "^gc: {auto: 1}$" shallow/drip.yaml &&
+	p=$(packs shallow) && l=$(loose shallow) &&
+	drip -C shallow -q --now 2026-11-27T10:20:00Z tick --no-deliver &&
+	test $(packs shallow) = $p && test $(loose shallow) -ge $l
 '
 
 if ! command -v strace >/dev/null 2>&1 || ! strace -f -o /dev/null true 2>/dev/null; then
