@@ -38,45 +38,84 @@ events_task_done(void *ctx, const char *id, int64_t *at)
 	return 0;
 }
 
+/* A done task: its id and when. */
+struct done_one {
+	const char *id;
+	int64_t at;
+};
+
+static int
+cmp_done(const void *pa, const void *pb)
+{
+	return strcmp(((const struct done_one *)pa)->id, ((const struct done_one *)pb)->id);
+}
+
 int
 events_load_done(struct arena *a, const char *root, struct done_tasks *d, struct drip_err *err)
 {
-	struct csvio_table t;
+	struct csvio_reader *r = NULL;
+	struct csvio_row row;
+	struct done_one *v = NULL;
 	char *path = fsio_join(root, "tasks.csv");
 	long cid, cst, cdone;
-	size_t i;
-	int rc;
+	size_t n = 0, cap = 0, i;
+	int rc = -1, k;
 
 	memset(d, 0, sizeof *d);
 	if (!fsio_exists(path)) {
 		free(path);
 		return 0;
 	}
-	rc = csvio_table_load(a, path, &t, err);
+	/* Streamed: only the done tasks are kept, each its id and time. */
+	k = csvio_open(path, &r, err);
 	free(path);
-	if (rc < 0)
-		return -1;
-	cid = csvio_table_col(&t, "id");
-	cst = csvio_table_col(&t, "status");
-	cdone = csvio_table_col(&t, "done_at");
-	if (cid < 0 || cst < 0 || cdone < 0)
-		return err_set(err, DRIP_EDATA, "tasks.csv", 1, 0, "header must be %.*s",
-			       (int)strlen(EVENTS_TASKS_HEADER) - 1, EVENTS_TASKS_HEADER);
-	csvio_table_sort(&t, (size_t)cid);
-	d->ids = arena_alloc(a, (t.nrows + 1) * sizeof *d->ids);
-	d->at = arena_alloc(a, (t.nrows + 1) * sizeof *d->at);
-	for (i = 0; i < t.nrows; i++) {
+	if (k < 0)
+		goto named;
+	cid = csvio_col(r, "id");
+	cst = csvio_col(r, "status");
+	cdone = csvio_col(r, "done_at");
+	if (cid < 0 || cst < 0 || cdone < 0) {
+		err_set(err, DRIP_EDATA, "tasks.csv", 1, 0, "header must be %.*s",
+			(int)strlen(EVENTS_TASKS_HEADER) - 1, EVENTS_TASKS_HEADER);
+		goto out;
+	}
+	while ((k = csvio_next(r, &row, err)) == 1) {
 		int64_t at;
 
-		if (strcmp(t.rows[i][cst], "done") != 0)
+		if (strcmp(row.f[cst], "done") != 0)
 			continue;
-		if (state_parse_time(t.rows[i][cdone], &at) < 0 || at == STATE_NONE)
-			return err_set(err, DRIP_EDATA, "tasks.csv", (int)t.lines[i], 0,
-				       "done task '%s' has no valid done_at", t.rows[i][cid]);
-		d->ids[d->n] = t.rows[i][cid];
-		d->at[d->n++] = at;
+		if (state_parse_time(row.f[cdone], &at) < 0 || at == STATE_NONE) {
+			err_set(err, DRIP_EDATA, "tasks.csv", (int)row.line, 0,
+				"done task '%s' has no valid done_at", row.f[cid]);
+			goto out;
+		}
+		if (n == cap) {
+			cap = cap ? cap * 2 : 256;
+			v = xrealloc(v, cap * sizeof *v);
+		}
+		v[n].id = arena_strdup(a, row.f[cid]);
+		v[n++].at = at;
 	}
-	return 0;
+	if (k < 0)
+		goto named;
+	if (n > 1)
+		qsort(v, n, sizeof *v, cmp_done);
+	d->ids = arena_alloc(a, (n + 1) * sizeof *d->ids);
+	d->at = arena_alloc(a, (n + 1) * sizeof *d->at);
+	for (i = 0; i < n; i++) {
+		d->ids[i] = v[i].id;
+		d->at[i] = v[i].at;
+	}
+	d->n = n;
+	rc = 0;
+	goto out;
+named:
+	snprintf(err->file, sizeof err->file, "tasks.csv");
+out:
+	if (r)
+		csvio_close(r);
+	free(v);
+	return rc;
 }
 
 static int

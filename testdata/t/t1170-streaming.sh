@@ -1,8 +1,9 @@
 #!/bin/sh
-# `contact list` and `task done` stream their files (SPEC §13: every command
-# on a million contacts with bounded memory): on 200,000 rows each stays
-# under a bound a whole-file load passes by far, prints what the old
-# whole-file code printed, and prints nothing of a file with an error.
+# `contact list`, `task done` and tick's reading of tasks.csv stream their
+# files (SPEC §13: every command on a million contacts with bounded
+# memory): on 200,000 rows each stays under a bound a whole-file load passes
+# by far, prints what the old whole-file code printed, and prints nothing of
+# a file with an error.
 . "$(dirname "$0")/lib.sh"
 
 N=200000
@@ -93,6 +94,11 @@ test_expect_success 'task done of an unknown id among known ones: 66, nothing ch
 	"$DRIP" -C ws task done t0000003 2>err >out.txt &&
 	test_grep "^drip: task .t0000003. is already done (at 2026-11-05T10:00:00Z)" err &&
 	test_grep "^nothing changed" out.txt
+'
+
+test_expect_success 'tick keeps only the done tasks of tasks.csv, streamed' '
+	{ peak=$(peak_kib "$DRIP" -C ws -q --now 2026-11-06T10:00:00Z tick --no-deliver) && rc=0 || rc=$?; } &&
+	test $rc = 0 && under_bound "$peak"
 '
 
 test_done
