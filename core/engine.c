@@ -2162,8 +2162,10 @@ engine_advance(const struct defs *d, struct contact *c, struct enr **enrs, size_
 		for (k = 0; k < nev && engine_slot(&r, ev[k].time) <= r.to; k++)
 			;
 		rc = advance(&r, ev, k);
-		ev += k;
-		nev -= k;
+		if (k) {	/* never an offset from NULL, even of zero */
+			ev += k;
+			nev -= k;
+		}
 		for (i = 0; rc == 0 && i < d->nseqs; i++)
 			if (engine_thaw_slot(&d->seqs[i], r.len) == th)
 				thaw(&r, &d->seqs[i]);

@@ -1814,7 +1814,8 @@ report_upcoming_tabs(struct arena *a, const struct report_opts *o, const char *s
 	if (u.seen > u.n)
 		t->title = arena_printf(a, "What will happen, in order: the first %zu of %" PRIu64
 					" rows", u.n, u.seen);
-	qsort(u.heap, u.n, sizeof *u.heap, cmp_uprow);
+	if (u.n > 1)
+		qsort(u.heap, u.n, sizeof *u.heap, cmp_uprow);
 	for (i = 0; i < u.n; i++) {
 		const char **row = rtab_row(a, t);
 

@@ -656,8 +656,10 @@ one_contact(struct pass *p, struct contact *ct)
 	norig = n;
 	effects_init(&fx, &p->ca);
 	auto_enroll(p, ct, &rows, &n, &fx);
-	if (engine_advance(&p->d, ct, &rows, &n, &fl, p->ev.v + firstev, nev, ri->from, ri->to,
-			   &fx, &e) < 0) {
+	/* No events: no pointer into an array that may not exist (an offset
+	 * of zero from NULL is undefined, and clang's UBSan says so). */
+	if (engine_advance(&p->d, ct, &rows, &n, &fl, nev ? p->ev.v + firstev : NULL, nev,
+			   ri->from, ri->to, &fx, &e) < 0) {
 		/* This contact is left as it was; the others go on. */
 		struct log_row lr = { ri->to, ct->id, "", "", "", "tick", "failed", "", "" };
 

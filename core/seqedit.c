@@ -230,6 +230,31 @@ seqedit_lint(const struct seqedit *w, struct lint_ctx *l, const char *root,
 				 arena_printf(w->a, "%s automation '%s'", verb, id), err);
 }
 
+/* Does the file rel as it is now (before the edit) have an error saying
+ * msg?  Then the edit is refused for what it did not do (drip.yaml without
+ * from:, say), and the message can say so. */
+static int
+had_before(struct arena *a, struct lint_ctx *l, const char *root, const char *rel,
+	   const char *msg)
+{
+	struct lint_ctx before = *l;
+	struct diags d;
+	char *full = fsio_join(root, rel);
+	size_t i;
+	int found = 0;
+
+	diag_init(&d, a);
+	before.d = &d;
+	before.seen = NULL;	/* every template checked again, for this file */
+	before.nseen = before.capseen = 0;
+	if (fsio_exists(full))
+		lint_file(&before, full, rel);
+	free(full);
+	for (i = 0; i < d.n && !found; i++)
+		found = d.v[i].sev == DIAG_ERROR && strcmp(d.v[i].msg, msg) == 0;
+	return found;
+}
+
 int
 seqedit_lint_text(struct arena *a, const char *seq, struct lint_ctx *l, const char *root,
 		  const struct sbuf *text, const char *what, struct drip_err *err)
@@ -257,9 +282,12 @@ seqedit_lint_text(struct arena *a, const char *seq, struct lint_ctx *l, const ch
 		if (g->sev != DIAG_ERROR)
 			continue;
 		rc = err_set(err, DRIP_EDATA, g->file, g->line, g->col,
-			     "cannot %s: %s%s", what, g->msg,
+			     "cannot %s: %s%s%s", what, g->msg,
 			     d->nerr > 1 ? arena_printf(a, " (and %zu more error%s)",
-							d->nerr - 1, d->nerr == 2 ? "" : "s") : "");
+							d->nerr - 1, d->nerr == 2 ? "" : "s") : "",
+			     had_before(a, l, root, rel, g->msg) ?
+			     "; the sequence has it before this edit too: 'drip seq lint' "
+			     "shows what to fix first" : "");
 		break;
 	}
 out:

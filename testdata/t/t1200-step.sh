@@ -475,4 +475,22 @@ test_expect_success 'help lists every subcommand' '
 	test_cmp expect subs
 '
 
+test_expect_success 'an edit refused for an error the sequence had before says so; a new error does not' '
+	new_bare_ws fresh &&
+	drip -C fresh -q --now $NOW seq new hello &&
+	snapshot fresh >before &&
+	test_expect_code 65 drip -C fresh step set hello first wait=2d 2>err &&
+	test_line_count 1 err &&
+	test_grep "^drip: sequences/hello.yaml:[0-9]*:[0-9]*: cannot set wait of step .first.: email needs a From: address.*; the sequence has it before this edit too: .drip seq lint. shows what to fix first$" err &&
+	test_unchanged fresh before &&
+	sed -i -e "s|^# from: .*|from: \"Acme <hello@acme.example>\"|" \
+	       -e "s|^  # base_url: .*|  base_url: \"https://acme.example/r\"|" fresh/drip.yaml &&
+	git -C fresh commit -qam mail &&
+	snapshot fresh >before &&
+	test_expect_code 65 drip -C fresh step set hello first template=templates/nope.eml 2>err &&
+	test_grep "cannot set template of step .first." err &&
+	! grep "before this edit" err &&
+	test_unchanged fresh before
+'
+
 test_done

@@ -185,8 +185,8 @@ run_ev(struct world *w, const struct contact *c0, int64_t enrolled, const struct
 		for (ev1 = ev0; ev1 < nev && sched_slot_ceil(ev[ev1].time, 20 * 60) <= cuts[i]; ev1++)
 			;
 		effects_init(&fx, &fa);
-		if (engine_advance(&w->d, c, &ep, &n, NULL, ev + ev0, ev1 - ev0, from, cuts[i], &fx,
-				   &err) < 0) {
+		if (engine_advance(&w->d, c, &ep, &n, NULL, ev1 > ev0 ? ev + ev0 : NULL, ev1 - ev0,
+				   from, cuts[i], &fx, &err) < 0) {
 			sbuf_printf(out, "error: %s\n", err.msg);
 			break;
 		}
