@@ -1729,6 +1729,7 @@ out:
 struct outbox_stage {
 	char *dir;
 	int dfd, fds[NDIRS];
+	int attfd;			/* attempts/, or -1 when there is none */
 	char **names;			/* staged in tmp/, not yet in new/ */
 	size_t n, cap;
 };
@@ -1739,7 +1740,7 @@ outbox_stage_open(const char *dir, struct outbox_stage **out, struct drip_err *e
 	struct outbox_stage *st = xcalloc(1, sizeof *st);
 	int made = 0, i;
 
-	st->dfd = -1;
+	st->dfd = st->attfd = -1;
 	for (i = 0; i < NDIRS; i++)
 		st->fds[i] = -1;
 	st->dir = xstrdup(dir);
@@ -1754,6 +1755,10 @@ outbox_stage_open(const char *dir, struct outbox_stage **out, struct drip_err *e
 				       dir, outbox_dirs[i]);
 	if (made && sync_fd(st->dfd) < 0)
 		return err_sys(err, DRIP_EFAIL, NULL, "cannot sync '%s'", dir);
+	/* Opened once for the batch, not once a message. */
+	st->attfd = openat(st->dfd, "attempts", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (st->attfd < 0 && errno != ENOENT)
+		return err_sys(err, DRIP_EFAIL, NULL, "cannot open '%s/attempts'", dir);
 	return 0;
 }
 
@@ -1774,10 +1779,17 @@ outbox_stage_put(struct outbox_stage *st, const char *name, const void *data, si
 		if (e > 0)
 			return 0;	/* queued by an earlier run: never a second copy */
 	}
-	if (unlinkat(st->fds[DIR_TMP], name, 0) < 0 && errno != ENOENT)
-		return err_sys(err, DRIP_EFAIL, NULL, "cannot remove stale '%s/tmp/%s'", st->dir, name);
+	/* A file left in tmp/ by a run that crashed is removed first; tried
+	 * only when the exclusive create finds one. */
 	fd = openat(st->fds[DIR_TMP], name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
 		    0600);
+	if (fd < 0 && errno == EEXIST) {
+		if (unlinkat(st->fds[DIR_TMP], name, 0) < 0 && errno != ENOENT)
+			return err_sys(err, DRIP_EFAIL, NULL, "cannot remove stale '%s/tmp/%s'",
+				       st->dir, name);
+		fd = openat(st->fds[DIR_TMP], name,
+			    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	}
 	if (fd < 0)
 		return err_sys(err, DRIP_EFAIL, NULL, "cannot write '%s/tmp/%s'", st->dir, name);
 	/* No fsync here: outbox_stage_commit syncs the whole batch once,
@@ -1815,7 +1827,7 @@ outbox_stage_commit(struct outbox_stage *st, struct drip_err *err)
 	for (i = 0; i < st->n; i++) {
 		int rc = 0;
 
-		if (forget_attempts(st->dfd, st->names[i]) < 0)
+		if (st->attfd >= 0 && unlinkat(st->attfd, st->names[i], 0) < 0 && errno != ENOENT)
 			rc = err_sys(err, DRIP_EFAIL, NULL, "cannot remove '%s/attempts/%s'",
 				     st->dir, st->names[i]);
 		else if (renameat(st->fds[DIR_TMP], st->names[i], st->fds[DIR_NEW],
@@ -1855,6 +1867,7 @@ outbox_stage_free(struct outbox_stage *st)
 	free(st->names);
 	for (k = 0; k < NDIRS; k++)
 		close_fd(&st->fds[k]);
+	close_fd(&st->attfd);
 	close_fd(&st->dfd);
 	free(st->dir);
 	free(st);
