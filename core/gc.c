@@ -322,40 +322,90 @@ prune_loose(void *ctx, const git_oid *id, const char *path, off_t size,
 	return 0;
 }
 
-struct contained {
-	git_odb *pack;
-	int all;
+/* An old pack's objects that the new pack lacks: no ref reaches them. */
+struct unpack {
+	git_odb *pack;			/* the new pack */
+	git_odb *old;			/* the old pack */
+	git_odb *loose;			/* the loose objects only */
+	const char *objects;		/* the objects directory */
+	struct timespec mtime;		/* the old pack's */
+	struct drip_err *err;
+	int rc;
 };
 
+/* Write an object of the old pack that the new one lacks as a loose
+ * object with the old pack's time, unless it is loose already. */
 static int
-in_new_pack(const git_oid *id, void *ctx)
+unpack_one(const git_oid *id, void *ctx)
 {
-	struct contained *c = ctx;
+	struct unpack *u = ctx;
+	char hex[GIT_OID_HEXSZ + 1], path[GC_PATH_MAX];
+	struct timespec times[2];
+	git_odb_object *obj = NULL;
+	git_oid written;
 
-	if (!git_odb_exists(c->pack, id)) {
-		c->all = 0;
-		return 1;	/* stop: this pack holds something the new one lacks */
+	if (git_odb_exists(u->pack, id))
+		return 0;
+	git_oid_tostr(hex, sizeof hex, id);
+	if ((size_t)snprintf(path, sizeof path, "%s/%.2s/%s", u->objects, hex, hex + 2) >=
+	    sizeof path) {
+		u->rc = err_set(u->err, DRIP_EFAIL, u->objects, 0, 0, "path too long");
+		return 1;
+	}
+	if (access(path, F_OK) == 0)
+		return 0;
+	if (git_odb_read(&obj, u->old, id) < 0 ||
+	    git_odb_write(&written, u->loose, git_odb_object_data(obj), git_odb_object_size(obj),
+			  git_odb_object_type(obj)) < 0) {
+		git_odb_object_free(obj);
+		u->rc = git_fail(u->err, "cannot unpack an unreachable object");
+		return 1;
+	}
+	git_odb_object_free(obj);
+	times[0] = times[1] = u->mtime;
+	if (utimensat(AT_FDCWD, path, times, 0) < 0) {
+		u->rc = err_sys(u->err, DRIP_EFAIL, path, "cannot set the time of");
+		return 1;
 	}
 	return 0;
 }
 
-/* Remove the packs other than the one named keep whose every object the
- * new pack holds, index first.  A pack with a .keep file stays. */
+/*
+ * Remove the packs other than the one named keep, index first.  A pack
+ * with a .keep file stays.  What an old pack holds that the new one lacks
+ * no ref reaches (an old value of refs/drip/clock, a commit rebuilt after
+ * a lost race): as git gc does, it is first written loose, synced, with
+ * the old pack's time, so that it has the grace any unreachable loose
+ * object has, unless the pack is older than that grace already.  Without
+ * this every pack that ever held an old clock would stay, each a copy of
+ * the whole history.
+ */
 static int
-prune_packs(const char *packdir, const char *keep, git_odb *pack, size_t *removed,
-	    struct drip_err *err)
+prune_packs(const char *objects, const char *packdir, const char *keep, git_odb *pack,
+	    time_t prune_before, size_t *removed, struct drip_err *err)
 {
 	static const char *const exts[] = { ".idx", ".pack", ".rev", ".bitmap" };
 	char file[GC_PATH_MAX], base[GC_PATH_MAX];
 	DIR *dir;
 	struct dirent *d;
-	git_odb *old;
-	struct contained c;
+	git_odb *old = NULL, *loose = NULL;
+	git_odb_backend *b = NULL;
+	struct unpack u;
+	struct stat st;
 	size_t i, len;
 	int rc = 0;
 
-	if ((dir = opendir(packdir)) == NULL)
+	if (git_odb_new(&loose) < 0 ||
+	    git_odb_backend_loose(&b, objects, -1, 1, 0, 0) < 0)
+		goto fail;
+	if (git_odb_add_backend(loose, b, 1) < 0) {
+		b->free(b);	/* not the odb's until added */
+		goto fail;
+	}
+	if ((dir = opendir(packdir)) == NULL) {
+		git_odb_free(loose);
 		return err_sys(err, DRIP_EFAIL, packdir, "cannot read");
+	}
 	while (rc == 0 && (d = readdir(dir)) != NULL) {
 		if (strncmp(d->d_name, "pack-", 5) != 0 || !ends_with(d->d_name, ".idx"))
 			continue;
@@ -375,24 +425,23 @@ prune_packs(const char *packdir, const char *keep, git_odb *pack, size_t *remove
 		 * moving the two into place leaves: git ignores it, and so
 		 * does this (the same objects make the same name next time). */
 		strcpy(file + strlen(file) - 5, ".pack");
-		if (access(file, F_OK) != 0)
+		if (stat(file, &st) != 0)
 			continue;
 		file[strlen(file) - 5] = '\0';
 		strcat(file, ".idx");
-		if (one_pack_odb(&old, file, err) < 0) {
-			rc = -1;
-			break;
-		}
-		c.pack = pack;
-		c.all = 1;
-		if (git_odb_foreach(old, in_new_pack, &c) < 0 && c.all) {
+		if (st.st_mtime >= prune_before) {
+			if (one_pack_odb(&old, file, err) < 0) {
+				rc = -1;
+				break;
+			}
+			u = (struct unpack){ pack, old, loose, objects, st.st_mtim, err, 0 };
+			if (git_odb_foreach(old, unpack_one, &u) < 0)
+				rc = u.rc < 0 ? u.rc : git_fail(err, "cannot read an old pack");
 			git_odb_free(old);
-			rc = git_fail(err, "cannot read an old pack");
-			break;
+			old = NULL;
+			if (rc < 0)
+				break;
 		}
-		git_odb_free(old);
-		if (!c.all)
-			continue;
 		for (i = 0; i < sizeof exts / sizeof *exts; i++) {
 			file[strlen(file) - strlen(strrchr(file, '.'))] = '\0';
 			strcat(file, exts[i]);
@@ -405,7 +454,11 @@ prune_packs(const char *packdir, const char *keep, git_odb *pack, size_t *remove
 			(*removed)++;
 	}
 	closedir(dir);
+	git_odb_free(loose);
 	return rc;
+fail:
+	git_odb_free(loose);
+	return git_fail(err, "cannot open the loose objects");
 }
 
 /* Remove the objects/XX directories left empty; a directory in use by a
@@ -524,7 +577,8 @@ gc_run(const char *root, struct gc_result *out, struct drip_err *err)
 	if (each_loose(objects, prune_loose, &p, err) < 0)
 		goto out;
 	out->pruned = p.pruned;
-	if (prune_packs(packdir, out->pack, pack, &out->old_packs, err) < 0)
+	if (prune_packs(objects, packdir, out->pack, pack, p.prune_before, &out->old_packs,
+			err) < 0)
 		goto out;
 	remove_empty_dirs(objects);
 	if (gc_stats(gitdir, &out->after, err) < 0)

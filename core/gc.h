@@ -4,16 +4,19 @@
  * Every commit stores each changed file whole as a loose object until the
  * repository is packed.  gc_run writes one pack of every object reachable
  * from a ref (with deltas, by libgit2's packbuilder, so no git binary is
- * needed), makes it durable, and only then removes the loose objects and
- * the older packs that the new pack holds.  A crash at any point loses
- * nothing: until the new pack and its index are on disk, nothing is
- * removed, and what is removed afterwards is in the pack.
+ * needed), makes it durable, and only then removes the loose objects the
+ * new pack holds and the older packs, once what an older pack holds that
+ * the new one lacks (no ref reaches it) is written loose.  A crash at any
+ * point loses nothing: until the new pack and its index are on disk,
+ * nothing is removed, and what is removed afterwards is in the pack or
+ * loose.
  *
  * Unreachable loose objects (a commit rebuilt after a lost race, a blob
  * written by a command killed before its commit, or an object another
  * process is writing right now outside drip's lock) are left alone for
  * GC_PRUNE_GRACE after they were written, as `git gc` does with its
- * default --prune=2.weeks.ago, and removed after that.
+ * default --prune=2.weeks.ago, and removed after that; those unpacked
+ * from an older pack carry the pack's time.
  *
  * The caller holds the workspace lock, so no drip command writes objects
  * meanwhile.

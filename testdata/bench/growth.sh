@@ -16,7 +16,8 @@
 # after BENCH_GROWTH_WARMUP days; the packed repository is measured then
 # and after BENCH_GROWTH_DAYS more days.  The growth per day, times 365, is
 # set against 100 times one snapshot: a repository holding only the last
-# commit's tree, packed.
+# commit's tree, packed.  Both are also scaled, linearly, to the bench
+# workspace's BENCH_SIZE contacts (default 1000000); the ratio is the same.
 set -eu
 
 GEN=$1
@@ -100,7 +101,7 @@ git -C "$DIR.snap" init -q && git -C "$DIR.snap" add -A &&
 snap=$(packed "$DIR.snap")
 rm -rf "$DIR.snap"
 awk -v s0="$s0" -v s1="$s1" -v snap="$snap" -v days="$DAYS" -v n="$N" -v commits="$commits" \
-    -v secs="$secs" 'BEGIN {
+    -v secs="$secs" -v size="${BENCH_SIZE:-1000000}" 'BEGIN {
 	per = (s1 - s0) / days
 	year = per * 365
 	printf "%-26s %10s\n", "a year of ticks, " n " contacts", "KiB"
@@ -110,6 +111,8 @@ awk -v s0="$s0" -v s1="$s1" -v snap="$snap" -v days="$DAYS" -v n="$N" -v commits
 	printf "%-26s %10.0f\n", "a year (x365)", year
 	printf "%-26s %10d\n", "one snapshot, packed", snap
 	printf "%-26s %10.1f\n", "a year / one snapshot", (snap > 0 ? year / snap : 0)
+	printf "%-26s %10.0f\n", "a year, " size " (x" size / n ")", year * size / n
+	printf "%-26s %10.0f\n", "one snapshot, " size, snap * size / n
 	printf "%-26s %10d\n", "commits in " days " days", commits
 	printf "%-26s %10d\n", "simulated in seconds", secs
 	printf "%-44s %s\n", "a year < 100x one snapshot (" sprintf("%.0f", 100 * snap) " KiB)", (year < 100 * snap ? "PASS" : "MISS")

@@ -107,6 +107,42 @@ test_expect_success 'packing changes no commit, ref, tree or file' '
 	same one off
 '
 
+# Every tick moves refs/drip/clock, so each pack holds an old clock no ref
+# reaches any more; a gc that kept such a pack would keep a copy of the
+# whole history per pack.
+test_expect_success 'one pack after each gc: an old pack'"'"'s unreachable objects go loose first' '
+	cp -a one moved &&
+	drip -C moved -q gc && test $(packs moved) = 1 &&
+	old=$(git -C moved rev-parse refs/drip/clock) &&
+	cat moved/.git/objects/pack/pack-*.idx | git show-index | grep -q " $old" &&
+	f=moved/.git/objects/$(echo $old | cut -c1-2)/$(echo $old | cut -c3-) &&
+	test ! -f "$f" &&
+	drip -C moved -q --now 2026-11-26T10:40:00Z tick --no-deliver &&
+	test $(git -C moved rev-parse refs/drip/clock) != $old &&
+	drip -C moved -q gc &&
+	test $(packs moved) = 1 && test -f "$f" &&
+	git -C moved cat-file blob $old >clock &&
+	test_grep "^2026-11-26T10:20:00Z," clock &&
+	git -C moved fsck --full --strict --no-dangling &&
+	find moved/.git/objects/?? -type f -exec touch -d "15 days ago" {} + &&
+	drip -C moved -q gc &&
+	test_must_fail git -C moved cat-file -e $old 2>/dev/null &&
+	test $(packs moved) = 1 && test $(loose moved) = 0 &&
+	git -C moved fsck --full --strict --no-dangling
+'
+
+test_expect_success 'a pack older than two weeks goes with what no ref reaches' '
+	x=$(echo "packed leftover" | git -C moved hash-object -w --stdin) &&
+	name=$(echo $x | git -C moved pack-objects -q .git/objects/pack/pack) &&
+	rm moved/.git/objects/$(echo $x | cut -c1-2)/$(echo $x | cut -c3-) &&
+	touch -d "15 days ago" moved/.git/objects/pack/pack-$name.pack &&
+	test $(packs moved) = 2 &&
+	drip -C moved -q gc &&
+	test_must_fail git -C moved cat-file -e $x 2>/dev/null &&
+	test $(packs moved) = 1 && test $(loose moved) = 0 &&
+	git -C moved fsck --full --strict --no-dangling
+'
+
 test_expect_success 'an unreachable object is kept two weeks, then gc removes it' '
 	new=$(echo "fresh leftover" | git -C one hash-object -w --stdin) &&
 	old=$(echo "old leftover" | git -C one hash-object -w --stdin) &&
@@ -186,5 +222,29 @@ for which in pack first-unlink last-unlink; do
 		facts k >got && test_cmp want got
 	'
 done
+
+# A gc whose older pack holds the clock before the last tick's: killed
+# at the removal of that pack's index, after the clock is written loose.
+test_expect_success 'a gc killed as it removes an older pack: nothing lost, the next gc finishes' '
+	rm -rf kp0 && cp -a one kp0 && drip -C kp0 -q gc &&
+	old=$(git -C kp0 rev-parse refs/drip/clock) &&
+	drip -C kp0 -q --now 2026-11-26T10:40:00Z tick --no-deliver &&
+	cp -a kp0 kpref &&
+	$STRACE -f -o trace -e trace=unlink,unlinkat "$DRIP" -C kpref -q gc &&
+	grep -E "^[0-9]+ +unlink(at)?\(" trace >calls &&
+	n=$(grep -n -E "objects/pack/pack-[0-9a-f]+\.idx\"" calls | head -n 1 | cut -d: -f1) &&
+	test -n "$n" &&
+	call=$(sed -n "${n}p" calls | sed -E "s/^[0-9]+ +([a-z]+)\(.*/\1/") &&
+	k=$(head -n "$n" calls | grep -c -E "^[0-9]+ +$call\(") &&
+	cp -a kp0 kp &&
+	test_expect_code 137 sh -c "exec $STRACE -f -o /dev/null \
+		-e inject=$call:signal=KILL:when=$k \"\$DRIP\" -C kp -q gc" ;
+	git -C kp cat-file -e $old &&
+	git -C kp fsck --full --strict --no-dangling &&
+	facts kp >got && facts kpref >want && test_cmp want got &&
+	drip -C kp -q gc && test $(packs kp) = 1 && git -C kp cat-file -e $old &&
+	git -C kp fsck --full --strict --no-dangling &&
+	facts kp >got && test_cmp want got
+'
 
 test_done
