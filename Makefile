@@ -110,7 +110,7 @@ asan: test-deps
 FUZZ_CC ?= clang
 FUZZ_SECONDS ?= 60
 FUZZ_TARGETS ?= seq autom config csv expr tmpl dur time token mail state events \
-	roster import protect respond holidays tasks
+	roster import protect respond holidays tasks log
 FZ = build/fuzz
 FUZZ_SAN = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 

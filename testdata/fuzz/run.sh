@@ -9,7 +9,7 @@
 #   FZ=build/fuzz FUZZ_SECONDS=60 FUZZ_TARGETS="seq csv" sh testdata/fuzz/run.sh
 set -eu
 : "${FZ:=build/fuzz}" "${FUZZ_SECONDS:=60}" "${FUZZ_MAX_LEN:=65536}"
-: "${FUZZ_TARGETS:=seq autom config csv expr tmpl dur time token mail state events roster import protect respond holidays tasks}"
+: "${FUZZ_TARGETS:=seq autom config csv expr tmpl dur time token mail state events roster import protect respond holidays tasks log}"
 T=testdata
 
 # seeds TARGET: the files of its kind in testdata/, one per line.

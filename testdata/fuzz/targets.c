@@ -28,8 +28,10 @@
 #include "lint.h"
 #include "mail.h"
 #include "protect.h"
+#include "report.h"
 #include "respond.h"
 #include "roster.h"
+#include "rtab.h"
 #include "sbuf.h"
 #include "sched.h"
 #include "state.h"
@@ -60,7 +62,8 @@ fz_cleanup(void)
 	static const char *const files[] = {
 		"sequences/fz.yaml", "automations/fz.yaml", "drip.yaml", "inbox/fz.csv",
 		"contacts.csv", "import.csv", "tasks.csv", "holidays.csv",
-		"protect/seq-fz.sig", "sequences", "automations", "inbox", "protect", ".drip", ""
+		"protect/seq-fz.sig", "logws/log/2026-11.csv", "logws/drip.yaml", "logws/log",
+		"logws", "sequences", "automations", "inbox", "protect", ".drip", ""
 	};
 	char path[160];
 	size_t i;
@@ -91,6 +94,10 @@ fz_dir(void)
 		snprintf(sub, sizeof sub, "%s/inbox", dir);
 		(void)mkdir(sub, 0700);
 		snprintf(sub, sizeof sub, "%s/protect", dir);
+		(void)mkdir(sub, 0700);
+		snprintf(sub, sizeof sub, "%s/logws", dir);
+		(void)mkdir(sub, 0700);
+		snprintf(sub, sizeof sub, "%s/logws/log", dir);
 		(void)mkdir(sub, 0700);
 	}
 	return dir;
@@ -495,6 +502,39 @@ fz_tasks(const uint8_t *d, size_t n)
 	return rc < 0 ? -1 : 0;
 }
 
+/* A month of the action log (log/YYYY-MM.csv) as the reports read it, in
+ * a workspace of its own: the overview and the usage by day and week. */
+static int
+fz_log(const uint8_t *d, size_t n)
+{
+	static const char yaml[] = "name: Fuzz\ntimezone: America/New_York\n"
+		"from: \"F <f@example.com>\"\nquota:\n  actions: 100\n  per: day\n";
+	struct arena a = ARENA_INIT;
+	struct report_opts o;
+	struct config cfg;
+	struct rtab_doc doc;
+	struct drip_err e;
+	char root[96];
+	int rc;
+
+	fz_file("logws/log/2026-11.csv", d, n);
+	if (config_load(&a, fz_file("logws/drip.yaml", (const uint8_t *)yaml, sizeof yaml - 1),
+			&cfg, &e) < 0)
+		abort();
+	snprintf(root, sizeof root, "%s/logws", fz_dir());
+	o.root = root;
+	o.cfg = &cfg;
+	o.now = 1795000000;	/* 2026-11-18 */
+	rc = report_overview(&a, &o, &doc, &e);
+	if (rc == 0)
+		rc = report_usage(&a, &o, REPORT_DAY, &doc, &e);
+	if (rc == 0)
+		rc = report_usage(&a, &o, REPORT_WEEK, &doc, &e);
+	config_release(&cfg);
+	arena_release(&a);
+	return rc < 0 ? -1 : 0;
+}
+
 struct fz_target {
 	const char *name;
 	int (*fn)(const uint8_t *d, size_t n);
@@ -507,4 +547,5 @@ static const struct fz_target fz_targets[] = {
 	{ "mail", fz_mail }, { "state", fz_state }, { "events", fz_events },
 	{ "roster", fz_roster }, { "import", fz_import }, { "protect", fz_protect },
 	{ "respond", fz_respond }, { "holidays", fz_holidays }, { "tasks", fz_tasks },
+	{ "log", fz_log },
 };
