@@ -109,7 +109,8 @@ asan: test-deps
 # t_fuzz runs in `make check`.
 FUZZ_CC ?= clang
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS ?= seq autom config csv expr tmpl dur time token mail state events
+FUZZ_TARGETS ?= seq autom config csv expr tmpl dur time token mail state events \
+	roster import protect respond holidays tasks log
 FZ = build/fuzz
 FUZZ_SAN = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 

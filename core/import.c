@@ -292,11 +292,11 @@ import_run(const char *root, const char *src, FILE *in, const char *name,
 			if (fsio_create_beside(full, &res->tmp, &f, err) < 0)
 				goto out;
 			csvio_format_row(&m.out, m.hdr, m.ncols);
-			if (csvio_next(m.in, &m.irow, err) < 0)
+			/* An input of only a header has no row to merge. */
+			if ((m.ihas = csvio_next(m.in, &m.irow, err)) < 0)
 				goto out;
 		}
 		res->rows = res->added = res->updated = 0;
-		m.ihas = merging;
 		sbuf_reset(&prev);
 		prev_line = 0;
 		k = 1;
@@ -308,7 +308,7 @@ import_run(const char *root, const char *src, FILE *in, const char *name,
 				break;
 			id = k == 1 ? row.f[roster_idcol(m.ro)] : NULL;
 			/* The input's rows up to this contact: new ones first. */
-			while (m.ihas && m.ihas != 0) {
+			while (m.ihas == 1) {
 				const char *iid = m.irow.f[m.iid];
 				long line = atol(m.irow.f[0]);
 

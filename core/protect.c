@@ -148,6 +148,31 @@ b64_exact(const char *s, unsigned char *out, size_t n)
 	return 0;
 }
 
+/* Does the argon2id string h name limits within libsodium's (the same
+ * bounds as kdf)?  Checking a password against it costs what it names, so
+ * a record edited to name terabytes or a billion passes is refused here,
+ * not left for the next command that asks for the password. */
+static int
+hash_limits_ok(const char *h)
+{
+	unsigned long long m, t, p;
+	char *end;
+
+	if (strncmp(h, "$argon2id$v=19$m=", 17) != 0)
+		return 0;
+	m = strtoull(h + 17, &end, 10);
+	if (strncmp(end, ",t=", 3) != 0)
+		return 0;
+	t = strtoull(end + 3, &end, 10);
+	if (strncmp(end, ",p=", 3) != 0)
+		return 0;
+	p = strtoull(end + 3, &end, 10);
+	return *end == '$' && p == 1 && t >= crypto_pwhash_OPSLIMIT_MIN &&
+	       t <= crypto_pwhash_OPSLIMIT_SENSITIVE &&
+	       m >= crypto_pwhash_MEMLIMIT_MIN / 1024 &&
+	       m <= crypto_pwhash_MEMLIMIT_SENSITIVE / 1024;
+}
+
 static int
 bad(struct drip_err *err, const char *path, int line, const char *what)
 {
@@ -210,6 +235,10 @@ protect_load(struct arena *a, const char *root, enum protect_kind k, const char 
 		} else if (strcmp(line, "hash") == 0) {
 			if (strlen(v) >= sizeof r->hash || strncmp(v, "$argon2id$", 10) != 0) {
 				bad(err, r->path, ln, "hash is not an argon2id string");
+				goto out;
+			}
+			if (!hash_limits_ok(v)) {
+				bad(err, r->path, ln, "hash names limits outside libsodium's");
 				goto out;
 			}
 			strcpy(r->hash, v);

@@ -9,7 +9,7 @@
 #   FZ=build/fuzz FUZZ_SECONDS=60 FUZZ_TARGETS="seq csv" sh testdata/fuzz/run.sh
 set -eu
 : "${FZ:=build/fuzz}" "${FUZZ_SECONDS:=60}" "${FUZZ_MAX_LEN:=65536}"
-: "${FUZZ_TARGETS:=seq autom config csv expr tmpl dur time token mail state events}"
+: "${FUZZ_TARGETS:=seq autom config csv expr tmpl dur time token mail state events roster import protect respond holidays tasks log}"
 T=testdata
 
 # seeds TARGET: the files of its kind in testdata/, one per line.
@@ -19,6 +19,8 @@ seeds() {
 	autom) find $T -path '*/automations/*.yaml' ;;
 	config) find $T -name drip.yaml ;;
 	csv) find $T -name '*.csv' ;;
+	roster|import) find $T -name contacts.csv ; find $T/fuzz/regress/csv -type f ;;
+	tasks) find $T/fuzz/regress/tasks -type f ;;
 	tmpl) find $T -name '*.eml' ;;
 	*) ;;
 	esac
@@ -33,6 +35,7 @@ words() {
 	time) printf '%s\n' 2026-11-24T10:20:00Z 2026-11-24T10:20:00+01:00 '2026-11-24 10:20' \
 		2026-11-24 2026-03-08T02:30:00 9999-12-31T23:59:59Z ;;
 	token) printf '%s\n' v1.abc.def 'AAAA.BBBB' ;;
+	respond) printf '%s\n' 't=AQNhbm4' 'a=1&t=AQNhbm4%2B_-;b=%zz' 't=x&t=y' 't=a+b%20c' ;;
 	mail) printf '%s\n' 'Ann <ann@example.com>' '"Doe, Jane" <j@x.example>, b@y.example' \
 		'=?UTF-8?Q?Gr=C3=BC=C3=9Fe?= <g@x.example>' 'a=3Db=\n' ;;
 	*) ;;

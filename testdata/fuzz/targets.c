@@ -24,9 +24,16 @@
 #include "err.h"
 #include "events.h"
 #include "expr.h"
+#include "import.h"
 #include "lint.h"
 #include "mail.h"
+#include "protect.h"
+#include "report.h"
+#include "respond.h"
+#include "roster.h"
+#include "rtab.h"
 #include "sbuf.h"
+#include "sched.h"
 #include "state.h"
 #include "tmpl.h"
 #include "token.h"
@@ -54,7 +61,9 @@ fz_cleanup(void)
 {
 	static const char *const files[] = {
 		"sequences/fz.yaml", "automations/fz.yaml", "drip.yaml", "inbox/fz.csv",
-		"sequences", "automations", "inbox", ""
+		"contacts.csv", "import.csv", "tasks.csv", "holidays.csv",
+		"protect/seq-fz.sig", "logws/log/2026-11.csv", "logws/drip.yaml", "logws/log",
+		"logws", "sequences", "automations", "inbox", "protect", ".drip", ""
 	};
 	char path[160];
 	size_t i;
@@ -83,6 +92,12 @@ fz_dir(void)
 		snprintf(sub, sizeof sub, "%s/sequences", dir);
 		(void)mkdir(sub, 0700);
 		snprintf(sub, sizeof sub, "%s/inbox", dir);
+		(void)mkdir(sub, 0700);
+		snprintf(sub, sizeof sub, "%s/protect", dir);
+		(void)mkdir(sub, 0700);
+		snprintf(sub, sizeof sub, "%s/logws", dir);
+		(void)mkdir(sub, 0700);
+		snprintf(sub, sizeof sub, "%s/logws/log", dir);
 		(void)mkdir(sub, 0700);
 	}
 	return dir;
@@ -353,6 +368,173 @@ fz_events(const uint8_t *d, size_t n)
 	return rc < 0 ? -1 : 0;
 }
 
+/* Each field of a contact checked as contact import checks it. */
+static int
+fz_roster_row(void *ctx, const struct roster *r, const char *const *f, struct drip_err *err)
+{
+	struct arena *a = ctx;
+	size_t i;
+
+	(void)err;
+	for (i = 0; i < roster_ncols(r); i++)
+		(void)import_check_value(a, roster_colname(r, i), f[i]);
+	return 0;
+}
+
+/* contacts.csv as every command reads it (roster.h): the header, rows in
+ * id order or sorted on disk when they are not, two rows of one contact,
+ * and a where expression on every row. */
+static int
+fz_roster(const uint8_t *d, size_t n)
+{
+	struct arena a = ARENA_INIT;
+	struct roster_pick p;
+	struct expr_err werr;
+	struct drip_err e;
+	int rc;
+
+	fz_file("contacts.csv", d, n);
+	memset(&p, 0, sizeof p);
+	p.where = "id != \"\" or email ~ \"*@*\"";
+	p.now = 1795000000;
+	p.fn = fz_roster_row;
+	p.ctx = &a;
+	rc = roster_each(fz_dir(), &p, &werr, &e);
+	arena_release(&a);
+	return rc == 0 ? 0 : -1;
+}
+
+/* The input of `contact import`, merged into a small contacts.csv. */
+static int
+fz_import(const uint8_t *d, size_t n)
+{
+	static const char contacts[] = "id,email,first_name,status\n"
+		"ann,ann@x.example,Ann,active\nbob,bob@x.example,Bob,\n";
+	struct import_result res;
+	struct drip_err e;
+	const char *src;
+	int rc;
+
+	fz_file("contacts.csv", (const uint8_t *)contacts, sizeof contacts - 1);
+	src = fz_file("import.csv", d, n);
+	memset(&res, 0, sizeof res);
+	rc = import_run(fz_dir(), src, NULL, "import.csv", &res, &e);
+	if (res.tmp) {
+		unlink(res.tmp);
+		free(res.tmp);
+	}
+	return rc < 0 ? -1 : 0;
+}
+
+/* A protection record (protect/seq-ID.sig), and the check of a sequence
+ * against it that lint and tick make. */
+static int
+fz_protect(const uint8_t *d, size_t n)
+{
+	static const char seq[] = "id: fz\nsteps:\n  - {id: a, type: exit}\n";
+	struct arena a = ARENA_INIT;
+	struct protect_rec r;
+	struct drip_err e;
+	int rc, line = 0;
+
+	fz_file("protect/seq-fz.sig", d, n);
+	rc = protect_load(&a, fz_dir(), PROTECT_SEQ, "fz", &r, &e);
+	if (rc == 1) {
+		if (protect_verify(&r, seq, sizeof seq - 1, &line) < 0 &&
+		    (line < 1 || line > 3))
+			abort();	/* a changed line outside the file */
+		(void)protect_verify_pinned(&r, seq, sizeof seq - 1);
+	}
+	arena_release(&a);
+	return rc < 0 ? -1 : 0;
+}
+
+/* The query string of a signed link as the respond CGI reads it, and the
+ * token in it checked and named as its event. */
+static int
+fz_respond(const uint8_t *d, size_t n)
+{
+	static const unsigned char pk[32] = { 1, 2, 3 };
+	struct arena a = ARENA_INIT;
+	struct token t;
+	const char *tok;
+	char *s = fz_cstr(d, n);
+	int rc = respond_query_token(&a, s, RESPOND_TEXT_MAX * 4, &tok);
+
+	if (rc == 1) {
+		(void)token_verify(tok, pk, 1795000000, &t);
+		(void)respond_event_id(&a, tok);
+	}
+	free(s);
+	arena_release(&a);
+	return rc == 1 ? 0 : -1;
+}
+
+/* holidays.csv (drip.yaml schedule.holidays). */
+static int
+fz_holidays(const uint8_t *d, size_t n)
+{
+	struct arena a = ARENA_INIT;
+	struct drip_err e;
+	int64_t *days;
+	size_t nd, i;
+	int rc = sched_load_holidays(&a, fz_file("holidays.csv", d, n), &days, &nd, &e);
+
+	for (i = 1; rc == 0 && i < nd; i++)
+		if (days[i - 1] >= days[i])
+			abort();	/* not sorted and de-duplicated */
+	arena_release(&a);
+	return rc < 0 ? -1 : 0;
+}
+
+/* tasks.csv as tick reads it for the tasks that are done. */
+static int
+fz_tasks(const uint8_t *d, size_t n)
+{
+	struct arena a = ARENA_INIT;
+	struct done_tasks dt;
+	struct drip_err e;
+	int rc;
+
+	fz_file("tasks.csv", d, n);
+	rc = events_load_done(&a, fz_dir(), &dt, &e);
+	arena_release(&a);
+	return rc < 0 ? -1 : 0;
+}
+
+/* A month of the action log (log/YYYY-MM.csv) as the reports read it, in
+ * a workspace of its own: the overview and the usage by day and week. */
+static int
+fz_log(const uint8_t *d, size_t n)
+{
+	static const char yaml[] = "name: Fuzz\ntimezone: America/New_York\n"
+		"from: \"F <f@example.com>\"\nquota:\n  actions: 100\n  per: day\n";
+	struct arena a = ARENA_INIT;
+	struct report_opts o;
+	struct config cfg;
+	struct rtab_doc doc;
+	struct drip_err e;
+	char root[96];
+	int rc;
+
+	fz_file("logws/log/2026-11.csv", d, n);
+	if (config_load(&a, fz_file("logws/drip.yaml", (const uint8_t *)yaml, sizeof yaml - 1),
+			&cfg, &e) < 0)
+		abort();
+	snprintf(root, sizeof root, "%s/logws", fz_dir());
+	o.root = root;
+	o.cfg = &cfg;
+	o.now = 1795000000;	/* 2026-11-18 */
+	rc = report_overview(&a, &o, &doc, &e);
+	if (rc == 0)
+		rc = report_usage(&a, &o, REPORT_DAY, &doc, &e);
+	if (rc == 0)
+		rc = report_usage(&a, &o, REPORT_WEEK, &doc, &e);
+	config_release(&cfg);
+	arena_release(&a);
+	return rc < 0 ? -1 : 0;
+}
+
 struct fz_target {
 	const char *name;
 	int (*fn)(const uint8_t *d, size_t n);
@@ -363,4 +545,7 @@ static const struct fz_target fz_targets[] = {
 	{ "csv", fz_csv }, { "expr", fz_expr }, { "tmpl", fz_tmpl },
 	{ "dur", fz_dur }, { "time", fz_time }, { "token", fz_token },
 	{ "mail", fz_mail }, { "state", fz_state }, { "events", fz_events },
+	{ "roster", fz_roster }, { "import", fz_import }, { "protect", fz_protect },
+	{ "respond", fz_respond }, { "holidays", fz_holidays }, { "tasks", fz_tasks },
+	{ "log", fz_log },
 };

@@ -81,4 +81,13 @@ test_expect_success 'contact import of a file with an id twice: 65 naming both l
 	ls -a ws/.drip ws >files && ! grep "tmp-" files
 '
 
+test_expect_success 'contact import of only a header: nothing imported, nothing changed' '
+	echo "id,email,score" >empty.csv &&
+	snapshot ws >before &&
+	drip -C ws --now 2026-11-23T09:50:00Z contact import - <empty.csv >out &&
+	echo "imported 0 contacts: nothing changed" >expect && test_cmp expect out &&
+	test_unchanged ws before &&
+	ls -a ws/.drip ws >files && ! grep "tmp-" files
+'
+
 test_done
