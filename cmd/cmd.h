@@ -187,6 +187,8 @@ void print_table(struct cmd_ctx *c, enum out_format f, const char *const *cells,
 
 /* Render a time for humans in the workspace zone. */
 const char *show_time(struct cmd_ctx *c, int64_t t);
+/* The same into buf (n bytes), for output that must not grow the arena. */
+const char *show_time_buf(struct cmd_ctx *c, int64_t t, char *buf, size_t n);
 
 
 /* The sequences in sequences/ (ids, sorted), read from the directory. */

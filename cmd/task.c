@@ -21,12 +21,12 @@
 #include "csvio.h"
 #include "engine.h"
 #include "fsio.h"
+#include "json.h"
 #include "sbuf.h"
 #include "state.h"
 #include "tasks.h"
 #include "txn.h"
 
-#define TASKS_HEADER "id,created,due,kind,contact,sequence,step,assignee,subject,status,done_at\n"
 
 static const struct optspec none[] = { { NULL, 0, NULL, NULL, NULL } };
 static const struct optspec list_opts[] = {
@@ -53,45 +53,6 @@ static const char *const task_cols[C_COUNT] = {
 	"subject", "status", "done_at",
 };
 
-struct tasks {
-	struct csvio_table t;
-	size_t col[C_COUNT];		/* where each known column is in t */
-};
-
-/* Load tasks.csv (a workspace without one has no tasks) and find its
- * columns. */
-static int
-tasks_load(struct cmd_ctx *c, struct tasks *tk)
-{
-	char *path = ws_path(c, TASKS_FILE);
-	size_t i;
-	int rc;
-
-	if (fsio_exists(path))
-		rc = csvio_table_load(&c->a, path, &tk->t, &c->err);
-	else
-		rc = csvio_table_load_mem(&c->a, TASKS_FILE, TASKS_HEADER, strlen(TASKS_HEADER),
-					  &tk->t, &c->err);
-	free(path);
-	if (rc < 0)
-		return -1;
-	for (i = 0; i < C_COUNT; i++) {
-		long col = csvio_table_col(&tk->t, task_cols[i]);
-
-		if (col < 0)
-			return err_set(&c->err, DRIP_EDATA, TASKS_FILE, 1, 0,
-				       "missing required column \"%s\"", task_cols[i]);
-		tk->col[i] = (size_t)col;
-	}
-	return 0;
-}
-
-static const char *
-field(const struct tasks *tk, size_t row, int col)
-{
-	return tk->t.rows[row][tk->col[col]];
-}
-
 struct list_opts {
 	const char *assignee;
 	int open;
@@ -111,28 +72,112 @@ on_list_opt(struct cmd_ctx *c, void *ud, const char *name, const char *arg)
 }
 
 /* A due time for people: in the workspace zone, or as written when it is
- * not a time drip wrote. */
+ * not a time drip wrote.  buf holds it (n bytes) when it is formatted. */
 static const char *
-show_due(struct cmd_ctx *c, const char *v)
+show_due(struct cmd_ctx *c, const char *v, char *buf, size_t n)
 {
 	int64_t t;
 
 	if (*v == '\0' || state_parse_time(v, &t) < 0 || t == STATE_NONE)
 		return v;
-	return show_time(c, t);
+	return show_time_buf(c, t, buf, n);
+}
+
+/* `task list` reads tasks.csv twice, row by row (tasks_each): the first
+ * reading checks the whole file and measures the table's columns, the
+ * second prints as it goes, so nothing is printed of a file with an error
+ * and memory does not grow with the number of tasks. */
+struct tlister {
+	struct cmd_ctx *c;
+	const struct list_opts *o;
+	enum out_format f;
+	int print;			/* the second reading */
+	size_t w[C_COUNT];		/* the table's column widths */
+	struct sbuf out;
+	struct arena a;			/* neutralised CSV cells of a few rows */
+	struct json j;
+	size_t n;
+};
+
+/* A table shows what an assignee scans for; csv and json give all. */
+static const int brief[] = { C_ID, C_DUE, C_KIND, C_CONTACT, C_ASSIGNEE, C_STATUS, C_SUBJECT };
+#define NBRIEF (sizeof brief / sizeof *brief)
+
+static void
+tlister_flush(struct tlister *l, int force)
+{
+	if (force || l->out.len >= 65536) {
+		fwrite(l->out.buf ? l->out.buf : "", 1, l->out.len, stdout);
+		sbuf_reset(&l->out);
+	}
+	if (++l->n % 4096 == 0)
+		arena_release(&l->a);
+}
+
+/* The header (r->f NULL) or a row, as the table shows it. */
+static void
+brief_cells(struct tlister *l, const struct tasks_row *r, const char **cells, char *due,
+	    size_t ndue)
+{
+	size_t j;
+
+	for (j = 0; j < NBRIEF; j++)
+		if (r->f == NULL)
+			cells[j] = task_cols[brief[j]];
+		else if (brief[j] == C_DUE)
+			cells[j] = show_due(l->c, r->f[r->col[C_DUE]], due, ndue);
+		else
+			cells[j] = r->f[r->col[brief[j]]];
+}
+
+static int
+tlister_row(void *ctx, const struct tasks_row *r, struct drip_err *err)
+{
+	struct tlister *l = ctx;
+	const char *cells[NBRIEF], **row;
+	char due[64];
+	size_t j;
+
+	(void)err;
+	if (r->f && l->o->open && strcmp(r->f[r->col[C_STATUS]], "open") != 0)
+		return 0;
+	if (r->f && l->o->assignee && strcmp(r->f[r->col[C_ASSIGNEE]], l->o->assignee) != 0)
+		return 0;
+	if (l->f == FMT_TABLE) {
+		brief_cells(l, r, cells, due, sizeof due);
+		if (!l->print) {
+			for (j = 0; j < NBRIEF; j++)
+				if (cell_width(cells[j]) > l->w[j])
+					l->w[j] = cell_width(cells[j]);
+			return 0;
+		}
+		table_row(&l->out, cells, l->w, NBRIEF);
+	} else if (!l->print) {
+		return 0;
+	} else if (l->f == FMT_CSV) {
+		row = arena_alloc(&l->a, r->n * sizeof *row);
+		for (j = 0; j < r->n; j++)
+			row[j] = csv_cell(&l->a, l->c->raw, r->f ? r->f[j] : r->names[j]);
+		csvio_format_row(&l->out, row, r->n);
+	} else if (r->f == NULL) {
+		json_init(&l->j, &l->out, 1);
+		json_arr(&l->j);
+	} else {
+		json_obj(&l->j);
+		for (j = 0; j < r->n; j++)
+			json_kstr(&l->j, r->names[j], r->f[j]);
+		json_end(&l->j);
+	}
+	tlister_flush(l, 0);
+	return 0;
 }
 
 int
 cmd_task_list(int argc, char **argv, struct cmd_ctx *c)
 {
-	/* A table shows what an assignee scans for; csv and json give all. */
-	static const int brief[] = { C_ID, C_DUE, C_KIND, C_CONTACT, C_ASSIGNEE, C_STATUS,
-				     C_SUBJECT };
 	struct list_opts o = { NULL, 0 };
-	struct tasks tk;
-	const char **cells;
-	size_t ncols, n = 0, i, j;
-	int k, f;
+	struct tlister l;
+	int k, f, rc;
 
 	if ((k = opts_parse(c, argc, argv, list_opts, on_list_opt, &o)) < 0)
 		return DRIP_EUSAGE;
@@ -140,31 +185,24 @@ cmd_task_list(int argc, char **argv, struct cmd_ctx *c)
 		return usage_error(c, "too many arguments");
 	if ((f = out_format(c, 1)) < 0)
 		return DRIP_EUSAGE;
-	if (tasks_load(c, &tk) < 0)
+	memset(&l, 0, sizeof l);
+	l.c = c;
+	l.o = &o;
+	l.f = (enum out_format)f;
+	if (tasks_each(c->root, tlister_row, &l, &c->err) < 0)
 		return -1;
-	ncols = f == FMT_TABLE ? sizeof brief / sizeof *brief : tk.t.ncols;
-	cells = arena_alloc(&c->a, (tk.t.nrows + 1) * ncols * sizeof *cells);
-	for (j = 0; j < ncols; j++)
-		cells[j] = f == FMT_TABLE ? task_cols[brief[j]] : tk.t.cols[j];
-	for (i = 0; i < tk.t.nrows; i++) {
-		if (o.open && strcmp(field(&tk, i, C_STATUS), "open") != 0)
-			continue;
-		if (o.assignee && strcmp(field(&tk, i, C_ASSIGNEE), o.assignee) != 0)
-			continue;
-		n++;
-		for (j = 0; j < ncols; j++) {
-			const char **cell = &cells[n * ncols + j];
-
-			if (f != FMT_TABLE)
-				*cell = tk.t.rows[i][j];
-			else if (brief[j] == C_DUE)
-				*cell = show_due(c, field(&tk, i, C_DUE));
-			else
-				*cell = field(&tk, i, brief[j]);
+	l.print = 1;
+	rc = tasks_each(c->root, tlister_row, &l, &c->err);
+	if (rc == 0) {
+		if (l.f == FMT_JSON) {
+			json_end(&l.j);
+			sbuf_addc(&l.out, '\n');
 		}
+		tlister_flush(&l, 1);
 	}
-	print_table(c, (enum out_format)f, cells, n + 1, ncols);
-	return 0;
+	sbuf_release(&l.out);
+	arena_release(&l.a);
+	return rc;
 }
 
 /* What task done did with a row of tasks.csv. */

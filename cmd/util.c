@@ -136,15 +136,21 @@ now_utc(struct cmd_ctx *c)
 }
 
 const char *
+show_time_buf(struct cmd_ctx *c, int64_t t, char *buf, size_t n)
+{
+	if (c->have_cfg && c->cfg.tz)
+		dtime_format_local(c->cfg.tz, t, 1, buf, n);
+	else
+		dtime_format_utc(t, buf, n);
+	return buf;
+}
+
+const char *
 show_time(struct cmd_ctx *c, int64_t t)
 {
 	char buf[64];
 
-	if (c->have_cfg && c->cfg.tz)
-		dtime_format_local(c->cfg.tz, t, 1, buf, sizeof buf);
-	else
-		dtime_format_utc(t, buf, sizeof buf);
-	return arena_strdup(&c->a, buf);
+	return arena_strdup(&c->a, show_time_buf(c, t, buf, sizeof buf));
 }
 
 /* The commit message of a command: its subject, then the trailers. */

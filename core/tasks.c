@@ -148,3 +148,58 @@ out:
 	free(full);
 	return rc;
 }
+
+int
+tasks_each(const char *root,
+	   int (*fn)(void *ctx, const struct tasks_row *row, struct drip_err *err),
+	   void *ctx, struct drip_err *err)
+{
+	static const char hdr[] = EVENTS_TASKS_HEADER;
+	struct csvio_reader *r = NULL;
+	struct csvio_row row;
+	struct tasks_row tr;
+	char *full = fsio_join(root, TASKS_FILE), name[32];
+	const char **names = NULL, *p, *q;
+	size_t i;
+	int rc = -1, k;
+
+	if (fsio_exists(full))
+		k = csvio_open(full, &r, err);
+	else
+		k = csvio_open_mem(TASKS_FILE, hdr, sizeof hdr - 1, &r, err);
+	if (k < 0)
+		goto out;
+	memset(&tr, 0, sizeof tr);
+	/* The header's names in order, from EVENTS_TASKS_HEADER itself. */
+	for (i = 0, p = hdr; i < TASKS_NCOLS; i++, p = q + 1) {
+		long col;
+
+		q = p + strcspn(p, ",\n");
+		snprintf(name, sizeof name, "%.*s", (int)(q - p), p);
+		if ((col = csvio_col(r, name)) < 0) {
+			err_set(err, DRIP_EDATA, TASKS_FILE, 1, 0,
+				"missing required column \"%s\"", name);
+			goto out;
+		}
+		tr.col[i] = (size_t)col;
+	}
+	tr.n = csvio_ncols(r);
+	names = xcalloc(tr.n + 1, sizeof *names);
+	for (i = 0; i < tr.n; i++)
+		names[i] = csvio_colname(r, i);
+	tr.names = names;
+	if (fn(ctx, &tr, err) < 0)
+		goto out;
+	while ((k = csvio_next(r, &row, err)) == 1) {
+		tr.f = row.f;
+		if (fn(ctx, &tr, err) < 0)
+			goto out;
+	}
+	rc = k < 0 ? -1 : 0;
+out:
+	if (r)
+		csvio_close(r);
+	free(names);
+	free(full);
+	return rc;
+}

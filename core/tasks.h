@@ -34,4 +34,28 @@ struct task_hit {
 int tasks_mark_done(struct arena *a, const char *root, struct task_hit *hits, size_t n,
 		    const char *now, char **tmp, struct drip_err *err);
 
+/* The columns of EVENTS_TASKS_HEADER, in its order. */
+#define TASKS_NCOLS 11
+
+/* One row of tasks.csv as tasks_each hands it out. */
+struct tasks_row {
+	const char *const *names;	/* the header's column names, n of them */
+	const char *const *f;		/* the row's fields; NULL: the header alone */
+	size_t n;
+	size_t col[TASKS_NCOLS];	/* where each column of EVENTS_TASKS_HEADER is */
+};
+
+/*
+ * Every row of root's tasks.csv in file order, read row by row so memory
+ * does not grow with the number of tasks: fn gets the header first (f
+ * NULL), then each row; everything it points to is valid only during the
+ * call.  A missing tasks.csv is one with EVENTS_TASKS_HEADER and no row.
+ * A header without a column of EVENTS_TASKS_HEADER is DRIP_EDATA at
+ * tasks.csv:1, before fn is called; a CSV error stops the reading there
+ * (-1).  fn returning -1 stops it with -1.
+ */
+int tasks_each(const char *root,
+	       int (*fn)(void *ctx, const struct tasks_row *row, struct drip_err *err),
+	       void *ctx, struct drip_err *err);
+
 #endif
