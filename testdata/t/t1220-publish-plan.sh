@@ -68,13 +68,29 @@ test_expect_success 'before the publish, contacts stand on every step' '
 	test_grep "^c0,done," pos && test_grep "^c1,done," pos
 '
 
+# Every directory's modification time: a file created or removed anywhere,
+# even a temporary one, changes its directory's (git status, which
+# refreshes the index, is run before the first and after the second).
+dir_times() {
+	(cd "$1" && find . -type d -exec stat -c "%y %n" {} + | LC_ALL=C sort -k 4)
+}
+
 test_expect_success '--plan changes nothing: no file, no commit, no log row, no copy left' '
 	snapshot ws >before &&
+	git -C ws rev-parse HEAD >head-before &&
+	git -C ws status --porcelain --ignored >status-before &&
+	dir_times ws >dirs-before &&
+	sleep 1 &&
 	drip -C ws --now $P seq publish journey --plan >plan.txt &&
 	drip -C ws --now $P seq publish journey --plan --format json >plan.json &&
 	drip -C ws --now $P seq publish journey --plan --format github >plan.md &&
+	dir_times ws >dirs-after &&
 	test_unchanged ws before &&
-	! ls ws/.drip | grep plan
+	git -C ws rev-parse HEAD >head-after &&
+	test_cmp head-before head-after &&
+	git -C ws status --porcelain --ignored >status-after &&
+	test_cmp status-before status-after &&
+	test_cmp dirs-before dirs-after
 '
 
 test_expect_success 'seq diff --impact is the same plan' '
