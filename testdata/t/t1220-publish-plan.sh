@@ -219,6 +219,40 @@ test_expect_success 'a first publish: the plan foresees enroll_when' '
 	EOF
 '
 
+test_expect_success 'completion: --plan, --impact, --horizon and the formats they take' '
+	drip __complete -C ws seq publish journey --pl >out && echo --plan >expect &&
+	test_cmp expect out &&
+	drip __complete -C ws seq diff journey --i >out && echo --impact >expect &&
+	test_cmp expect out &&
+	drip __complete -C ws seq publish journey --plan --h >out &&
+	printf -- "--horizon\n--help\n" >expect && test_cmp expect out &&
+	drip __complete -C ws seq publish journey --plan --format "" >out &&
+	printf "table\njson\ngithub\n" >expect && test_cmp expect out &&
+	drip __complete -C ws seq diff journey --impact --format "" >out && test_cmp expect out &&
+	drip __complete -C ws seq lint --format "" >out &&
+	printf "text\njson\ngithub\n" >expect && test_cmp expect out &&
+	drip __complete -C ws report upcoming --format "" >out &&
+	printf "table\ncsv\njson\nhtml\n" >expect && test_cmp expect out
+'
+
+if command -v bash >/dev/null 2>&1; then
+	test_expect_success 'completion through bash: the formats of --plan' '
+		(cd ws && PATH=$(dirname "$DRIP"):$PATH bash --norc --noprofile -c "
+			. \"\$1\" || exit 1
+			shift
+			COMP_WORDS=(\"\$@\")
+			COMP_CWORD=\$((\$# - 1))
+			COMP_LINE=\"\$*\"
+			COMP_POINT=\${#COMP_LINE}
+			_drip || exit 1
+			printf \"%s\n\" \"\${COMPREPLY[@]}\"
+		" bash "$DATA_DIR/../completions/drip.bash" drip seq publish journey --plan --format "") >out &&
+		printf "table\njson\ngithub\n" >expect && test_cmp expect out
+	'
+else
+	test_skip "completion through bash" "bash not installed"
+fi
+
 test_expect_success 'bad input: one line, the exit code, nothing changed' '
 	snapshot ws >before &&
 	test_expect_code 2 drip -C ws --now $U seq publish journey --horizon 3d 2>err &&
