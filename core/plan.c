@@ -97,7 +97,7 @@ struct watch {
 	const struct seq *old, *nq;
 	size_t enrollments, running, moved, resumed;
 	int still;			/* nothing moves: the draft is what runs */
-	struct rows moves, ending;
+	struct rows moves, ending, next;
 };
 
 static const struct step *
@@ -131,6 +131,45 @@ may_fire(const struct step_auto *sa)
 
 static const char *const trig_names[] = { "enter", "complete", "pending" };
 
+/* Where an enrollment goes when step k of q has fired: a goto's target,
+ * else the step after it ("(done)" after the last); NULL for a branch or
+ * an exit, which the order of the steps does not decide. */
+static const char *
+next_of(const struct seq *q, long k)
+{
+	const struct step *st = &q->steps[k];
+
+	if (st->type == STEP_GOTO)
+		return st->to_step;
+	if (st->type == STEP_BRANCH || st->type == STEP_EXIT)
+		return NULL;
+	return (size_t)k + 1 < q->nsteps ? q->steps[k + 1].id : "(done)";
+}
+
+/* An enrollment that stays on its step but goes on elsewhere after it. */
+static void
+next_changes(struct watch *w, const struct enr *e)
+{
+	long ko = seq_step_index(w->old, e->step), kn = seq_step_index(w->nq, e->step);
+	const char *was, *now, *f[5];
+
+	if (ko < 0 || kn < 0)
+		return;
+	was = next_of(w->old, ko);
+	now = next_of(w->nq, kn);
+	if (was == NULL || now == NULL || strcmp(was, now) == 0)
+		return;
+	f[0] = e->contact;
+	f[1] = e->step;
+	f[2] = was;
+	f[3] = now;
+	f[4] = strcmp(was, "(done)") != 0 && seq_step_index(w->nq, was) < 0 ?
+	       "the step after it is deleted" :
+	       strcmp(now, "(done)") != 0 && seq_step_index(w->old, now) < 0 ?
+	       "a step is added after it" : "steps reordered";
+	rows_add(&w->next, f, 5);
+}
+
 static void
 on_seen(void *ctx, const struct enr *before, const struct enr *after, int moved)
 {
@@ -160,6 +199,8 @@ on_seen(void *ctx, const struct enr *before, const struct enr *after, int moved)
 	}
 	if (enr_ended(before->status))
 		return;
+	if (!moved)
+		next_changes(w, before);
 	was = find_step(w->old, before->step);
 	now = enr_ended(after->status) ? NULL : find_step(w->nq, after->step);
 	for (i = 0; was && i < was->nautos; i++) {
@@ -239,9 +280,12 @@ build(struct arena *a, const struct plan_opts *o, const struct pub_prepared *pp,
 {
 	static const char *const c_sum[] = { "sequence", "version", "new_version", "enrollments",
 					     "in_progress", "moved", "resumed", "staying",
-					     "automations_ending", "actions", "until", NULL };
+					     "automations_ending", "actions", "until",
+					     "next_changes", NULL };
 	static const char *const c_moves[] = { "contact", "from", "to", "why", NULL };
 	static const char *const c_end[] = { "contact", "step", "automation", "on", NULL };
+	static const char *const c_next[] = { "contact", "step", "next_was", "next_now", "why",
+					      NULL };
 	struct report_opts ro;
 	struct rtab *t;
 	const char **row;
@@ -268,6 +312,7 @@ build(struct arena *a, const struct plan_opts *o, const struct pub_prepared *pp,
 	t = rtab_add(a, out, "summary", "Summary", c_sum);
 	for (k = 1; k < 10; k++)
 		rtab_numeric(t, k);
+	rtab_numeric(t, 11);
 	row = rtab_row(a, t);
 	rc = report_upcoming_tabs(a, &ro, o->id, hooks, o->until, out, &first, &actions, err);
 	if (rc < 0)
@@ -284,16 +329,21 @@ build(struct arena *a, const struct plan_opts *o, const struct pub_prepared *pp,
 	row[9] = num(a, actions);
 	dtime_format_utc(o->until, utc, sizeof utc);
 	row[10] = arena_strdup(a, utc);
+	row[11] = num(a, w->next.total);
 	add_rows(a, out, "moves", "Enrollments that move", c_moves, 4, &w->moves);
+	add_rows(a, out, "next", "Enrollments that stay but go on elsewhere", c_next, 5,
+		 &w->next);
 	add_rows(a, out, "ending", "Automations that end", c_end, 4, &w->ending);
-	/* The summary first, then moves and endings, then what fires. */
-	if (out->ntabs == 5) {
+	/* The summary first, then moves, next steps and endings, then what
+	 * fires. */
+	if (out->ntabs == 6) {
 		struct rtab days = out->tabs[1], up = out->tabs[2];
 
 		out->tabs[1] = out->tabs[3];
 		out->tabs[2] = out->tabs[4];
-		out->tabs[3] = days;
-		out->tabs[4] = up;
+		out->tabs[3] = out->tabs[5];
+		out->tabs[4] = days;
+		out->tabs[5] = up;
 	}
 	return 0;
 }
@@ -339,5 +389,6 @@ out:
 		migrate_end(&pr.m);
 	rows_free(&w.moves);
 	rows_free(&w.ending);
+	rows_free(&w.next);
 	return rc;
 }

@@ -15,16 +15,20 @@
  * The document (rtab.h, report kind "plan") has the sections
  *   summary   one row: the sequence, its version now and after, its
  *             enrollments, how many move, resume and keep their place, the
- *             automations that end, the log rows within the horizon;
+ *             automations that end, the log rows within the horizon,
+ *             the enrollments in next;
  *   moves     each enrollment publishing moves: from which step to which,
  *             and why (its step is deleted, or steps were added after the
  *             old end and it resumes);
+ *   next      each enrollment in progress that stays on its step but goes
+ *             on to another step after it: steps reordered, the step
+ *             after it deleted, or one added after it;
  *   ending    each (contact, automation) of the old version that can fire
  *             no more: the automation is gone from the contact's step;
  *   days, upcoming   as `report upcoming`, for this sequence's rows only,
  *             from the last processed slot up to now + horizon, as the
  *             ticks after the publish would write them.
- * moves and ending keep the PLAN_ROWS_MAX lowest contact ids (the summary
+ * moves, next and ending keep the PLAN_ROWS_MAX lowest contact ids (the summary
  * counts all); memory is bounded whatever the number of contacts.
  */
 #ifndef DRIP_CORE_PLAN_H

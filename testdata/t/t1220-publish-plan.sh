@@ -109,8 +109,11 @@ test_expect_success 'the plan names the versions, the moves, the resumes and the
 	    print(k, s[k])
 	for m in d["moves"]:
 	    print("move", m["contact"], m["from"], m["to"], m["why"])
+	for n in d["next"]:
+	    print("next", n["contact"], n["step"], n["next_was"], n["next_now"], n["why"])
 	for e in d["ending"]:
 	    print("end", e["contact"], e["step"], e["automation"], e["on"])
+	print("next_changes", s["next_changes"])
 	EOF
 	cat >want <<-\EOF &&
 	report plan
@@ -127,7 +130,12 @@ test_expect_success 'the plan names the versions, the moves, the resumes and the
 	move c0 (done) extra steps added after the old last step
 	move c1 (done) extra steps added after the old last step
 	move c5 call jump its step is deleted
+	next c2 last (done) extra a step is added after it
+	next c4 note jump wait1 steps reordered
+	next c6 wait1 call jump the step after it is deleted
+	next c7 welcome wait1 note steps reordered
 	end c6 wait1 poke pending
+	next_changes 4
 	EOF
 	test_cmp want facts
 '
@@ -136,6 +144,8 @@ test_expect_success 'the table and the GitHub summary show the same sections' '
 	test_grep "^Publishing journey: .*version 1 would become 2" plan.txt &&
 	test_grep "^Enrollments that move" plan.txt &&
 	test_grep "^c5  *call  *jump  *its step is deleted" plan.txt &&
+	test_grep "^Enrollments that stay but go on elsewhere" plan.txt &&
+	test_grep "^c4  *note  *jump  *wait1  *steps reordered" plan.txt &&
 	test_grep "^Automations that end" plan.txt &&
 	test_grep "^What will happen, in order" plan.txt &&
 	test_grep "^## Publishing journey" plan.md &&
@@ -144,6 +154,8 @@ test_expect_success 'the table and the GitHub summary show the same sections' '
 	test_grep "^| --- | --- | --- | --- |$" plan.md &&
 	test_grep "^| c5 | call | jump | its step is deleted |$" plan.md &&
 	test_grep "^| c6 | wait1 | poke | pending |$" plan.md &&
+	test_grep "^### Enrollments that stay but go on elsewhere" plan.md &&
+	test_grep "^| c7 | welcome | wait1 | note | steps reordered |$" plan.md &&
 	test_grep "^### What will happen, in order" plan.md
 '
 
@@ -190,6 +202,11 @@ test_expect_success 'the ticks after it write exactly the rows the plan foresaw'
 	             ("c5", "jump", "goto")):
 	    assert fact in steps, fact
 	assert not [r for r in got if r[4] == "poke"], "poke fired after it was removed"
+	# Each enrollment that stays goes on to the step the plan named.
+	for n in d["next"]:
+	    steps = [r[3] for r in sorted(got) if r[1] == n["contact"] and r[3] and not r[4]]
+	    i = steps.index(n["step"])
+	    assert steps[i + 1] == n["next_now"], (n, steps)
 	EOF
 '
 
