@@ -270,6 +270,33 @@ else
 	test_skip "completion through bash" "bash not installed"
 fi
 
+test_expect_success 'more than 10,000 rows: the first 10,000 kept, the title and the summary say how many' '
+	new_ws big &&
+	awk "BEGIN { print \"id,email,first_name\"; for (i = 0; i < 10005; i++) printf \"b%05d,b%05d@example.com,B\\n\", i, i }" >big/contacts.csv &&
+	cat >big/sequences/long.yaml <<-\EOF &&
+	id: long
+	steps:
+	  - {id: one, type: delay, wait: 1d}
+	  - {id: two, type: delay, wait: 1d}
+	EOF
+	git -C big add -A && git -C big commit -qm setup &&
+	drip -C big -q --now $P seq publish long &&
+	drip -C big -q --now $P enroll long --where "true" &&
+	sed -i "/id: one/d" big/sequences/long.yaml && git -C big commit -qam "one deleted" &&
+	drip -C big --now $P seq publish long --plan --horizon 1d --format json >big.json &&
+	drip -C big --now $P seq publish long --plan --horizon 1d >big.txt &&
+	python3 - big.json <<-\EOF &&
+	import json, sys
+	d = json.load(open(sys.argv[1]))
+	s = d["summary"][0]
+	assert s["moved"] == 10005 and s["enrollments"] == 10005, s
+	assert len(d["moves"]) == 10000, len(d["moves"])
+	assert [m["contact"] for m in d["moves"]] == ["b%05d" % i for i in range(10000)]
+	assert all(m["from"] == "one" and m["to"] == "two" for m in d["moves"])
+	EOF
+	test_grep "^Enrollments that move: the first 10000 of 10005\$" big.txt
+'
+
 test_expect_success 'bad input: one line, the exit code, nothing changed' '
 	snapshot ws >before &&
 	test_expect_code 2 drip -C ws --now $U seq publish journey --horizon 3d 2>err &&
