@@ -225,6 +225,24 @@ say_values(struct cmd_ctx *c, const char *values, const char *prefix)
 	}
 }
 
+/* The formats the usage line of the command gives ("--format
+ * table|json|github" says "table json github"), else all of them. */
+static const char *
+format_values(struct cmd_ctx *c, const char *usage, const char *all)
+{
+	const char *p = usage ? strstr(usage, "--format ") : NULL;
+	char *v, *q;
+
+	if (p == NULL)
+		return all;
+	p += strlen("--format ");
+	v = arena_strndup(&c->a, p, strcspn(p, " ]"));
+	for (q = v; *q; q++)
+		if (*q == '|')
+			*q = ' ';
+	return v;
+}
+
 /* How many operands words (n of them) hold, options and their values
  * aside; the first one into seq_operand. */
 static int
@@ -310,9 +328,14 @@ cmd_complete(int argc, char **argv, struct cmd_ctx *c)
 		if ((o = find_opt(drip_global_opts, prev)) != NULL ||
 		    (o = find_opt(own, prev)) != NULL) {
 			if (o->arg) {
+				const char *v = o->values;
+
 				if (sub && n > 2)
 					operands(words + 2, n - 2, own);
-				say_values(c, o->values, cur);
+				if (strcmp(o->name, "format") == 0)
+					v = format_values(c, sub ? sub->usage : cmd ? cmd->usage : NULL,
+							  v);
+				say_values(c, v, cur);
 				return 0;
 			}
 		}

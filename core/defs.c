@@ -53,6 +53,27 @@ first_error(struct diags *dg, const char *rel, struct drip_err *err)
 	return err_set(err, DRIP_EDATA, rel, dg->v[0].line, dg->v[0].col, "%s", dg->v[0].msg);
 }
 
+/* What sd takes from its content sd->q and drip.yaml: the zone (loaded),
+ * the send window, the frequency cap. */
+static int
+fill_def(const struct config *cfg, const char *rel, struct seqdef *sd, struct drip_err *err)
+{
+	sd->zone = cfg->tz;
+	if (sd->q->timezone) {
+		struct tz *z;
+
+		if (tz_load(sd->q->timezone, &z, err) < 0) {
+			snprintf(err->file, sizeof err->file, "%s", rel);
+			return -1;
+		}
+		sd->zone = z;
+	}
+	sd->window = sd->q->has_window ? sd->q->window : cfg->window;
+	sd->per_day = sd->q->per_contact_per_day ? sd->q->per_contact_per_day :
+		      cfg->per_contact_per_day;
+	return 0;
+}
+
 static int
 load_one(struct arena *a, const char *root, const struct config *cfg, const char *id,
 	 long version, const char *status, int64_t published_at, int64_t paused_at,
@@ -88,19 +109,8 @@ load_one(struct arena *a, const char *root, const struct config *cfg, const char
 		if (sd->paused_at == STATE_NONE)
 			sd->paused_at = INT64_MIN + 1;
 	}
-	sd->zone = cfg->tz;
-	if (sd->q->timezone) {
-		struct tz *z;
-
-		if (tz_load(sd->q->timezone, &z, err) < 0) {
-			snprintf(err->file, sizeof err->file, "%s", rel);
-			return -1;
-		}
-		sd->zone = z;
-	}
-	sd->window = sd->q->has_window ? sd->q->window : cfg->window;
-	sd->per_day = sd->q->per_contact_per_day ? sd->q->per_contact_per_day :
-		      cfg->per_contact_per_day;
+	if (fill_def(cfg, rel, sd, err) < 0)
+		return -1;
 	paths = pub_templates(a, sd->q, &np);
 	tmpls = arena_alloc(a, (np + 1) * sizeof *tmpls);
 	for (i = 0; i < np; i++) {
@@ -187,6 +197,61 @@ defs_load(struct arena *a, const char *root, const struct config *cfg, struct de
 	}
 	d->seqs = v;
 	d->nseqs = n;
+	return 0;
+}
+
+int
+defs_put_seq(struct arena *a, struct defs *d, const char *id, const struct seq *q,
+	     const struct pub_content *pc, long version, const char *status,
+	     int64_t published_at, struct drip_err *err)
+{
+	struct seqdef sd, *v;
+	const char **paths;
+	const struct tmpl **tmpls;
+	size_t i, k, np, same;
+
+	for (k = 0; k < d->nseqs && strcmp(d->seqs[k].id, id) < 0; k++)
+		;
+	memset(&sd, 0, sizeof sd);
+	sd.paused_at = sd.resumed_at = STATE_NONE;
+	if (k < d->nseqs && strcmp(d->seqs[k].id, id) == 0)
+		sd = d->seqs[k];	/* its pause stays */
+	sd.id = arena_strdup(a, id);
+	sd.q = q;
+	sd.version = version;
+	sd.published_at = published_at;
+	sd.accepting = strcmp(status, "active") == 0;
+	sd.running = 1;
+	paths = pub_templates(a, q, &np);
+	tmpls = arena_alloc(a, (np + 1) * sizeof *tmpls);
+	for (i = 0; i < np; i++) {
+		const struct pub_file *f = NULL;
+		struct tmpl *t;
+		size_t j;
+
+		for (j = 1; j < pc->nfiles && f == NULL; j++)
+			if (strcmp(pc->files[j].path, paths[i]) == 0)
+				f = &pc->files[j];
+		if (f == NULL)
+			return err_set(err, DRIP_ENOINPUT, paths[i], 0, 0, "no such template");
+		if (tmpl_parse(a, pub_pinned_path(a, id, paths[i]), f->data, f->len, &t, err) < 0)
+			return -1;
+		tmpls[i] = t;
+	}
+	sd.tmpl_paths = paths;
+	sd.tmpls = tmpls;
+	sd.ntmpls = np;
+	if (fill_def(d->cfg, pc->files[0].path, &sd, err) < 0)
+		return -1;
+	same = k < d->nseqs && strcmp(d->seqs[k].id, id) == 0;
+	v = arena_alloc(a, (d->nseqs + 2) * sizeof *v);
+	memcpy(v, d->seqs, k * sizeof *v);
+	v[k] = sd;
+	memcpy(v + k + 1, d->seqs + k + same, (d->nseqs - k - same) * sizeof *v);
+	if (same && d->seqs[k].zone && d->seqs[k].zone != d->cfg->tz)
+		tz_free((struct tz *)d->seqs[k].zone);
+	d->seqs = v;
+	d->nseqs += !same;
 	return 0;
 }
 

@@ -23,6 +23,19 @@ int defs_load(struct arena *a, const char *root, const struct config *cfg,
 void defs_release(struct defs *d);
 
 /*
+ * Put sequence id as publishing would pin it - content q and pc (the draft
+ * read by pub_read_draft), version, status after, published at
+ * published_at - in place of its loaded version, or among d's sequences
+ * when it has none; a paused one keeps its pause.  `seq publish --plan`
+ * runs the pass on this instead of pinning anything.
+ */
+struct pub_content;
+struct seq;
+int defs_put_seq(struct arena *a, struct defs *d, const char *id, const struct seq *q,
+		 const struct pub_content *pc, long version, const char *status,
+		 int64_t published_at, struct drip_err *err);
+
+/*
  * Add the sequence automations of root's automations/ (every ID.yaml, by
  * id) to d, with the templates their notify actions use, each since =
  * STATE_NONE for the caller to fill in.  A file that does not lint clean

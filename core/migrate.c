@@ -27,6 +27,9 @@ move(struct enr *e, const struct seq *old, const struct seq *nq, long lastnew,
 {
 	long k, j;
 
+	if (old->kind != SEQ_KIND_STEP || nq->kind != SEQ_KIND_STEP)
+		return 0;
+
 	if (!enr_ended(e->status) && seq_step_index(nq, e->step) < 0) {
 		long at = seq_step_index(old, e->step), target = 0;
 
@@ -70,8 +73,7 @@ move(struct enr *e, const struct seq *old, const struct seq *nq, long lastnew,
 
 /* Shard sh through move() into a temporary file; *dirty when a row moved. */
 static int
-one_shard(const char *root, unsigned sh, const char *id, const struct seq *old,
-	  const struct seq *nq, long lastnew, const struct sched_rules *rules, int64_t now,
+one_shard(const char *root, unsigned sh, const char *id, const struct migrate_ctx *m,
 	  const struct migrate_watch *w, struct migrate_result *res, struct drip_err *err)
 {
 	struct arena a = ARENA_INIT;
@@ -96,9 +98,10 @@ one_shard(const char *root, unsigned sh, const char *id, const struct seq *old,
 			(int)strlen(STATE_ENR_HEADER) - 1, STATE_ENR_HEADER);
 		goto out;
 	}
-	if (fsio_create_beside(full, &tmp, &f, err) < 0)
+	if (res && fsio_create_beside(full, &tmp, &f, err) < 0)
 		goto out;
-	fputs(STATE_ENR_HEADER, f);
+	if (f)
+		fputs(STATE_ENR_HEADER, f);
 	while ((k = csvio_next(r, &row, err)) == 1) {
 		struct enr e;
 
@@ -106,26 +109,29 @@ one_shard(const char *root, unsigned sh, const char *id, const struct seq *old,
 			goto out;
 		if (strcmp(e.sequence, id) == 0) {
 			struct enr before = e;
-			int moved = move(&e, old, nq, lastnew, rules, now);
+			int moved = migrate_enr(m, &e);
 
 			if (moved) {
 				dirty = 1;
-				res->moved++;
+				if (res)
+					res->moved++;
 			}
 			if (w && w->seen)
 				w->seen(w->ctx, &before, &e, moved);
 		}
-		sbuf_reset(&line);
-		state_enr_format(&line, &e);
-		fwrite(line.buf, 1, line.len, f);
+		if (f) {
+			sbuf_reset(&line);
+			state_enr_format(&line, &e);
+			fwrite(line.buf, 1, line.len, f);
+		}
 		if (++n % 4096 == 0)
 			arena_release(&a);
 	}
 	if (k < 0)
 		goto named;
-	rc = fsio_finish(f, tmp, err);
+	rc = f ? fsio_finish(f, tmp, err) : 0;
 	f = NULL;
-	if (rc == 0 && dirty) {
+	if (rc == 0 && dirty && res) {
 		snprintf(res->files[res->nfiles].rel, sizeof res->files[0].rel, "%s", rel);
 		res->files[res->nfiles++].tmp = tmp;
 		tmp = NULL;
@@ -149,31 +155,57 @@ out:
 }
 
 int
+migrate_begin(struct migrate_ctx *m, const struct seq *old, const struct seq *nq,
+	      const struct config *cfg, int64_t now, struct drip_err *err)
+{
+	const char *last = old->nsteps ? old->steps[old->nsteps - 1].id : NULL;
+
+	memset(m, 0, sizeof *m);
+	m->old = old;
+	m->nq = nq;
+	m->now = now;
+	m->lastnew = last ? seq_step_index(nq, last) : -1;
+	if (nq->timezone && tz_load(nq->timezone, &m->z, err) < 0)
+		return -1;
+	m->rules.zone = m->z ? m->z : cfg->tz;
+	m->rules.default_time = cfg->default_time;
+	m->rules.window = nq->has_window ? nq->window : cfg->window;
+	return 0;
+}
+
+int
+migrate_enr(const struct migrate_ctx *m, struct enr *e)
+{
+	return move(e, m->old, m->nq, m->lastnew, &m->rules, m->now);
+}
+
+void
+migrate_end(struct migrate_ctx *m)
+{
+	if (m->z)
+		tz_free(m->z);
+	m->z = NULL;
+}
+
+int
 migrate_run(const char *root, const char *id, const struct seq *old, const struct seq *nq,
 	    const struct config *cfg, int64_t now, const struct migrate_watch *w,
 	    struct migrate_result *res, struct drip_err *err)
 {
-	const char *last = old->nsteps ? old->steps[old->nsteps - 1].id : NULL;
-	long lastnew = last ? seq_step_index(nq, last) : -1;
-	struct sched_rules rules;
-	struct tz *z = NULL;
+	struct migrate_ctx m;
 	unsigned sh;
 	int rc = 0;
 
-	memset(res, 0, sizeof *res);
+	if (res)
+		memset(res, 0, sizeof *res);
 	if (old->kind != SEQ_KIND_STEP || nq->kind != SEQ_KIND_STEP)
 		return 0;
-	if (nq->timezone && tz_load(nq->timezone, &z, err) < 0)
+	if (migrate_begin(&m, old, nq, cfg, now, err) < 0)
 		return -1;
-	memset(&rules, 0, sizeof rules);
-	rules.zone = z ? z : cfg->tz;
-	rules.default_time = cfg->default_time;
-	rules.window = nq->has_window ? nq->window : cfg->window;
 	for (sh = 0; sh < STATE_SHARDS && rc == 0; sh++)
-		rc = one_shard(root, sh, id, old, nq, lastnew, &rules, now, w, res, err);
-	if (z)
-		tz_free(z);
-	if (rc < 0)
+		rc = one_shard(root, sh, id, &m, w, res, err);
+	migrate_end(&m);
+	if (rc < 0 && res)
 		migrate_result_release(res);
 	return rc;
 }

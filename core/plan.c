@@ -1,219 +1,24 @@
 /*
- * plan.c - what publishing a draft would do, computed on a copy of the
- * workspace made of links (see plan.h).
+ * plan.c - what publishing a draft would do, computed in memory by the
+ * migration of a publish and the pass of a tick (see plan.h).
  */
 #include "plan.h"
 
-#include <dirent.h>
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "arena.h"
-#include "clock.h"
 #include "config.h"
+#include "defs.h"
 #include "dtime.h"
 #include "err.h"
-#include "fsio.h"
 #include "pub.h"
 #include "report.h"
 #include "rtab.h"
-#include "sbuf.h"
+#include "run.h"
 #include "seq.h"
 #include "state.h"
-#include "txn.h"
-
-/* ---- the copy: links to the workspace, real files where publishing writes ---- */
-
-/* Link every entry of root/rel (a directory) into dir/rel, skipping the
- * names in skip (NULL-terminated, may be NULL). */
-static int
-link_entries(const char *root, const char *dir, const char *rel, const char *const *skip,
-	     struct drip_err *err)
-{
-	char *from = rel ? fsio_join(root, rel) : xstrdup(root);
-	char *to = rel ? fsio_join(dir, rel) : xstrdup(dir);
-	DIR *d = opendir(from);
-	struct dirent *e;
-	int rc = 0;
-
-	if (d == NULL) {
-		rc = errno == ENOENT ? 0 : err_sys(err, DRIP_EFAIL, NULL, "cannot read %s", from);
-		goto out;
-	}
-	while (rc == 0 && (e = readdir(d)) != NULL) {
-		const char *const *s;
-		char *src, *dst;
-
-		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-			continue;
-		for (s = skip; s && *s; s++)
-			if (strcmp(*s, e->d_name) == 0)
-				break;
-		if (s && *s)
-			continue;
-		src = fsio_join(from, e->d_name);
-		dst = fsio_join(to, e->d_name);
-		if (symlink(src, dst) != 0)
-			rc = err_sys(err, DRIP_EFAIL, NULL, "cannot link %s", dst);
-		free(src);
-		free(dst);
-	}
-	closedir(d);
-out:
-	free(from);
-	free(to);
-	return rc;
-}
-
-/* Make dir/rel and each directory above it a real directory of the copy:
- * a link to the workspace's directory becomes a directory of links to its
- * entries, a missing one an empty directory. */
-static int
-materialize(const char *root, const char *dir, const char *rel, struct drip_err *err)
-{
-	size_t n = strlen(rel), i;
-	int rc = 0;
-
-	for (i = 1; rc == 0 && i <= n; i++) {
-		struct stat sb;
-		char *prefix, *full;
-
-		if (i < n && rel[i] != '/')
-			continue;
-		prefix = xstrdup(rel);
-		prefix[i] = '\0';
-		full = fsio_join(dir, prefix);
-		if (lstat(full, &sb) != 0) {
-			if (mkdir(full, 0755) != 0)
-				rc = err_sys(err, DRIP_EFAIL, NULL, "cannot make %s", full);
-		} else if (S_ISLNK(sb.st_mode)) {
-			if (unlink(full) != 0 || mkdir(full, 0755) != 0)
-				rc = err_sys(err, DRIP_EFAIL, NULL, "cannot make %s", full);
-			else
-				rc = link_entries(root, dir, prefix, NULL, err);
-		} else if (!S_ISDIR(sb.st_mode)) {
-			rc = err_set(err, DRIP_EDATA, prefix, 0, 0, "is not a directory");
-		}
-		free(full);
-		free(prefix);
-	}
-	return rc;
-}
-
-/* The directory part of rel ("" for none), in a. */
-static const char *
-parent_of(struct arena *a, const char *rel)
-{
-	const char *slash = strrchr(rel, '/');
-
-	return slash ? arena_strndup(a, rel, (size_t)(slash - rel)) : "";
-}
-
-/* Write one change of a publish into the copy. */
-static int
-put(struct arena *a, const char *root, const char *dir, const struct txn_change *ch,
-    struct drip_err *err)
-{
-	const char *up = parent_of(a, ch->path);
-	char *full;
-	int rc = 0;
-
-	if (*up && materialize(root, dir, up, err) < 0)
-		return -1;
-	full = fsio_join(dir, ch->path);
-	if (ch->data == NULL) {
-		if (unlink(full) != 0 && errno != ENOENT)
-			rc = err_sys(err, DRIP_EFAIL, NULL, "cannot remove %s", full);
-	} else if (ch->mode == TXN_FROM_FILE) {
-		if (rename(ch->data, full) != 0)
-			rc = err_sys(err, DRIP_EFAIL, NULL, "cannot rename %s", ch->data);
-	} else {
-		if (unlink(full) != 0 && errno != ENOENT)
-			rc = err_sys(err, DRIP_EFAIL, NULL, "cannot replace %s", full);
-		else
-			rc = fsio_write_atomic(full, ch->data, ch->len, 0644, err);
-	}
-	free(full);
-	return rc;
-}
-
-/* Remove the copy: links themselves, never what they point at. */
-static int
-remove_copy(const char *dir, struct drip_err *err)
-{
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	int rc = 0;
-
-	if (d == NULL)
-		return err_sys(err, DRIP_EFAIL, NULL, "cannot read %s", dir);
-	while ((e = readdir(d)) != NULL) {
-		struct stat sb;
-		char *full;
-
-		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-			continue;
-		full = fsio_join(dir, e->d_name);
-		if (lstat(full, &sb) == 0 && S_ISDIR(sb.st_mode)) {
-			if (remove_copy(full, err) < 0)
-				rc = -1;
-		} else if (unlink(full) != 0) {
-			rc = err_sys(err, DRIP_EFAIL, NULL, "cannot remove %s", full);
-		}
-		free(full);
-	}
-	closedir(d);
-	if (rmdir(dir) != 0 && rc == 0)
-		rc = err_sys(err, DRIP_EFAIL, NULL, "cannot remove %s", dir);
-	return rc;
-}
-
-/* The copy's skeleton: links to everything but .git (no repository: the
- * pass reads the clock from state/clock.csv) and .drip (its own, holding
- * only a link to the signing key), and the clock as the workspace has it. */
-static int
-make_copy(struct arena *a, const char *root, const char *dir, struct drip_err *err)
-{
-	static const char *const skip[] = { ".git", ".drip", NULL };
-	char *key = fsio_join(root, ".drip/signing.key"), *dkey = NULL;
-	char *drip = fsio_join(dir, ".drip");
-	int64_t slot;
-	int rc, have;
-
-	rc = link_entries(root, dir, NULL, skip, err);
-	if (rc == 0 && mkdir(drip, 0700) != 0)
-		rc = err_sys(err, DRIP_EFAIL, NULL, "cannot make %s", drip);
-	if (rc == 0 && fsio_exists(key)) {
-		dkey = fsio_join(drip, "signing.key");
-		if (symlink(key, dkey) != 0)
-			rc = err_sys(err, DRIP_EFAIL, NULL, "cannot link %s", dkey);
-	}
-	/* The shards: migration writes its files beside them. */
-	if (rc == 0)
-		rc = materialize(root, dir, "state/enrollments", err);
-	if (rc == 0 && (have = clock_read(root, NULL, &slot, err)) < 0)
-		rc = -1;
-	if (rc == 0) {
-		struct txn_change ch = { STATE_CLOCK, NULL, 0, 0 };
-		struct sbuf sb = SBUF_INIT;
-
-		if (have == 0) {
-			state_format_clock(slot, &sb);
-			ch.data = arena_strndup(a, sb.buf, sb.len);
-			ch.len = sb.len;
-		}
-		rc = put(a, root, dir, &ch, err);
-		sbuf_release(&sb);
-	}
-	free(key);
-	free(dkey);
-	free(drip);
-	return rc;
-}
 
 /* ---- what migration says: moves and automations that end ---- */
 
@@ -291,7 +96,8 @@ rows_free(struct rows *r)
 struct watch {
 	const struct seq *old, *nq;
 	size_t enrollments, running, moved, resumed;
-	struct rows moves, ending;
+	int still;			/* nothing moves: the draft is what runs */
+	struct rows moves, ending, next;
 };
 
 static const struct step *
@@ -325,6 +131,45 @@ may_fire(const struct step_auto *sa)
 
 static const char *const trig_names[] = { "enter", "complete", "pending" };
 
+/* Where an enrollment goes when step k of q has fired: a goto's target,
+ * else the step after it ("(done)" after the last); NULL for a branch or
+ * an exit, which the order of the steps does not decide. */
+static const char *
+next_of(const struct seq *q, long k)
+{
+	const struct step *st = &q->steps[k];
+
+	if (st->type == STEP_GOTO)
+		return st->to_step;
+	if (st->type == STEP_BRANCH || st->type == STEP_EXIT)
+		return NULL;
+	return (size_t)k + 1 < q->nsteps ? q->steps[k + 1].id : "(done)";
+}
+
+/* An enrollment that stays on its step but goes on elsewhere after it. */
+static void
+next_changes(struct watch *w, const struct enr *e)
+{
+	long ko = seq_step_index(w->old, e->step), kn = seq_step_index(w->nq, e->step);
+	const char *was, *now, *f[5];
+
+	if (ko < 0 || kn < 0)
+		return;
+	was = next_of(w->old, ko);
+	now = next_of(w->nq, kn);
+	if (was == NULL || now == NULL || strcmp(was, now) == 0)
+		return;
+	f[0] = e->contact;
+	f[1] = e->step;
+	f[2] = was;
+	f[3] = now;
+	f[4] = strcmp(was, "(done)") != 0 && seq_step_index(w->nq, was) < 0 ?
+	       "the step after it is deleted" :
+	       strcmp(now, "(done)") != 0 && seq_step_index(w->old, now) < 0 ?
+	       "a step is added after it" : "steps reordered";
+	rows_add(&w->next, f, 5);
+}
+
 static void
 on_seen(void *ctx, const struct enr *before, const struct enr *after, int moved)
 {
@@ -335,6 +180,8 @@ on_seen(void *ctx, const struct enr *before, const struct enr *after, int moved)
 	w->enrollments++;
 	if (!enr_ended(before->status))
 		w->running++;
+	if (w->still)
+		return;
 	if (moved) {
 		int resumed = enr_ended(before->status);
 		const char *f[4];
@@ -352,6 +199,8 @@ on_seen(void *ctx, const struct enr *before, const struct enr *after, int moved)
 	}
 	if (enr_ended(before->status))
 		return;
+	if (!moved)
+		next_changes(w, before);
 	was = find_step(w->old, before->step);
 	now = enr_ended(after->status) ? NULL : find_step(w->nq, after->step);
 	for (i = 0; was && i < was->nautos; i++) {
@@ -394,59 +243,83 @@ add_rows(struct arena *a, struct rtab_doc *out, const char *name, const char *ti
 	}
 }
 
+/* ---- the pass on what publishing would leave ---- */
+
+struct planrun {
+	struct arena *a;
+	const struct plan_opts *o;
+	const struct pub_prepared *pp;
+	struct migrate_ctx m;
+	int migrating;			/* there is a published version to move from */
+};
+
+/* The draft in place of the published version, as the publish pins it. */
 static int
-build(struct arena *a, const struct plan_opts *o, const char *dir, struct watch *w,
-      struct rtab_doc *out, struct drip_err *err)
+plan_defs(void *ctx, struct defs *d, struct drip_err *err)
+{
+	struct planrun *pr = ctx;
+
+	return defs_put_seq(pr->a, d, pr->o->id, pr->o->q, pr->o->pc, pr->pp->version,
+			    pr->pp->status, pr->o->now, err);
+}
+
+/* Each enrollment of the sequence as the publish's migration leaves it. */
+static void
+plan_enr(void *ctx, struct enr *e)
+{
+	struct planrun *pr = ctx;
+
+	if (pr->migrating && strcmp(e->sequence, pr->o->id) == 0)
+		migrate_enr(&pr->m, e);
+}
+
+static int
+build(struct arena *a, const struct plan_opts *o, const struct pub_prepared *pp,
+      const struct run_hooks *hooks, struct watch *w, struct rtab_doc *out,
+      struct drip_err *err)
 {
 	static const char *const c_sum[] = { "sequence", "version", "new_version", "enrollments",
 					     "in_progress", "moved", "resumed", "staying",
-					     "automations_ending", "actions", "until", NULL };
+					     "automations_ending", "actions", "until",
+					     "next_changes", NULL };
 	static const char *const c_moves[] = { "contact", "from", "to", "why", NULL };
 	static const char *const c_end[] = { "contact", "step", "automation", "on", NULL };
-	struct migrate_watch mw = { on_seen, w };
-	struct pub_prepared pp;
+	static const char *const c_next[] = { "contact", "step", "next_was", "next_now", "why",
+					      NULL };
 	struct report_opts ro;
 	struct rtab *t;
 	const char **row;
 	char utc[32], until[64], now[64];
 	int64_t first;
-	size_t i, actions = 0, k;
+	size_t actions = 0, k;
 	int rc;
 
-	dtime_format_utc(o->now, utc, sizeof utc);
-	if (pub_prepare(a, dir, o->cfg, o->id, o->q, o->pc, o->now, arena_strdup(a, utc), &mw,
-			&pp, err) < 0)
-		return -1;
-	for (i = 0, rc = 0; rc == 0 && i < pp.nch; i++)
-		rc = put(a, o->root, dir, &pp.ch[i], err);
-	pub_prepared_release(&pp);
-	if (rc < 0)
-		return -1;
-
-	ro.root = dir;
+	memset(&ro, 0, sizeof ro);
+	ro.root = o->root;
 	ro.cfg = o->cfg;
 	ro.now = o->now;
 	report_doc_begin(a, &ro, out, "plan", arena_printf(a, "Publishing %s", o->id));
 	dtime_format_local(o->cfg->tz, o->until, 0, until, sizeof until);
 	dtime_format_local(o->cfg->tz, o->now, 0, now, sizeof now);
 	out->subtitle = arena_printf(a, "%s; %s, then what fires up to %s (%s)", out->subtitle,
-				     pp.same ? arena_printf(a, "the draft is version %ld as "
-							    "published: publishing changes "
-							    "nothing", pp.from) :
-				     pp.from ? arena_printf(a, "version %ld would become %ld at %s",
-							    pp.from, pp.version, now) :
+				     pp->same ? arena_printf(a, "the draft is version %ld as "
+							     "published: publishing changes "
+							     "nothing", pp->from) :
+				     pp->from ? arena_printf(a, "version %ld would become %ld at %s",
+							     pp->from, pp->version, now) :
 				     arena_printf(a, "first published as version 1 at %s", now),
 				     until, o->horizon);
 	t = rtab_add(a, out, "summary", "Summary", c_sum);
 	for (k = 1; k < 10; k++)
 		rtab_numeric(t, k);
+	rtab_numeric(t, 11);
 	row = rtab_row(a, t);
-	rc = report_upcoming_tabs(a, &ro, o->id, o->until, out, &first, &actions, err);
+	rc = report_upcoming_tabs(a, &ro, o->id, hooks, o->until, out, &first, &actions, err);
 	if (rc < 0)
 		return -1;
 	row[0] = o->id;
-	row[1] = pp.from ? arena_printf(a, "%ld", pp.from) : "";
-	row[2] = arena_printf(a, "%ld", pp.version);
+	row[1] = pp->from ? arena_printf(a, "%ld", pp->from) : "";
+	row[2] = arena_printf(a, "%ld", pp->version);
 	row[3] = num(a, w->enrollments);
 	row[4] = num(a, w->running);
 	row[5] = num(a, w->moved);
@@ -456,16 +329,21 @@ build(struct arena *a, const struct plan_opts *o, const char *dir, struct watch 
 	row[9] = num(a, actions);
 	dtime_format_utc(o->until, utc, sizeof utc);
 	row[10] = arena_strdup(a, utc);
+	row[11] = num(a, w->next.total);
 	add_rows(a, out, "moves", "Enrollments that move", c_moves, 4, &w->moves);
+	add_rows(a, out, "next", "Enrollments that stay but go on elsewhere", c_next, 5,
+		 &w->next);
 	add_rows(a, out, "ending", "Automations that end", c_end, 4, &w->ending);
-	/* The summary first, then moves and endings, then what fires. */
-	if (out->ntabs == 5) {
+	/* The summary first, then moves, next steps and endings, then what
+	 * fires. */
+	if (out->ntabs == 6) {
 		struct rtab days = out->tabs[1], up = out->tabs[2];
 
 		out->tabs[1] = out->tabs[3];
 		out->tabs[2] = out->tabs[4];
-		out->tabs[3] = days;
-		out->tabs[4] = up;
+		out->tabs[3] = out->tabs[5];
+		out->tabs[4] = days;
+		out->tabs[5] = up;
 	}
 	return 0;
 }
@@ -474,25 +352,43 @@ int
 plan_build(struct arena *a, const struct plan_opts *o, struct rtab_doc *out,
 	   struct drip_err *err)
 {
-	char *dir = fsio_join(o->root, ".drip/plan-XXXXXX");
 	struct watch w;
-	int rc;
+	struct migrate_watch mw = { on_seen, &w };
+	struct pub_prepared pp;
+	struct planrun pr;
+	struct run_hooks hooks = { plan_defs, plan_enr, &pr };
+	int rc = -1;
 
 	memset(&w, 0, sizeof w);
+	memset(&pr, 0, sizeof pr);
+	if (pub_next(a, o->root, o->id, o->pc, &pp, err) < 0)
+		return -1;
 	w.nq = o->q;
-	w.old = pub_load_published(a, o->root, o->id);
-	if (mkdtemp(dir) == NULL) {
-		rc = err_sys(err, DRIP_EFAIL, NULL, "cannot create a temporary directory in .drip");
-		free(dir);
-		return rc;
+	w.old = pp.from ? pub_load_published(a, o->root, o->id) : NULL;
+	pr.a = a;
+	pr.o = o;
+	pr.pp = &pp;
+	/* Who moves: the shards streamed through the publish's migration,
+	 * nothing written; the pass below moves each row again as it reads
+	 * it. */
+	if (!pp.same && w.old) {
+		if (migrate_run(o->root, o->id, w.old, o->q, o->cfg, o->now, &mw, NULL, err) < 0 ||
+		    migrate_begin(&pr.m, w.old, o->q, o->cfg, o->now, err) < 0)
+			goto out;
+		pr.migrating = 1;
+	} else {
+		/* Nothing to move from: the enrollments are only counted. */
+		w.old = o->q;
+		w.still = 1;
+		if (migrate_run(o->root, o->id, o->q, o->q, o->cfg, o->now, &mw, NULL, err) < 0)
+			goto out;
 	}
-	rc = make_copy(a, o->root, dir, err);
-	if (rc == 0)
-		rc = build(a, o, dir, &w, out, err);
+	rc = build(a, o, &pp, pp.same ? NULL : &hooks, &w, out, err);
+out:
+	if (pr.migrating)
+		migrate_end(&pr.m);
 	rows_free(&w.moves);
 	rows_free(&w.ending);
-	if (remove_copy(dir, rc < 0 ? &(struct drip_err){ 0 } : err) < 0)
-		rc = -1;
-	free(dir);
+	rows_free(&w.next);
 	return rc;
 }

@@ -3,27 +3,32 @@
  * shows: what publishing the draft would do, changing nothing (SPEC §3.5).
  *
  * The plan is computed by the code that publishes and the pass that
- * ticks, on a copy of the workspace: a temporary directory under
- * .drip/ whose entries are symbolic links to the workspace's, except the
- * files publishing would write (the pinned content, state/sequences.csv,
- * the migrated enrollment shards) and state/clock.csv, which are real
- * files there.  Nothing is written through a link: a directory that
- * receives a file is first made a real directory of links.  The copy is
- * removed before plan_build returns, also on error.
+ * ticks, in memory, writing nothing (not even a temporary file, but for
+ * the sorted copy of an unsorted contacts.csv any dry pass makes): the
+ * enrollment shards are streamed once through the publish's migration
+ * (migrate.h, res NULL) to list who moves, then the pass of `report
+ * upcoming` runs over the workspace with run.h's hooks putting the draft
+ * in place of the published version (defs_put_seq) and migrating each
+ * enrollment of the sequence as it is read - the state a publish would
+ * commit, seen by the pass that would tick it.
  *
  * The document (rtab.h, report kind "plan") has the sections
  *   summary   one row: the sequence, its version now and after, its
  *             enrollments, how many move, resume and keep their place, the
- *             automations that end, the log rows within the horizon;
+ *             automations that end, the log rows within the horizon,
+ *             the enrollments in next;
  *   moves     each enrollment publishing moves: from which step to which,
  *             and why (its step is deleted, or steps were added after the
  *             old end and it resumes);
+ *   next      each enrollment in progress that stays on its step but goes
+ *             on to another step after it: steps reordered, the step
+ *             after it deleted, or one added after it;
  *   ending    each (contact, automation) of the old version that can fire
  *             no more: the automation is gone from the contact's step;
  *   days, upcoming   as `report upcoming`, for this sequence's rows only,
  *             from the last processed slot up to now + horizon, as the
  *             ticks after the publish would write them.
- * moves and ending keep the PLAN_ROWS_MAX lowest contact ids (the summary
+ * moves, next and ending keep the PLAN_ROWS_MAX lowest contact ids (the summary
  * counts all); memory is bounded whatever the number of contacts.
  */
 #ifndef DRIP_CORE_PLAN_H

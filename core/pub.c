@@ -251,6 +251,45 @@ pub_pinned_files(struct arena *a, const char *root, const char *id, size_t *n)
 	return w.v;
 }
 
+/* The versions and status publishing pc makes of sequence id, by the state
+ * table st, into out: its row, -1 for none, -2 refused. */
+static long
+decide(const struct csvio_table *st, const char *id, const struct pub_content *pc,
+       struct pub_prepared *out, struct drip_err *err)
+{
+	long r = pub_find(st, id);
+
+	out->status = "active";
+	out->version = 1;
+	if (r < 0)
+		return -1;
+	out->status = pub_field(st, r, "status");
+	if (strcmp(out->status, "stopped") == 0 || strcmp(out->status, "archived") == 0) {
+		err_set(err, DRIP_EFAIL, NULL, 0, 0, "cannot publish '%s': it is %s", id,
+			out->status);
+		return -2;
+	}
+	out->from = atol(pub_field(st, r, "version"));
+	out->version = out->from;
+	if (strcmp(pub_field(st, r, "digest"), pc->digest) == 0)
+		out->same = 1;
+	else
+		out->version = out->from + 1;
+	return r;
+}
+
+int
+pub_next(struct arena *a, const char *root, const char *id, const struct pub_content *pc,
+	 struct pub_prepared *out, struct drip_err *err)
+{
+	struct csvio_table st;
+
+	memset(out, 0, sizeof *out);
+	if (pub_load_state(a, root, &st, err) < 0)
+		return -1;
+	return decide(&st, id, pc, out, err) < -1 ? -1 : 0;
+}
+
 int
 pub_prepare(struct arena *a, const char *root, const struct config *cfg, const char *id,
 	    const struct seq *q, const struct pub_content *pc, int64_t now,
@@ -267,22 +306,9 @@ pub_prepare(struct arena *a, const char *root, const struct config *cfg, const c
 	memset(out, 0, sizeof *out);
 	if (pub_load_state(a, root, &st, err) < 0)
 		return -1;
-	r = pub_find(&st, id);
-	out->status = "active";
-	if (r >= 0) {
-		out->status = pub_field(&st, r, "status");
-		if (strcmp(out->status, "stopped") == 0 || strcmp(out->status, "archived") == 0)
-			return err_set(err, DRIP_EFAIL, NULL, 0, 0,
-				       "cannot publish '%s': it is %s", id, out->status);
-		out->from = atol(pub_field(&st, r, "version"));
-		out->version = out->from;
-		if (strcmp(pub_field(&st, r, "digest"), pc->digest) == 0) {
-			out->same = 1;
-			return 0;
-		}
-		out->version = out->from + 1;
-	} else {
-		out->version = 1;
+	if ((r = decide(&st, id, pc, out, err)) < -1 || out->same)
+		return r < -1 ? -1 : 0;
+	if (r < 0) {
 		r = (long)csvio_table_add_row(a, &st);
 		csvio_table_set(a, &st, (size_t)r, (size_t)csvio_table_col(&st, "id"), id);
 	}

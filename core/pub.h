@@ -114,4 +114,10 @@ int pub_prepare(struct arena *a, const char *root, const struct config *cfg, con
 		struct drip_err *err);
 void pub_prepared_release(struct pub_prepared *p);
 
+/* Only what publishing would make of the sequence's version and status
+ * (out's from, version, status and same; no changes, no migration), as
+ * pub_prepare decides it: DRIP_EFAIL for a stopped or archived one. */
+int pub_next(struct arena *a, const char *root, const char *id, const struct pub_content *pc,
+	     struct pub_prepared *out, struct drip_err *err);
+
 #endif

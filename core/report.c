@@ -1762,8 +1762,8 @@ cmp_uprow(const void *pa, const void *pb)
 
 int
 report_upcoming_tabs(struct arena *a, const struct report_opts *o, const char *seq,
-		     int64_t until, struct rtab_doc *out, int64_t *first, size_t *rows,
-		     struct drip_err *err)
+		     const struct run_hooks *hooks, int64_t until, struct rtab_doc *out,
+		     int64_t *first, size_t *rows, struct drip_err *err)
 {
 	static const char *const c_days[] = { "day", "fired", "completed", "actions", NULL };
 	static const char *const c_up[] = { "time", "contact", "sequence", "step", "automation",
@@ -1789,6 +1789,7 @@ report_upcoming_tabs(struct arena *a, const struct report_opts *o, const char *s
 	ro.has_now = 1;
 	ro.dry = 1;
 	ro.catch_up = 1;	/* a forecast is a backlog by design */
+	ro.hooks = hooks;
 	rc = run_pass(&ro, &sink, &ri, err);
 	if (rc < 0) {
 		up_clear(&u);
@@ -1838,7 +1839,7 @@ report_upcoming(struct arena *a, const struct report_opts *o, int64_t until,
 	int rc;
 
 	report_doc_begin(a, o, out, "upcoming", "Upcoming");
-	rc = report_upcoming_tabs(a, o, NULL, until, out, &first, &rows, err);
+	rc = report_upcoming_tabs(a, o, NULL, NULL, until, out, &first, &rows, err);
 	if (rc < 0)
 		return -1;
 	dtime_format_local(o->cfg->tz, until, 0, to, sizeof to);

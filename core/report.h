@@ -101,11 +101,13 @@ int report_upcoming(struct arena *a, const struct report_opts *o, int64_t until,
 
 /* The same pass's "days" and "upcoming" sections added to out (begun by the
  * caller), counting and keeping only rows of sequence seq (NULL: all), over
- * the workspace at o->root (which may be a copy, see plan.h); *rows is how
- * many rows there were (kept or not).  Returns 0 (RUN_RAN, *first its
- * first slot) or 1 (RUN_NOTHING: until is processed already), or -1. */
+ * the workspace at o->root as hooks (NULL: none; run.h) change it in
+ * memory (see plan.h); *rows is how many rows there were (kept or not).
+ * Returns 0 (RUN_RAN, *first its first slot) or 1 (RUN_NOTHING: until is
+ * processed already), or -1. */
+struct run_hooks;
 int report_upcoming_tabs(struct arena *a, const struct report_opts *o, const char *seq,
-			 int64_t until, struct rtab_doc *out, int64_t *first, size_t *rows,
-			 struct drip_err *err);
+			 const struct run_hooks *hooks, int64_t until, struct rtab_doc *out,
+			 int64_t *first, size_t *rows, struct drip_err *err);
 
 #endif

@@ -210,6 +210,8 @@ shard_advance(struct pass *p, struct shard_in *s)
 		return 0;
 	if (state_enr_parse(&s->pa, row.f, row.n, s->rel, row.line, &s->peek, p->err) < 0)
 		return -1;
+	if (p->o->hooks)
+		p->o->hooks->enr(p->o->hooks->ctx, &s->peek);
 	s->has = 1;
 	return 0;
 }
@@ -760,7 +762,7 @@ quiet_setup(struct pass *p)
 		p->next[i] = INT64_MAX;
 	ri->next = p->next;
 	ri->skip = p->skip;
-	if (ri->from == STATE_NONE)
+	if (ri->from == STATE_NONE || p->o->hooks)
 		return;
 	for (i = 0; i < p->d.nseqs; i++) {
 		const struct seqdef *sd = &p->d.seqs[i];
@@ -815,7 +817,8 @@ pass_setup(struct pass *p)
 			       "'drip tick --catch-up' processes the backlog",
 			       show_time(p, ri->from), lagd);
 	}
-	if (defs_load(p->a, o->root, cfg, &p->d, p->err) < 0)
+	if (defs_load(p->a, o->root, cfg, &p->d, p->err) < 0 ||
+	    (o->hooks && o->hooks->defs(o->hooks->ctx, &p->d, p->err) < 0))
 		return -1;
 	p->d.zone = zone_of;
 	p->d.zone_ctx = &p->zones;

@@ -64,6 +64,20 @@ struct run_opts {
 	 * done of total, called with done == total at the end of each.
 	 * Gets progress_ctx; NULL: not called. */
 	void (*phase)(void *ctx, const char *phase, size_t done, size_t total);
+	const struct run_hooks *hooks;	/* NULL: none */
+};
+
+/*
+ * `seq publish --plan` runs the pass on what publishing would leave, in
+ * memory: defs is called with the published definitions once loaded (on
+ * every start of the pass), to put the draft in place; enr with every
+ * enrollment row as read from its shard, to migrate it.  With hooks no
+ * shard is left alone as quiet (the cache knows the files, not this).
+ */
+struct run_hooks {
+	int (*defs)(void *ctx, struct defs *d, struct drip_err *err);
+	void (*enr)(void *ctx, struct enr *e);
+	void *ctx;
 };
 
 /* What the pass knows: set before the sink's begin, counted during the

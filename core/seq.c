@@ -678,11 +678,11 @@ seq_mail_why(unsigned bit, const struct mail_use *u, char *why, size_t n)
 {
 	switch (bit) {
 	case MAIL_NO_FROM:
-		snprintf(why, n, "email needs a From: address: template \"%s\" has none "
+		snprintf(why, n, SEQ_WHY_NO_FROM ": template \"%s\" has none "
 			 "and drip.yaml sets no \"from:\"", u->template);
 		break;
 	case MAIL_NO_BASE_URL:
-		snprintf(why, n, "email needs \"links.base_url\" in drip.yaml: every message "
+		snprintf(why, n, SEQ_WHY_NO_BASE_URL ": every message "
 			 "to a contact carries a signed unsubscribe link");
 		break;
 	default:

@@ -220,5 +220,8 @@ enum { MAIL_NO_FROM = 1, MAIL_NO_BASE_URL = 2, MAIL_NOTICE_LOST = 4 };
 unsigned seq_mail_check(const struct mail_use *u, const char *from, int has_base_url,
 			const struct tmpl *t);
 void seq_mail_why(unsigned bit, const struct mail_use *u, char *why, size_t n);
+/* How the sentences of MAIL_NO_FROM and MAIL_NO_BASE_URL begin. */
+#define SEQ_WHY_NO_FROM "email needs a From: address"
+#define SEQ_WHY_NO_BASE_URL "email needs \"links.base_url\" in drip.yaml"
 
 #endif

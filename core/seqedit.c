@@ -19,6 +19,7 @@
 #include "fsio.h"
 #include "lint.h"
 #include "sbuf.h"
+#include "seq.h"
 
 static const struct ynode *
 item_id(const struct ynode *item)
@@ -255,6 +256,86 @@ had_before(struct arena *a, struct lint_ctx *l, const char *root, const char *re
 	return found;
 }
 
+/* The line of drip.yaml (1-based) where key goes: its line, set or
+ * commented out as `drip init` writes it, at the top level (top) or
+ * indented under links:, else the line of "links:" for an indented one;
+ * 0 when none. */
+static int
+yaml_key_line(const char *root, const char *key, int top)
+{
+	char *full = fsio_join(root, "drip.yaml"), line[512];
+	FILE *f = fopen(full, "r");
+	int n = 0, found = 0, links = 0;
+	size_t klen = strlen(key);
+
+	free(full);
+	if (f == NULL)
+		return 0;
+	while (!found && fgets(line, sizeof line, f)) {
+		const char *p = line;
+
+		n++;
+		if (strncmp(line, "links:", 6) == 0)
+			links = n;
+		while (*p == ' ')
+			p++;
+		if ((p == line) != top)
+			continue;
+		/* "# from:" commented out, not "#   from:" of a commented block */
+		if (*p == '#' && *++p == ' ')
+			p++;
+		if (strncmp(p, key, klen) == 0 && p[klen] == ':')
+			found = n;
+	}
+	fclose(f);
+	return found ? found : top ? 0 : links;
+}
+
+/* " (drip.yaml:N)", or "" when the line is not known. */
+static const char *
+at_line(struct arena *a, int n)
+{
+	return n ? arena_printf(a, " (drip.yaml:%d)", n) : "";
+}
+
+/*
+ * When every error is drip.yaml lacking what email needs (a fresh `drip
+ * init` sets neither from: nor links.base_url), what to add to drip.yaml
+ * and where, for the message; "" otherwise.
+ */
+static const char *
+mail_setup(struct arena *a, const struct diags *d, const char *root)
+{
+	int from = 0, base = 0;
+	size_t i;
+
+	for (i = 0; i < d->n; i++) {
+		const char *m = d->v[i].msg;
+
+		if (d->v[i].sev != DIAG_ERROR)
+			continue;
+		if (strncmp(m, SEQ_WHY_NO_FROM, strlen(SEQ_WHY_NO_FROM)) == 0)
+			from = 1;
+		else if (strncmp(m, SEQ_WHY_NO_BASE_URL, strlen(SEQ_WHY_NO_BASE_URL)) == 0)
+			base = 1;
+		else
+			return "";
+	}
+	if (from && base)
+		return arena_printf(a, "; add to drip.yaml from: \"Name <address>\"%s and "
+				    "base_url: under links:%s",
+				    at_line(a, yaml_key_line(root, "from", 1)),
+				    at_line(a, yaml_key_line(root, "base_url", 0)));
+	if (from)
+		return arena_printf(a, "; add to drip.yaml from: \"Name <address>\"%s, or a "
+				    "From: header to the template",
+				    at_line(a, yaml_key_line(root, "from", 1)));
+	if (base)
+		return arena_printf(a, "; add to drip.yaml base_url: under links:%s",
+				    at_line(a, yaml_key_line(root, "base_url", 0)));
+	return "";
+}
+
 int
 seqedit_lint_text(struct arena *a, const char *seq, struct lint_ctx *l, const char *root,
 		  const struct sbuf *text, const char *what, struct drip_err *err)
@@ -282,9 +363,10 @@ seqedit_lint_text(struct arena *a, const char *seq, struct lint_ctx *l, const ch
 		if (g->sev != DIAG_ERROR)
 			continue;
 		rc = err_set(err, DRIP_EDATA, g->file, g->line, g->col,
-			     "cannot %s: %s%s%s", what, g->msg,
+			     "cannot %s: %s%s%s%s", what, g->msg,
 			     d->nerr > 1 ? arena_printf(a, " (and %zu more error%s)",
 							d->nerr - 1, d->nerr == 2 ? "" : "s") : "",
+			     mail_setup(a, d, root),
 			     had_before(a, l, root, rel, g->msg) ?
 			     "; the sequence has it before this edit too: 'drip seq lint' "
 			     "shows what to fix first" : "");

@@ -68,13 +68,29 @@ test_expect_success 'before the publish, contacts stand on every step' '
 	test_grep "^c0,done," pos && test_grep "^c1,done," pos
 '
 
+# Every directory's modification time: a file created or removed anywhere,
+# even a temporary one, changes its directory's (git status, which
+# refreshes the index, is run before the first and after the second).
+dir_times() {
+	(cd "$1" && find . -type d -exec stat -c "%y %n" {} + | LC_ALL=C sort -k 4)
+}
+
 test_expect_success '--plan changes nothing: no file, no commit, no log row, no copy left' '
 	snapshot ws >before &&
+	git -C ws rev-parse HEAD >head-before &&
+	git -C ws status --porcelain --ignored >status-before &&
+	dir_times ws >dirs-before &&
+	sleep 1 &&
 	drip -C ws --now $P seq publish journey --plan >plan.txt &&
 	drip -C ws --now $P seq publish journey --plan --format json >plan.json &&
 	drip -C ws --now $P seq publish journey --plan --format github >plan.md &&
+	dir_times ws >dirs-after &&
 	test_unchanged ws before &&
-	! ls ws/.drip | grep plan
+	git -C ws rev-parse HEAD >head-after &&
+	test_cmp head-before head-after &&
+	git -C ws status --porcelain --ignored >status-after &&
+	test_cmp status-before status-after &&
+	test_cmp dirs-before dirs-after
 '
 
 test_expect_success 'seq diff --impact is the same plan' '
@@ -93,8 +109,11 @@ test_expect_success 'the plan names the versions, the moves, the resumes and the
 	    print(k, s[k])
 	for m in d["moves"]:
 	    print("move", m["contact"], m["from"], m["to"], m["why"])
+	for n in d["next"]:
+	    print("next", n["contact"], n["step"], n["next_was"], n["next_now"], n["why"])
 	for e in d["ending"]:
 	    print("end", e["contact"], e["step"], e["automation"], e["on"])
+	print("next_changes", s["next_changes"])
 	EOF
 	cat >want <<-\EOF &&
 	report plan
@@ -111,7 +130,12 @@ test_expect_success 'the plan names the versions, the moves, the resumes and the
 	move c0 (done) extra steps added after the old last step
 	move c1 (done) extra steps added after the old last step
 	move c5 call jump its step is deleted
+	next c2 last (done) extra a step is added after it
+	next c4 note jump wait1 steps reordered
+	next c6 wait1 call jump the step after it is deleted
+	next c7 welcome wait1 note steps reordered
 	end c6 wait1 poke pending
+	next_changes 4
 	EOF
 	test_cmp want facts
 '
@@ -120,6 +144,8 @@ test_expect_success 'the table and the GitHub summary show the same sections' '
 	test_grep "^Publishing journey: .*version 1 would become 2" plan.txt &&
 	test_grep "^Enrollments that move" plan.txt &&
 	test_grep "^c5  *call  *jump  *its step is deleted" plan.txt &&
+	test_grep "^Enrollments that stay but go on elsewhere" plan.txt &&
+	test_grep "^c4  *note  *jump  *wait1  *steps reordered" plan.txt &&
 	test_grep "^Automations that end" plan.txt &&
 	test_grep "^What will happen, in order" plan.txt &&
 	test_grep "^## Publishing journey" plan.md &&
@@ -128,6 +154,8 @@ test_expect_success 'the table and the GitHub summary show the same sections' '
 	test_grep "^| --- | --- | --- | --- |$" plan.md &&
 	test_grep "^| c5 | call | jump | its step is deleted |$" plan.md &&
 	test_grep "^| c6 | wait1 | poke | pending |$" plan.md &&
+	test_grep "^### Enrollments that stay but go on elsewhere" plan.md &&
+	test_grep "^| c7 | welcome | wait1 | note | steps reordered |$" plan.md &&
 	test_grep "^### What will happen, in order" plan.md
 '
 
@@ -174,6 +202,11 @@ test_expect_success 'the ticks after it write exactly the rows the plan foresaw'
 	             ("c5", "jump", "goto")):
 	    assert fact in steps, fact
 	assert not [r for r in got if r[4] == "poke"], "poke fired after it was removed"
+	# Each enrollment that stays goes on to the step the plan named.
+	for n in d["next"]:
+	    steps = [r[3] for r in sorted(got) if r[1] == n["contact"] and r[3] and not r[4]]
+	    i = steps.index(n["step"])
+	    assert steps[i + 1] == n["next_now"], (n, steps)
 	EOF
 '
 
@@ -201,6 +234,67 @@ test_expect_success 'a first publish: the plan foresees enroll_when' '
 	rows = {(r["contact"], r["action"]) for r in d["upcoming"]}
 	assert ("c3", "enroll") in rows and ("c3", "email") in rows, rows
 	EOF
+'
+
+test_expect_success 'completion: --plan, --impact, --horizon and the formats they take' '
+	drip __complete -C ws seq publish journey --pl >out && echo --plan >expect &&
+	test_cmp expect out &&
+	drip __complete -C ws seq diff journey --i >out && echo --impact >expect &&
+	test_cmp expect out &&
+	drip __complete -C ws seq publish journey --plan --h >out &&
+	printf -- "--horizon\n--help\n" >expect && test_cmp expect out &&
+	drip __complete -C ws seq publish journey --plan --format "" >out &&
+	printf "table\njson\ngithub\n" >expect && test_cmp expect out &&
+	drip __complete -C ws seq diff journey --impact --format "" >out && test_cmp expect out &&
+	drip __complete -C ws seq lint --format "" >out &&
+	printf "text\njson\ngithub\n" >expect && test_cmp expect out &&
+	drip __complete -C ws report upcoming --format "" >out &&
+	printf "table\ncsv\njson\nhtml\n" >expect && test_cmp expect out
+'
+
+if command -v bash >/dev/null 2>&1; then
+	test_expect_success 'completion through bash: the formats of --plan' '
+		(cd ws && PATH=$(dirname "$DRIP"):$PATH bash --norc --noprofile -c "
+			. \"\$1\" || exit 1
+			shift
+			COMP_WORDS=(\"\$@\")
+			COMP_CWORD=\$((\$# - 1))
+			COMP_LINE=\"\$*\"
+			COMP_POINT=\${#COMP_LINE}
+			_drip || exit 1
+			printf \"%s\n\" \"\${COMPREPLY[@]}\"
+		" bash "$DATA_DIR/../completions/drip.bash" drip seq publish journey --plan --format "") >out &&
+		printf "table\njson\ngithub\n" >expect && test_cmp expect out
+	'
+else
+	test_skip "completion through bash" "bash not installed"
+fi
+
+test_expect_success 'more than 10,000 rows: the first 10,000 kept, the title and the summary say how many' '
+	new_ws big &&
+	awk "BEGIN { print \"id,email,first_name\"; for (i = 0; i < 10005; i++) printf \"b%05d,b%05d@example.com,B\\n\", i, i }" >big/contacts.csv &&
+	cat >big/sequences/long.yaml <<-\EOF &&
+	id: long
+	steps:
+	  - {id: one, type: delay, wait: 1d}
+	  - {id: two, type: delay, wait: 1d}
+	EOF
+	git -C big add -A && git -C big commit -qm setup &&
+	drip -C big -q --now $P seq publish long &&
+	drip -C big -q --now $P enroll long --where "true" &&
+	sed -i "/id: one/d" big/sequences/long.yaml && git -C big commit -qam "one deleted" &&
+	drip -C big --now $P seq publish long --plan --horizon 1d --format json >big.json &&
+	drip -C big --now $P seq publish long --plan --horizon 1d >big.txt &&
+	python3 - big.json <<-\EOF &&
+	import json, sys
+	d = json.load(open(sys.argv[1]))
+	s = d["summary"][0]
+	assert s["moved"] == 10005 and s["enrollments"] == 10005, s
+	assert len(d["moves"]) == 10000, len(d["moves"])
+	assert [m["contact"] for m in d["moves"]] == ["b%05d" % i for i in range(10000)]
+	assert all(m["from"] == "one" and m["to"] == "two" for m in d["moves"])
+	EOF
+	test_grep "^Enrollments that move: the first 10000 of 10005\$" big.txt
 '
 
 test_expect_success 'bad input: one line, the exit code, nothing changed' '
