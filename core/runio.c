@@ -102,6 +102,19 @@ log_put(struct runio *w, const struct log_row *row, struct drip_err *err)
 	return runlog_put(&w->logs, w->o.root, w->a, row, err);
 }
 
+/* The clock file this tick writes: the workspace's, or its shard's
+ * (clock.h). */
+static const char *
+clock_rel(struct runio *w)
+{
+	char rel[64];
+
+	if (w->o.shard_n == 0)
+		return STATE_CLOCK;
+	clock_shard_names(w->o.shard_k, w->o.shard_n, NULL, 0, rel, sizeof rel);
+	return arena_strdup(w->a, rel);
+}
+
 /* ---- state files written beside ---- */
 
 /* A state file's new version, written beside the old one (in dir) under
@@ -327,7 +340,7 @@ writer_begin(void *ctx, const struct run_info *ri, struct drip_err *err)
 	}
 	snprintf(w->runs.rel, sizeof w->runs.rel, "%s", STATE_RUNS);
 	snprintf(w->runs.tmp, sizeof w->runs.tmp, "state/.runs.csv.tmp-%ld", (long)getpid());
-	paths[n++] = STATE_CLOCK;
+	paths[n++] = clock_rel(w);
 	paths[n++] = STATE_RUNS;
 	paths[n++] = STATE_AUTOS;
 	paths[n++] = STATE_SNAPSHOT;
@@ -780,16 +793,19 @@ commit_phase(struct runio *w, const struct run_info *ri, int *pending, int *comm
 		return -1;
 	if (w->o.phase)
 		w->o.phase(w->o.progress_ctx, "writing", 1, 1);
-	if (store_exclude(w->o.store, "/" STATE_CLOCK, err) < 0)
+	if (store_exclude(w->o.store, w->o.shard_n ? "/" CLOCK_SHARD_DIR "/" : "/" STATE_CLOCK,
+			  err) < 0)
 		return -1;
 	state_format_clock(ri->to, &msg);
-	full = path_of(w, STATE_CLOCK);
+	if (w->o.shard_n && mkdirs_in(w, CLOCK_SHARD_DIR, err) < 0)
+		return -1;
+	full = path_of(w, clock_rel(w));
 	k = fsio_write_atomic(full, msg.buf, msg.len, 0644, err);
 	free(full);
 	sbuf_release(&msg);
 	if (k < 0)
 		return -1;
-	w->paths[w->npaths++] = STATE_CLOCK;
+	w->paths[w->npaths++] = clock_rel(w);
 
 	dtime_format_utc(ri->to, stamp, sizeof stamp);
 	sbuf_printf(&msg, "tick %.10s %.5sZ: %zu step%s fired, %zu automation%s, %zu completed",
@@ -801,12 +817,14 @@ commit_phase(struct runio *w, const struct run_info *ri, int *pending, int *comm
 		sbuf_printf(&msg, ", %zu failed", delivery_tally_total(&w->tally));
 	summary_len = msg.len;
 	sbuf_printf(&msg, "\n\nDrip-Command: drip tick\nDrip-Now: %s\n", now_utc(w));
+	if (w->o.shard_n)
+		sbuf_printf(&msg, "Drip-Shard: %u-of-%u\n", w->o.shard_k, w->o.shard_n);
 	/* The clock stays out of the branch's history (clock.h): a tick
 	 * that changed nothing else makes no commit, and a workspace whose
 	 * tree still has clock.csv loses it from the tree here, once. */
 	if (w->o.phase)
 		w->o.phase(w->o.progress_ctx, "committing", 0, 1);
-	store_set_untrack(w->o.store, STATE_CLOCK);
+	store_set_untrack(w->o.store, clock_rel(w));
 	k = store_commit(w->o.store, w->paths, w->npaths, msg.buf,
 			 w->o.has_now ? w->o.now : -1, committed, NULL, err);
 	store_set_untrack(w->o.store, NULL);
@@ -819,7 +837,9 @@ commit_phase(struct runio *w, const struct run_info *ri, int *pending, int *comm
 	 * must not turn a landed commit into a failed tick; the next tick
 	 * moves it.  Without a commit it is the record, and its failure
 	 * undoes the tick. */
-	if (k == 0 && clock_save(w->o.store, ri->to, err) < 0 && !*committed)
+	if (k == 0 && (w->o.shard_n ? clock_save_shard(w->o.store, w->o.shard_k, w->o.shard_n,
+						       ri->to, err) :
+		       clock_save(w->o.store, ri->to, err)) < 0 && !*committed)
 		k = -1;
 	return k;
 }
