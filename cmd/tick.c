@@ -147,8 +147,8 @@ shard_opts(struct cmd_ctx *c, const struct tick_opts *o, struct run_opts *ro)
 		return 0;
 	}
 	if (strcmp(o->shard, "auto") == 0) {
-		if (shard_auto(c, o, &k, &n) < 0)
-			return -1;
+		if (shard_auto(c, o, &k, &n) != 0)
+			return DRIP_EUSAGE;
 	} else if ((slash = strchr(o->shard, '/')) != NULL) {
 		char kbuf[8];
 
@@ -371,7 +371,7 @@ cmd_tick(int argc, char **argv, struct cmd_ctx *c)
 	ro.has_now = c->has_now;
 	ro.dry = o.dry;
 	ro.catch_up = o.catch_up;
-	if (shard_opts(c, &o, &ro) < 0)
+	if (shard_opts(c, &o, &ro) != 0)
 		return DRIP_EUSAGE;
 	if (o.push && o.dry)
 		return usage_error(c, "--push and --dry-run do not go together");

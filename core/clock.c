@@ -267,6 +267,36 @@ clock_read(const char *root, struct store *store, int64_t *slot, struct drip_err
 	return have;
 }
 
+/* A shard's commits name it and their slot ("Drip-Shard: K-of-N",
+ * "Drip-Slot: TIME"): the latest such slot of one shard. */
+struct commit_slot {
+	char want[32];
+	int64_t slot;
+};
+
+static int
+commit_slot(void *arg, const char *msg)
+{
+	struct commit_slot *cs = arg;
+	const char *p = strstr(msg, "\nDrip-Shard: "), *q = strstr(msg, "\nDrip-Slot: ");
+	char t[32];
+	int64_t v;
+	size_t n;
+
+	if (p == NULL || q == NULL || strncmp(p + 13, cs->want, strlen(cs->want)) != 0 ||
+	    p[13 + strlen(cs->want)] != '\n')
+		return 0;
+	q += 12;
+	n = strcspn(q, "\n");
+	if (n >= sizeof t)
+		return 0;
+	memcpy(t, q, n);
+	t[n] = '\0';
+	if (state_parse_time(t, &v) == 0 && v != STATE_NONE && v > cs->slot)
+		cs->slot = v;
+	return 0;
+}
+
 int
 clock_read_part(const char *root, struct store *store, unsigned k, unsigned n, int64_t *slot,
 		struct drip_err *err)
@@ -278,6 +308,25 @@ clock_read_part(const char *root, struct store *store, unsigned k, unsigned n, i
 
 	if (clocks_setup(root, store, &c, last, err) < 0)
 		return -1;
+	if (n > 1 && store) {
+		/* The shard's ref may lag its last commit (a worker that
+		 * pushed the branch and died before it pushed the clock):
+		 * its commits since the slot the files say have the rest.
+		 * A commit is never dated before its slot. */
+		struct commit_slot cs;
+
+		snprintf(cs.want, sizeof cs.want, "%u-of-%u", k, n);
+		cs.slot = STATE_NONE;
+		if (store_walk_messages(store, last[k] == STATE_NONE ? INT64_MIN : last[k],
+					commit_slot, &cs, err) < 0)
+			return -1;
+		if (cs.slot != STATE_NONE) {
+			clocks_note(&c, k, n, cs.slot);
+			for (i = k; i < STATE_SHARDS; i += n)
+				if (cs.slot > last[i])
+					last[i] = cs.slot;
+		}
+	}
 	for (i = k; i < STATE_SHARDS; i += n) {
 		if (first || last[i] < lo)
 			lo = last[i];
@@ -292,10 +341,10 @@ clock_read_part(const char *root, struct store *store, unsigned k, unsigned n, i
 			dtime_format_utc(lo, a, sizeof a);
 		dtime_format_utc(hi, b, sizeof b);
 		return err_set(err, DRIP_ETEMP, NULL, 0, 0,
-			       "the state files of %s were processed up to different slots "
-			       "(%s and %s) by an earlier split into shards; tick every shard "
-			       "of that split up to the same slot first", n == 1 ? "the workspace" :
-			       "this shard", a, b);
+			       "the enrollment files of %s were processed up to different "
+			       "slots (%s and %s) by shards (refs/drip/clocks/); tick every "
+			       "shard up to the same slot, and fetch their clocks, first",
+			       n == 1 ? "the workspace" : "this shard", a, b);
 	}
 	*slot = lo;
 	return lo == STATE_NONE ? 1 : 0;

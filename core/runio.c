@@ -32,6 +32,7 @@
 #include "runio.h"
 #include "runlog.h"
 #include "sbuf.h"
+#include "shard.h"
 #include "state.h"
 #include "store.h"
 #include "txn.h"
@@ -768,6 +769,12 @@ commit_phase(struct runio *w, const struct run_info *ri, int *pending, int *comm
 	if (write_tasks(w, err) < 0 || write_notes(w, err) < 0 ||
 	    write_lists(w, STATE_SHARDS + 30, err) < 0)
 		return -1;
+	/* A shard's rows go where one tick of the whole workspace puts
+	 * them, whichever shard ticked first (shard.h). */
+	for (i = 0; w->o.shard_n && i < w->npaths; i++)
+		if (shard_appended(w->paths[i]) && shard_settle(w->o.store, w->o.root,
+								  w->paths[i], err) < 0)
+			return -1;
 	rewrote = w->contacts_tmp != NULL;
 	if (w->contacts_tmp) {
 		full = path_of(w, "contacts.csv");
@@ -818,7 +825,8 @@ commit_phase(struct runio *w, const struct run_info *ri, int *pending, int *comm
 	summary_len = msg.len;
 	sbuf_printf(&msg, "\n\nDrip-Command: drip tick\nDrip-Now: %s\n", now_utc(w));
 	if (w->o.shard_n)
-		sbuf_printf(&msg, "Drip-Shard: %u-of-%u\n", w->o.shard_k, w->o.shard_n);
+		sbuf_printf(&msg, "Drip-Shard: %u-of-%u\nDrip-Slot: %s\n", w->o.shard_k,
+			    w->o.shard_n, stamp);
 	/* The clock stays out of the branch's history (clock.h): a tick
 	 * that changed nothing else makes no commit, and a workspace whose
 	 * tree still has clock.csv loses it from the tree here, once. */

@@ -23,6 +23,7 @@
 #include "clock.h"
 #include "csvio.h"
 #include "err.h"
+#include "fsio.h"
 #include "sbuf.h"
 #include "state.h"
 #include "store.h"
@@ -384,6 +385,39 @@ ends_with(const char *s, const char *suffix)
 	return n >= m && strcmp(s + n - m, suffix) == 0;
 }
 
+int
+shard_appended(const char *path)
+{
+	return (strncmp(path, "log/", 4) == 0 || strncmp(path, "lists/", 6) == 0 ||
+		strcmp(path, "tasks.csv") == 0 || strcmp(path, "notes.csv") == 0) &&
+	       ends_with(path, ".csv");
+}
+
+int
+shard_settle(struct store *s, const char *root, const char *path, struct drip_err *err)
+{
+	struct sbuf base = SBUF_INIT, cur = SBUF_INIT, out = SBUF_INIT;
+	char *full = fsio_join(root, path);
+	int rc, have;
+
+	if ((have = store_read_head(s, path, &base, err)) < 0 || fsio_read(full, 0, &cur, err) < 0) {
+		rc = -1;
+		goto out;
+	}
+	shard_merge_file(path, have == 0 ? (base.buf ? base.buf : "") : NULL, base.len,
+			 cur.buf ? cur.buf : "", cur.len, have == 0 ? (base.buf ? base.buf : "") : NULL,
+			 base.len, &out);
+	rc = 0;
+	if (out.len != cur.len || (out.len && memcmp(out.buf, cur.buf, out.len) != 0))
+		rc = fsio_write_atomic(full, out.buf, out.len, 0644, err);
+out:
+	free(full);
+	sbuf_release(&base);
+	sbuf_release(&cur);
+	sbuf_release(&out);
+	return rc;
+}
+
 void
 shard_merge_file(const char *path, const char *base, size_t nbase, const char *ours,
 		 size_t nours, const char *theirs, size_t ntheirs, struct sbuf *out)
@@ -416,9 +450,7 @@ shard_merge_file(const char *path, const char *base, size_t nbase, const char *o
 		arena_release(&a);
 		return;
 	}
-	if ((strncmp(path, "log/", 4) == 0 || strncmp(path, "lists/", 6) == 0 ||
-	     strcmp(path, "tasks.csv") == 0 || strcmp(path, "notes.csv") == 0) &&
-	    ends_with(path, ".csv")) {
+	if (shard_appended(path)) {
 		merge_append(base ? base : "", nbase, ours, nours, theirs, ntheirs, out);
 		return;
 	}

@@ -69,4 +69,17 @@ int shard_push(struct store *s, const char *remote, unsigned k, unsigned n, size
 void shard_merge_file(const char *path, const char *base, size_t nbase, const char *ours,
 		      size_t nours, const char *theirs, size_t ntheirs, struct sbuf *out);
 
+/* Is path one of the append-only files (log/, tasks.csv, notes.csv,
+ * lists/)? */
+int shard_appended(const char *path);
+
+/*
+ * A shard's tick that appended rows to such a file after rows another
+ * shard added in the same slot puts them in their place instead: the
+ * file becomes the merge of HEAD's version with the rows this tick added
+ * (as a rebuild would make it), so the order of the rows does not depend
+ * on which shard ticked first.
+ */
+int shard_settle(struct store *s, const char *root, const char *path, struct drip_err *err);
+
 #endif

@@ -1311,3 +1311,33 @@ store_repo(struct store *s)
 {
 	return s->repo;
 }
+
+int
+store_walk_messages(struct store *s, int64_t since, int (*fn)(void *arg, const char *msg),
+		    void *arg, struct drip_err *err)
+{
+	git_revwalk *w = NULL;
+	git_oid id;
+	int rc = 0;
+
+	if (git_revwalk_new(&w, s->repo) < 0 || git_revwalk_sorting(w, GIT_SORT_TIME) < 0)
+		rc = fail_git(err, DRIP_EFAIL, "cannot walk the history");
+	else if (git_revwalk_push_head(w) < 0)
+		git_error_clear();	/* no commit yet: nothing to walk */
+	else
+		while (rc == 0 && git_revwalk_next(&id, w) == 0) {
+			git_commit *c = NULL;
+
+			if (git_commit_lookup(&c, s->repo, &id) < 0) {
+				rc = fail_git(err, DRIP_EFAIL, "cannot read commit");
+				break;
+			}
+			if ((int64_t)git_commit_time(c) < since)
+				rc = 1;
+			else
+				rc = fn(arg, git_commit_message(c));
+			git_commit_free(c);
+		}
+	git_revwalk_free(w);
+	return rc < 0 ? -1 : 0;
+}

@@ -166,6 +166,13 @@ int store_write_ref(struct store *s, const char *name, const char *buf, size_t l
 int store_list_refs(struct store *s, const char *glob, int (*fn)(void *arg, const char *name),
 		    void *arg, struct drip_err *err);
 
+/* The commits of the branch from HEAD, newest first by commit time,
+ * while their commit time is at least since (seconds since the epoch):
+ * fn(arg, message) for each; fn returning 1 stops the walk, -1 (err
+ * filled) fails it. */
+int store_walk_messages(struct store *s, int64_t since, int (*fn)(void *arg, const char *msg),
+			void *arg, struct drip_err *err);
+
 /* The libgit2 repository, for core's modules that talk to a remote
  * (shard.h); owned by the store. */
 struct git_repository;

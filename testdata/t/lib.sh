@@ -22,7 +22,7 @@ DATA_DIR=$(cd "$TEST_DIR/.." && pwd)
 export DRIP
 
 TRASH=$(mktemp -d "${TMPDIR:-/tmp}/drip-test.XXXXXX") || exit 1
-trap '[ -n "${KEEP_TRASH:-}" ] || rm -rf "$TRASH"' EXIT
+trap 'rm -rf "$TRASH"' EXIT
 HOME=$TRASH/home
 XDG_CONFIG_HOME=$HOME/.config
 GIT_CONFIG_NOSYSTEM=1
