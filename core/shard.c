@@ -306,6 +306,7 @@ merge_keyed(struct arena *a, const char *keyname, const char *b, size_t nb, cons
 	struct csvio_table tb, to, tt;
 	struct drip_err e;
 	struct changed *ch = NULL;
+	unsigned char *done;
 	size_t nch = 0, capch = 0, i, j, ib = 0, ncols;
 	long kb, ko, kt;
 	char **cols;
@@ -360,20 +361,46 @@ merge_keyed(struct arena *a, const char *keyname, const char *b, size_t nb, cons
 		if (csvio_table_col(&tt, to.cols[j]) < 0)
 			cols[ncols++] = to.cols[j];
 	csvio_format_row(out, (const char *const *)cols, ncols);
-	for (i = 0, j = 0; i < tt.nrows || j < nch;) {
-		int c = i == tt.nrows ? 1 : j == nch ? -1 : strcmp(cell(&tt, i, kt), ch[j].key);
-		size_t r;
+	/* Theirs in its order, each changed key's rows from ours in its
+	 * place (before the first greater key, or where theirs has it): a
+	 * file someone left out of order gains no second row of a key. */
+	done = arena_alloc(a, nch + 1);
+	memset(done, 0, nch + 1);
+	for (i = 0, j = 0; i < tt.nrows; i = group_end(&tt, kt, i)) {
+		const char *key = cell(&tt, i, kt);
+		size_t lo = 0, hi = nch, r, g = group_end(&tt, kt, i);
 
-		if (c < 0) {
-			put_row(a, &tt, i++, cols, ncols, out);
+		while (lo < hi) {	/* ch is in key order */
+			size_t mid = lo + (hi - lo) / 2;
+
+			if (strcmp(ch[mid].key, key) < 0)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		for (; j < nch && strcmp(ch[j].key, key) < 0; j++)
+			if (!done[j]) {
+				for (r = ch[j].from; r < ch[j].to; r++)
+					put_row(a, &to, r, cols, ncols, out);
+				done[j] = 1;
+			}
+		if (lo < nch && strcmp(ch[lo].key, key) == 0) {
+			if (!done[lo])
+				for (r = ch[lo].from; r < ch[lo].to; r++)
+					put_row(a, &to, r, cols, ncols, out);
+			done[lo] = 1;
 			continue;
 		}
-		for (r = ch[j].from; r < ch[j].to; r++)
-			put_row(a, &to, r, cols, ncols, out);
-		if (c == 0)
-			i = group_end(&tt, kt, i);
-		j++;
+		for (r = i; r < g; r++)
+			put_row(a, &tt, r, cols, ncols, out);
 	}
+	for (j = 0; j < nch; j++)
+		if (!done[j]) {
+			size_t r;
+
+			for (r = ch[j].from; r < ch[j].to; r++)
+				put_row(a, &to, r, cols, ncols, out);
+		}
 	return 0;
 }
 
