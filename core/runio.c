@@ -680,9 +680,24 @@ sync_snapshot(struct runio *w, struct drip_err *err)
 	char *src = path_of(w, "contacts.csv"), *dst = path_of(w, STATE_SNAPSHOT);
 	char *tmp = path_of(w, arena_printf(w->a, "state/.contacts.csv.tmp-%ld", (long)getpid()));
 	char a[65536], b[65536];
-	FILE *fa = fopen(src, "rb"), *fb = fopen(dst, "rb"), *out = NULL;
-	int same = fa && fb, rc = -1, fd;
+	FILE *fa, *fb, *out = NULL;
+	int same, rc = -1, fd;
 	size_t na, nb;
+
+	/* A shard takes only its own contacts' rows (shard.h). */
+	if (w->o.shard_n &&
+	    (rc = shard_snapshot(w->o.root, w->o.shard_k, w->o.shard_n, err)) <= 0) {
+		if (rc == 0)
+			w->paths[w->npaths++] = STATE_SNAPSHOT;
+		free(src);
+		free(dst);
+		free(tmp);
+		return rc;
+	}
+	fa = fopen(src, "rb");
+	fb = fopen(dst, "rb");
+	same = fa && fb;
+	rc = -1;
 
 	while (same) {
 		na = fread(a, 1, sizeof a, fa);

@@ -300,8 +300,8 @@ struct changed {
 };
 
 static int
-merge_keyed(struct arena *a, const char *keyname, const char *b, size_t nb, const char *o,
-	    size_t no, const char *t, size_t nt, struct sbuf *out)
+merge_keyed(struct arena *a, const char *keyname, unsigned sk, unsigned sn, const char *b,
+	    size_t nb, const char *o, size_t no, const char *t, size_t nt, struct sbuf *out)
 {
 	struct csvio_table tb, to, tt;
 	struct drip_err e;
@@ -325,7 +325,16 @@ merge_keyed(struct arena *a, const char *keyname, const char *b, size_t nb, cons
 	for (i = 0; i < to.nrows || ib < tb.nrows;) {
 		int c = i == to.nrows ? 1 : ib == tb.nrows ? -1 :
 			strcmp(cell(&to, i, ko), cell(&tb, ib, kb));
+		const char *key = c > 0 ? cell(&tb, ib, kb) : cell(&to, i, ko);
 
+		if (sn && state_shard(key) % sn != sk) {
+			/* Another shard's contact: never ours to change. */
+			if (c >= 0)
+				ib = group_end(&tb, kb, ib);
+			if (c <= 0)
+				i = group_end(&to, ko, i);
+			continue;
+		}
 		if (c > 0) {	/* removed by ours */
 			struct changed *x = ARENA_PUSH(a, ch, nch, capch);
 
@@ -431,7 +440,7 @@ shard_settle(struct store *s, const char *root, const char *path, struct drip_er
 		rc = -1;
 		goto out;
 	}
-	shard_merge_file(path, have == 0 ? (base.buf ? base.buf : "") : NULL, base.len,
+	shard_merge_file(path, 0, 0, have == 0 ? (base.buf ? base.buf : "") : NULL, base.len,
 			 cur.buf ? cur.buf : "", cur.len, have == 0 ? (base.buf ? base.buf : "") : NULL,
 			 base.len, &out);
 	rc = 0;
@@ -446,8 +455,9 @@ out:
 }
 
 void
-shard_merge_file(const char *path, const char *base, size_t nbase, const char *ours,
-		 size_t nours, const char *theirs, size_t ntheirs, struct sbuf *out)
+shard_merge_file(const char *path, unsigned k, unsigned n, const char *base, size_t nbase,
+		 const char *ours, size_t nours, const char *theirs, size_t ntheirs,
+		 struct sbuf *out)
 {
 	struct arena a = ARENA_INIT;
 	const char *key = NULL;
@@ -469,7 +479,7 @@ shard_merge_file(const char *path, const char *base, size_t nbase, const char *o
 	if (key) {
 		size_t len = out->len;
 
-		if (merge_keyed(&a, key, base, nbase, ours, nours, theirs, ntheirs, out) < 0) {
+		if (merge_keyed(&a, key, k, n, base, nbase, ours, nours, theirs, ntheirs, out) < 0) {
 			/* Not the tables they should be: theirs stays. */
 			out->len = len;
 			sbuf_add(out, theirs, ntheirs);
@@ -562,6 +572,7 @@ rebuild_one(struct sync *y, git_commit *c, git_commit *onto, git_oid *out)
 	const git_commit *parents[1] = { onto };
 	size_t i, n, nup = 0;
 	struct arena a = ARENA_INIT;
+	unsigned sk = 0, sn = 0;
 	int rc = -1;
 
 	if (git_commit_parent(&parent, c, 0) < 0 || git_commit_tree(&tb, parent) < 0 ||
@@ -572,6 +583,15 @@ rebuild_one(struct sync *y, git_commit *c, git_commit *onto, git_oid *out)
 	}
 	n = git_diff_num_deltas(diff);
 	up = xcalloc(n + 1, sizeof *up);
+	/* A shard's commit names its shard: only its contacts' rows are its
+	 * to change (a file it made, with no base, has the others' too). */
+	{
+		const char *m = strstr(git_commit_message(c), "\nDrip-Shard: ");
+
+		if (m == NULL || sscanf(m, "\nDrip-Shard: %u-of-%u", &sk, &sn) != 2 || sn == 0 ||
+		    sk >= sn)
+			sk = sn = 0;
+	}
 	for (i = 0; i < n; i++) {
 		const git_diff_delta *d = git_diff_get_delta(diff, i);
 		const char *path = d->new_file.path;
@@ -598,7 +618,7 @@ rebuild_one(struct sync *y, git_commit *c, git_commit *onto, git_oid *out)
 			   (have_t && git_blob_lookup(&bt, y->repo, git_tree_entry_id(et)) < 0)) {
 			bad = fail(y->err, DRIP_EFAIL, "cannot read '%s'", path);
 		} else {
-			shard_merge_file(path, bb ? git_blob_rawcontent(bb) : NULL,
+			shard_merge_file(path, sk, sn, bb ? git_blob_rawcontent(bb) : NULL,
 					 bb ? (size_t)git_blob_rawsize(bb) : 0,
 					 bo ? git_blob_rawcontent(bo) : NULL,
 					 bo ? (size_t)git_blob_rawsize(bo) : 0,
@@ -854,5 +874,74 @@ shard_push(struct store *s, const char *remote, unsigned k, unsigned n, size_t *
 	rc = 0;
 out:
 	sync_close(&y);
+	return rc;
+}
+
+/* ---- the snapshot of contacts.csv ---- */
+
+int
+shard_snapshot(const char *root, unsigned k, unsigned n, struct drip_err *err)
+{
+	char *src = fsio_join(root, "contacts.csv"), *old = fsio_join(root, STATE_SNAPSHOT);
+	struct csvio_reader *cr = NULL, *sr = NULL;
+	struct csvio_row crow, srow;
+	struct sbuf out = SBUF_INIT;
+	const char **hdr = NULL, **vals = NULL;
+	long *map = NULL, cid, sid;
+	size_t ncols, j;
+	int rc = -1, hasc, hass;
+
+	if (!fsio_exists(old)) {
+		rc = 1;
+		goto out;
+	}
+	if (csvio_open(src, &cr, err) < 0 || csvio_open(old, &sr, err) < 0)
+		goto out;
+	cid = csvio_col(cr, "id");
+	sid = csvio_col(sr, "id");
+	if (cid < 0 || sid < 0) {
+		rc = 1;		/* not for this function to judge: a plain copy */
+		goto out;
+	}
+	ncols = csvio_ncols(cr);
+	hdr = xcalloc(ncols + 1, sizeof *hdr);
+	vals = xcalloc(ncols + 1, sizeof *vals);
+	map = xcalloc(ncols + 1, sizeof *map);
+	for (j = 0; j < ncols; j++) {
+		hdr[j] = csvio_colname(cr, j);
+		map[j] = csvio_col(sr, hdr[j]);
+	}
+	csvio_format_row(&out, hdr, ncols);
+	if ((hasc = csvio_next(cr, &crow, err)) < 0 || (hass = csvio_next(sr, &srow, err)) < 0)
+		goto out;
+	while (hasc || hass) {
+		int c = !hasc ? 1 : !hass ? -1 : strcmp(crow.f[cid], srow.f[sid]);
+		const char *id = c <= 0 ? crow.f[cid] : srow.f[sid];
+		int own = state_shard(id) % n == k;
+
+		if (own && c <= 0) {
+			csvio_format_row(&out, (const char *const *)crow.f, crow.n);
+		} else if (!own && c >= 0) {
+			for (j = 0; j < ncols; j++)
+				vals[j] = map[j] >= 0 && (size_t)map[j] < srow.n ? srow.f[map[j]] : "";
+			csvio_format_row(&out, vals, ncols);
+		}
+		if (c <= 0 && (hasc = csvio_next(cr, &crow, err)) < 0)
+			goto out;
+		if (c >= 0 && (hass = csvio_next(sr, &srow, err)) < 0)
+			goto out;
+	}
+	rc = fsio_write_atomic(old, out.buf ? out.buf : "", out.len, 0644, err);
+out:
+	if (cr)
+		csvio_close(cr);
+	if (sr)
+		csvio_close(sr);
+	free(hdr);
+	free(vals);
+	free(map);
+	free(src);
+	free(old);
+	sbuf_release(&out);
 	return rc;
 }

@@ -63,11 +63,14 @@ int shard_push(struct store *s, const char *remote, unsigned k, unsigned n, size
 
 /*
  * The merge of one file's three versions (see above), for tests too:
- * path decides how; base, ours and theirs may be NULL (absent).  The
- * result goes into out.
+ * path decides how; base, ours and theirs may be NULL (absent).  Ours is
+ * the commit of shard k of n (n 0: of no shard): in the keyed files only
+ * the keys of its contacts count as changed by it.  The result goes
+ * into out.
  */
-void shard_merge_file(const char *path, const char *base, size_t nbase, const char *ours,
-		      size_t nours, const char *theirs, size_t ntheirs, struct sbuf *out);
+void shard_merge_file(const char *path, unsigned k, unsigned n, const char *base, size_t nbase,
+		      const char *ours, size_t nours, const char *theirs, size_t ntheirs,
+		      struct sbuf *out);
 
 /* Is path one of the append-only files (log/, tasks.csv, notes.csv,
  * lists/)? */
@@ -81,5 +84,14 @@ int shard_appended(const char *path);
  * on which shard ticked first.
  */
 int shard_settle(struct store *s, const char *root, const char *path, struct drip_err *err);
+
+/*
+ * state/contacts.csv after a tick of shard k of n: the rows of the
+ * shard's contacts as contacts.csv has them, the other shards' as the
+ * snapshot had them (in contacts.csv's columns), by id, so that the other
+ * shards still see the changes made since their last tick.  1 when
+ * there is no snapshot yet (a plain copy does), else 0 or -1.
+ */
+int shard_snapshot(const char *root, unsigned k, unsigned n, struct drip_err *err);
 
 #endif

@@ -11,16 +11,25 @@ T2=2026-11-24T09:45:00Z
 T3=2026-11-24T10:45:00Z
 
 # Forty contacts in a sequence that sends, branches, adds to a list and
-# makes call tasks; a bounce and an open wait in the inbox.
+# makes call tasks; a bounce and an open wait in the inbox; an automation
+# watches for a tag added between ticks.
 new_ws ws
 {
-	echo "id,email,first_name,plan"
+	echo "id,email,first_name,plan,tags"
 	for i in $(seq -w 1 40); do
 		p=free
 		[ $((1$i % 3)) = 0 ] && p=pro
-		echo "c$i,c$i@example.com,C$i,$p"
+		echo "c$i,c$i@example.com,C$i,$p,"
 	done
 } >ws/contacts.csv
+mkdir -p ws/automations
+cat >ws/automations/hot.yaml <<'Y'
+id: hot
+if: {event: tag_added, tag: hot}
+actions:
+  - add_to_list: hot
+  - tag: {add: [warm]}
+Y
 printf 'Subject: Hi {{first_name}}\n\nHi.\n' >ws/templates/a.eml
 cat >ws/sequences/s1.yaml <<'Y'
 id: s1
@@ -122,8 +131,17 @@ test_expect_success 'events of other shards stay in a worker'"'"'s inbox' '
 '
 
 test_expect_success 'a second round with --shard auto from Kubernetes and Slurm' '
+	git clone -q remote.git ops &&
+	for d in single ops; do
+		for c in c01 c10 c20 c33 c38; do
+			drip -C $d -q --now 2026-11-24T09:00:00Z contact tag $c hot || exit 1
+		done
+	done &&
+	git -C ops push -q origin main &&
 	drip -C single -q --now $T2 tick --no-deliver &&
-	(JOB_COMPLETION_INDEX=0 worker 0 $T2 --shard auto --shards 4) &
+	# Shard 0 first, alone: the others must still see the tags added
+	# since their last tick, though shard 0 committed the snapshot.
+	JOB_COMPLETION_INDEX=0 worker 0 $T2 --shard auto --shards 4 || exit 1
 	(JOB_COMPLETION_INDEX=1 worker 1 $T2 --shard auto --shards 4) &
 	(SLURM_ARRAY_TASK_ID=3 SLURM_ARRAY_TASK_MIN=1 SLURM_ARRAY_TASK_COUNT=4 \
 		worker 2 $T2 --shard auto) &
@@ -131,7 +149,11 @@ test_expect_success 'a second round with --shard auto from Kubernetes and Slurm'
 	wait &&
 	cat rc.0 rc.1 rc.2 rc.3 >rcs && printf "0\n0\n0\n0\n" >expect && test_cmp expect rcs &&
 	same_as_single &&
-	git -C res ls-files tasks.csv >t && test_line_count 1 t
+	git -C res ls-files tasks.csv >t && test_line_count 1 t &&
+	cut -d, -f2 res/lists/hot.csv | sed 1d | sort >hot &&
+	printf "c01\nc10\nc20\nc33\nc38\n" >expect && test_cmp expect hot &&
+	test_grep "^c33,c33@example.com,C33,[a-z]*,hot;warm," res/contacts.csv &&
+	test_cmp res/contacts.csv res/state/contacts.csv
 '
 
 test_expect_success 'bad shards are usage errors that change nothing' '

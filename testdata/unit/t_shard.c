@@ -10,7 +10,9 @@
 
 #include "sbuf.h"
 #include "shard.h"
+#include "state.h"
 
+#include <stdio.h>
 #include <string.h>
 
 static const char *
@@ -19,7 +21,7 @@ merge(const char *path, const char *b, const char *o, const char *t)
 	static struct sbuf out = SBUF_INIT;
 
 	sbuf_reset(&out);
-	shard_merge_file(path, b, b ? strlen(b) : 0, o, o ? strlen(o) : 0, t, t ? strlen(t) : 0,
+	shard_merge_file(path, 0, 0, b, b ? strlen(b) : 0, o, o ? strlen(o) : 0, t, t ? strlen(t) : 0,
 			 &out);
 	sbuf_addc(&out, '\0');
 	return out.buf;
@@ -89,5 +91,29 @@ main(void)
 	       "id,since\na,2\n", "other files: theirs");
 	is_str(merge("log/2026-01.csv", H, NULL, H OLD), H OLD,
 	       "one side without the file: the other's");
+	/* A snapshot both shards of two made whole (no base): each
+	 * contact's row from the shard that owns it. */
+	{
+		char id[2][8], o[256], t[256], want[256];
+		int i, got = 0;
+
+		for (i = 0; got < 2 && i < 100; i++) {
+			snprintf(id[got], sizeof id[got], "c%d", i);
+			if (state_shard(id[got]) % 2 == (unsigned)got)
+				got++;
+		}
+		snprintf(o, sizeof o, "id,x\n%s,mine\n%s,stale\n", id[0], id[1]);
+		snprintf(t, sizeof t, "id,x\n%s,stale\n%s,theirs\n", id[0], id[1]);
+		snprintf(want, sizeof want, "id,x\n%s,mine\n%s,theirs\n", id[0], id[1]);
+		{
+			struct sbuf out = SBUF_INIT;
+
+			shard_merge_file(STATE_SNAPSHOT, 0, 2, NULL, 0, o, strlen(o), t, strlen(t),
+					 &out);
+			sbuf_addc(&out, '\0');
+			is_str(out.buf, want, "snapshot: only the shard's own keys are its to change");
+			sbuf_release(&out);
+		}
+	}
 	return tap_done();
 }
