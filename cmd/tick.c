@@ -34,7 +34,7 @@ const struct optspec tick_opts[] = {
 	{ "catch-up", 0, NULL, "process a backlog longer than max_lag", NULL },
 	{ "dry-run", 'n', NULL, "print what would fire; change nothing", NULL },
 	{ "no-deliver", 0, NULL, "queue messages in outbox/ but do not hand them over", NULL },
-	{ "push", 0, "REMOTE", "fetch from REMOTE first, push the commit and the clock to it", NULL },
+	{ "push", 0, "REMOTE", "with --shard: fetch from REMOTE first, push the commit and the clock to it", NULL },
 	{ "shard", 0, "K/N", "tick only shard K of N (0 <= K < N), or auto from the batch engine",
 	  "auto" },
 	{ "shards", 0, "N", "with --shard auto: the number of shards (Kubernetes)", NULL },
@@ -144,6 +144,11 @@ shard_opts(struct cmd_ctx *c, const struct tick_opts *o, struct run_opts *ro)
 	if (o->shard == NULL) {
 		if (o->shards)
 			return usage_error(c, "--shards goes with --shard auto");
+		/* The workspace clock is not pushed; a shard's is.  One machine
+		 * sharing through a remote is shard 0/1. */
+		if (o->push)
+			return usage_error(c, "--push goes with --shard K/N or --shard auto (one "
+					   "machine: --shard 0/1)");
 		return 0;
 	}
 	if (strcmp(o->shard, "auto") == 0) {

@@ -179,6 +179,8 @@ test_expect_success 'bad shards are usage errors that change nothing' '
 	test_expect_code 2 env JOB_COMPLETION_INDEX=4 "$DRIP" -C w0 --now $T3 tick --shard auto \
 		--shards 4 2>err &&
 	test_expect_code 2 drip -C w0 --now $T3 tick -n --shard 0/4 --push ../remote.git &&
+	test_expect_code 2 drip -C w0 --now $T3 tick --push ../remote.git 2>err &&
+	test_grep "push goes with --shard" err &&
 	test_unchanged w0 before
 '
 
