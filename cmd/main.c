@@ -72,7 +72,7 @@ const struct cmd drip_cmds[] = {
 	  "start, end, pause or resume contacts' enrollment in a sequence", enroll_opts, NULL,
 	  "@seq @contact" },
 	{ "tick", cmd_tick, NEED_WS,
-	  "[--dry-run] [--catch-up] [--no-deliver]",
+	  "[--dry-run] [--catch-up] [--no-deliver] [--shard K/N | auto [--shards N]] [--push REMOTE]",
 	  "advance every contact whose time has come, commit, deliver", tick_opts, NULL, NULL,
 	  "  --now      the wall clock; slots are drip.yaml's tick (20m unless set)\n"
 	  "  --wait     0: a tick never waits for the lock; held, it exits 75 at once\n"

@@ -24,6 +24,8 @@
 #include "runio.h"
 #include "runlog.h"
 #include "sbuf.h"
+#include "shard.h"
+#include "state.h"
 #include "store.h"
 #include "width.h"
 #include "ws.h"
@@ -32,11 +34,16 @@ const struct optspec tick_opts[] = {
 	{ "catch-up", 0, NULL, "process a backlog longer than max_lag", NULL },
 	{ "dry-run", 'n', NULL, "print what would fire; change nothing", NULL },
 	{ "no-deliver", 0, NULL, "queue messages in outbox/ but do not hand them over", NULL },
+	{ "push", 0, "REMOTE", "with --shard: fetch from REMOTE first, push the commit and the clock to it", NULL },
+	{ "shard", 0, "K/N", "tick only shard K of N (0 <= K < N), or auto from the batch engine",
+	  "auto" },
+	{ "shards", 0, "N", "with --shard auto: the number of shards (Kubernetes)", NULL },
 	{ NULL, 0, NULL, NULL, NULL }
 };
 
 struct tick_opts {
 	int dry, catch_up, no_deliver, json;
+	const char *push, *shard, *shards;
 };
 
 static int
@@ -52,6 +59,122 @@ on_opt(struct cmd_ctx *c, void *ud, const char *name, const char *arg)
 		o->catch_up = 1;
 	else if (strcmp(name, "no-deliver") == 0)
 		o->no_deliver = 1;
+	else if (strcmp(name, "push") == 0)
+		o->push = arg;
+	else if (strcmp(name, "shard") == 0)
+		o->shard = arg;
+	else if (strcmp(name, "shards") == 0)
+		o->shards = arg;
+	return 0;
+}
+
+/* A number 0..999 written in digits only, or -1. */
+static long
+small_number(const char *s)
+{
+	long v = 0;
+
+	if (s == NULL || *s == '\0' || strlen(s) > 3)
+		return -1;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9')
+			return -1;
+		v = v * 10 + (*s - '0');
+	}
+	return v;
+}
+
+/* From the environment of the batch engine: a Kubernetes Indexed Job
+ * (JOB_COMPLETION_INDEX, N from --shards) or a Slurm job array
+ * (SLURM_ARRAY_TASK_ID less SLURM_ARRAY_TASK_MIN, of
+ * SLURM_ARRAY_TASK_COUNT, or --shards). */
+static int
+shard_auto(struct cmd_ctx *c, const struct tick_opts *o, long *k, long *n)
+{
+	const char *idx = getenv("JOB_COMPLETION_INDEX"), *var, *min;
+
+	*n = o->shards ? small_number(o->shards) : -1;
+	if (o->shards && *n <= 0)
+		return usage_error(c, "--shards takes a number of shards, not '%s'", o->shards);
+	if (idx && *idx) {
+		if ((*k = small_number(idx)) < 0)
+			return usage_error(c, "--shard auto: JOB_COMPLETION_INDEX is '%s', "
+					   "not a number", idx);
+		if (*n < 0)
+			return usage_error(c, "--shard auto: JOB_COMPLETION_INDEX is set, and the "
+					   "number of shards comes from --shards N (the Job's "
+					   "completions)");
+		return 0;
+	}
+	var = getenv("SLURM_ARRAY_TASK_ID");
+	if (var == NULL || *var == '\0')
+		return usage_error(c, "--shard auto: neither JOB_COMPLETION_INDEX (a Kubernetes "
+				   "Indexed Job) nor SLURM_ARRAY_TASK_ID (a Slurm job array) is set");
+	if ((*k = small_number(var)) < 0)
+		return usage_error(c, "--shard auto: SLURM_ARRAY_TASK_ID is '%s', not a number",
+				   var);
+	min = getenv("SLURM_ARRAY_TASK_MIN");
+	if (min && *min) {
+		long m = small_number(min);
+
+		if (m < 0 || m > *k)
+			return usage_error(c, "--shard auto: SLURM_ARRAY_TASK_MIN is '%s', not a "
+					   "number up to SLURM_ARRAY_TASK_ID", min);
+		*k -= m;
+	}
+	if (*n < 0) {
+		var = getenv("SLURM_ARRAY_TASK_COUNT");
+		if (var == NULL || *var == '\0')
+			return usage_error(c, "--shard auto: SLURM_ARRAY_TASK_COUNT is not set; "
+					   "give the number of shards with --shards N");
+		if ((*n = small_number(var)) <= 0)
+			return usage_error(c, "--shard auto: SLURM_ARRAY_TASK_COUNT is '%s', not a "
+					   "number of shards", var);
+	}
+	return 0;
+}
+
+/* --shard K/N or auto, --shards N: ro's shard, or a usage error. */
+static int
+shard_opts(struct cmd_ctx *c, const struct tick_opts *o, struct run_opts *ro)
+{
+	long k = -1, n = -1;
+	const char *slash;
+
+	if (o->shard == NULL) {
+		if (o->shards)
+			return usage_error(c, "--shards goes with --shard auto");
+		/* The workspace clock is not pushed; a shard's is.  One machine
+		 * sharing through a remote is shard 0/1. */
+		if (o->push)
+			return usage_error(c, "--push goes with --shard K/N or --shard auto (one "
+					   "machine: --shard 0/1)");
+		return 0;
+	}
+	if (strcmp(o->shard, "auto") == 0) {
+		if (shard_auto(c, o, &k, &n) != 0)
+			return DRIP_EUSAGE;
+	} else if ((slash = strchr(o->shard, '/')) != NULL) {
+		char kbuf[8];
+
+		snprintf(kbuf, sizeof kbuf, "%.*s", (int)(slash - o->shard), o->shard);
+		k = slash - o->shard < (long)sizeof kbuf ? small_number(kbuf) : -1;
+		n = small_number(slash + 1);
+		if (o->shards && small_number(o->shards) != n)
+			return usage_error(c, "--shards %s differs from the N of --shard %s",
+					   o->shards, o->shard);
+	}
+	if (k < 0 || n <= 0)
+		return usage_error(c, "--shard takes K/N with 0 <= K < N, or auto; not '%s'",
+				   o->shard);
+	if (k >= n)
+		return usage_error(c, "--shard %ld/%ld: K counts from 0 and must be less than N", k,
+				   n);
+	if (STATE_SHARDS % n != 0)
+		return usage_error(c, "--shard: N must divide %d, the number of enrollment files; "
+				   "%ld does not", STATE_SHARDS, n);
+	ro->shard_k = (unsigned)k;
+	ro->shard_n = (unsigned)n;
 	return 0;
 }
 
@@ -253,6 +376,10 @@ cmd_tick(int argc, char **argv, struct cmd_ctx *c)
 	ro.has_now = c->has_now;
 	ro.dry = o.dry;
 	ro.catch_up = o.catch_up;
+	if (shard_opts(c, &o, &ro) != 0)
+		return DRIP_EUSAGE;
+	if (o.push && o.dry)
+		return usage_error(c, "--push and --dry-run do not go together");
 	memset(&bar, 0, sizeof bar);
 	bar.after = 0.5;
 	if ((env = getenv("DRIP_PROGRESS_AFTER")) != NULL && *env)
@@ -269,6 +396,9 @@ cmd_tick(int argc, char **argv, struct cmd_ctx *c)
 			return -1;
 		ro.store = c->store;
 		if (run_check_key(c->root, c->store, &c->err) < 0 || cmd_prepare(c) < 0)
+			return -1;
+		/* A worker of many: up to date with the remote first. */
+		if (o.push && shard_pull(c->store, o.push, &c->err) < 0)
 			return -1;
 	}
 	/* A protected sequence or automation changed outside drip is not run
@@ -287,6 +417,19 @@ cmd_tick(int argc, char **argv, struct cmd_ctx *c)
 		sink = run_collect_sink(&k);
 	}
 	rc = run_pass(&ro, &sink, &ri, &c->err);
+	/* The commit (or a clock that moved, or one left from a run that
+	 * could not push) goes to the remote before anything is delivered:
+	 * a clone that cannot push keeps it for the next run. */
+	if ((rc == 0 || rc == RUN_NOTHING) && o.push && !o.dry) {
+		size_t tries;
+
+		if (shard_push(c->store, o.push, ro.shard_k, ro.shard_n, &tries, &c->err) < 0) {
+			runio_free(w);
+			return -1;
+		}
+		if (c->verbose && tries > 1)
+			printf("pushed to %s after %zu tries\n", o.push, tries);
+	}
 	if (rc == RUN_NOTHING) {
 		if (c->verbose)
 			printf("nothing to do: slot %s was processed already\n", show_time(c, ri.from));

@@ -789,6 +789,40 @@ quiet_setup(struct pass *p)
 	ri->quiet = nskip == STATE_SHARDS && p->ev.n == 0;
 }
 
+/* tick --shard K/N: the events of the shard's contacts only; the others
+ * stay in inbox/ (run_opts). */
+static void
+shard_only(struct pass *p)
+{
+	size_t i, n = 0;
+
+	if (p->o->shard_n == 0)
+		return;
+	for (i = 0; i < p->ev.n; i++)
+		if (state_shard(p->ev.v[i].contact) % p->o->shard_n == p->o->shard_k)
+			p->ev.v[n++] = p->ev.v[i];
+	p->ev.n = n;
+}
+
+/* ... and the other shards' files are left alone like quiet ones, with
+ * work always due for the cache (due.h), which knows nothing of them. */
+static void
+shard_skip(struct pass *p)
+{
+	size_t i, nskip = 0;
+
+	if (p->o->shard_n == 0)
+		return;
+	for (i = 0; i < STATE_SHARDS; i++) {
+		if (i % p->o->shard_n != p->o->shard_k) {
+			p->skip[i] = 1;
+			p->next[i] = INT64_MIN;
+		}
+		nskip += p->skip[i];
+	}
+	p->ri->quiet = nskip == STATE_SHARDS && p->ev.n == 0;
+}
+
 /* Everything up to the first contact: the clock, the definitions, the
  * inputs, the sink's begin, the readers. */
 static int
@@ -800,7 +834,8 @@ pass_setup(struct pass *p)
 	int64_t last;
 	int have_clock;
 
-	have_clock = clock_read(o->root, o->store, &last, p->err);
+	have_clock = clock_read_part(o->root, o->store, o->shard_n ? o->shard_k : 0,
+				     o->shard_n ? o->shard_n : 1, &last, p->err);
 	if (have_clock < 0)
 		return -1;
 	ri->from = have_clock == 0 ? last : STATE_NONE;
@@ -845,7 +880,9 @@ pass_setup(struct pass *p)
 	if (events_load(p->a, o->root, cfg->tick, ri->from, ri->to, &p->ev, p->err) < 0 ||
 	    events_load_done(p->a, o->root, &p->done, p->err) < 0)
 		return -1;
+	shard_only(p);
 	quiet_setup(p);
+	shard_skip(p);
 	if (p->sink->begin(p->sink->ctx, ri, p->err) < 0)
 		return -1;
 	p->begun = 1;

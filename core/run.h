@@ -53,6 +53,12 @@ struct run_opts {
 	int dry;			/* read only: an unsorted contacts.csv is sorted
 					 * into a temporary, not committed */
 	int catch_up;			/* a backlog longer than max_lag is processed */
+	/* tick --shard K/N (shard_n 0: the whole workspace): only the
+	 * contacts of the enrollment files whose index is shard_k modulo
+	 * shard_n are advanced, and only their events applied; the others
+	 * pass through as they are, and the shard's own clock is used
+	 * (clock.h). */
+	unsigned shard_k, shard_n;
 	/* Called after every 50,000th contact, and once more at the end
 	 * (last 1) when there were that many; NULL: not called. */
 	void (*progress)(void *ctx, size_t contacts, int last);

@@ -32,6 +32,7 @@
 #include "runio.h"
 #include "runlog.h"
 #include "sbuf.h"
+#include "shard.h"
 #include "state.h"
 #include "store.h"
 #include "txn.h"
@@ -100,6 +101,19 @@ static int
 log_put(struct runio *w, const struct log_row *row, struct drip_err *err)
 {
 	return runlog_put(&w->logs, w->o.root, w->a, row, err);
+}
+
+/* The clock file this tick writes: the workspace's, or its shard's
+ * (clock.h). */
+static const char *
+clock_rel(struct runio *w)
+{
+	char rel[64];
+
+	if (w->o.shard_n == 0)
+		return STATE_CLOCK;
+	clock_shard_names(w->o.shard_k, w->o.shard_n, NULL, 0, rel, sizeof rel);
+	return arena_strdup(w->a, rel);
 }
 
 /* ---- state files written beside ---- */
@@ -327,7 +341,7 @@ writer_begin(void *ctx, const struct run_info *ri, struct drip_err *err)
 	}
 	snprintf(w->runs.rel, sizeof w->runs.rel, "%s", STATE_RUNS);
 	snprintf(w->runs.tmp, sizeof w->runs.tmp, "state/.runs.csv.tmp-%ld", (long)getpid());
-	paths[n++] = STATE_CLOCK;
+	paths[n++] = clock_rel(w);
 	paths[n++] = STATE_RUNS;
 	paths[n++] = STATE_AUTOS;
 	paths[n++] = STATE_SNAPSHOT;
@@ -666,9 +680,24 @@ sync_snapshot(struct runio *w, struct drip_err *err)
 	char *src = path_of(w, "contacts.csv"), *dst = path_of(w, STATE_SNAPSHOT);
 	char *tmp = path_of(w, arena_printf(w->a, "state/.contacts.csv.tmp-%ld", (long)getpid()));
 	char a[65536], b[65536];
-	FILE *fa = fopen(src, "rb"), *fb = fopen(dst, "rb"), *out = NULL;
-	int same = fa && fb, rc = -1, fd;
+	FILE *fa, *fb, *out = NULL;
+	int same, rc = -1, fd;
 	size_t na, nb;
+
+	/* A shard takes only its own contacts' rows (shard.h). */
+	if (w->o.shard_n &&
+	    (rc = shard_snapshot(w->o.root, w->o.shard_k, w->o.shard_n, err)) <= 0) {
+		if (rc == 0)
+			w->paths[w->npaths++] = STATE_SNAPSHOT;
+		free(src);
+		free(dst);
+		free(tmp);
+		return rc;
+	}
+	fa = fopen(src, "rb");
+	fb = fopen(dst, "rb");
+	same = fa && fb;
+	rc = -1;
 
 	while (same) {
 		na = fread(a, 1, sizeof a, fa);
@@ -755,6 +784,12 @@ commit_phase(struct runio *w, const struct run_info *ri, int *pending, int *comm
 	if (write_tasks(w, err) < 0 || write_notes(w, err) < 0 ||
 	    write_lists(w, STATE_SHARDS + 30, err) < 0)
 		return -1;
+	/* A shard's rows go where one tick of the whole workspace puts
+	 * them, whichever shard ticked first (shard.h). */
+	for (i = 0; w->o.shard_n && i < w->npaths; i++)
+		if (shard_appended(w->paths[i]) && shard_settle(w->o.store, w->o.root,
+								  w->paths[i], err) < 0)
+			return -1;
 	rewrote = w->contacts_tmp != NULL;
 	if (w->contacts_tmp) {
 		full = path_of(w, "contacts.csv");
@@ -780,16 +815,19 @@ commit_phase(struct runio *w, const struct run_info *ri, int *pending, int *comm
 		return -1;
 	if (w->o.phase)
 		w->o.phase(w->o.progress_ctx, "writing", 1, 1);
-	if (store_exclude(w->o.store, "/" STATE_CLOCK, err) < 0)
+	if (store_exclude(w->o.store, w->o.shard_n ? "/" CLOCK_SHARD_DIR "/" : "/" STATE_CLOCK,
+			  err) < 0)
 		return -1;
 	state_format_clock(ri->to, &msg);
-	full = path_of(w, STATE_CLOCK);
+	if (w->o.shard_n && mkdirs_in(w, CLOCK_SHARD_DIR, err) < 0)
+		return -1;
+	full = path_of(w, clock_rel(w));
 	k = fsio_write_atomic(full, msg.buf, msg.len, 0644, err);
 	free(full);
 	sbuf_release(&msg);
 	if (k < 0)
 		return -1;
-	w->paths[w->npaths++] = STATE_CLOCK;
+	w->paths[w->npaths++] = clock_rel(w);
 
 	dtime_format_utc(ri->to, stamp, sizeof stamp);
 	sbuf_printf(&msg, "tick %.10s %.5sZ: %zu step%s fired, %zu automation%s, %zu completed",
@@ -801,12 +839,15 @@ commit_phase(struct runio *w, const struct run_info *ri, int *pending, int *comm
 		sbuf_printf(&msg, ", %zu failed", delivery_tally_total(&w->tally));
 	summary_len = msg.len;
 	sbuf_printf(&msg, "\n\nDrip-Command: drip tick\nDrip-Now: %s\n", now_utc(w));
+	if (w->o.shard_n)
+		sbuf_printf(&msg, "Drip-Shard: %u-of-%u\nDrip-Slot: %s\n", w->o.shard_k,
+			    w->o.shard_n, stamp);
 	/* The clock stays out of the branch's history (clock.h): a tick
 	 * that changed nothing else makes no commit, and a workspace whose
 	 * tree still has clock.csv loses it from the tree here, once. */
 	if (w->o.phase)
 		w->o.phase(w->o.progress_ctx, "committing", 0, 1);
-	store_set_untrack(w->o.store, STATE_CLOCK);
+	store_set_untrack(w->o.store, clock_rel(w));
 	k = store_commit(w->o.store, w->paths, w->npaths, msg.buf,
 			 w->o.has_now ? w->o.now : -1, committed, NULL, err);
 	store_set_untrack(w->o.store, NULL);
@@ -819,7 +860,9 @@ commit_phase(struct runio *w, const struct run_info *ri, int *pending, int *comm
 	 * must not turn a landed commit into a failed tick; the next tick
 	 * moves it.  Without a commit it is the record, and its failure
 	 * undoes the tick. */
-	if (k == 0 && clock_save(w->o.store, ri->to, err) < 0 && !*committed)
+	if (k == 0 && (w->o.shard_n ? clock_save_shard(w->o.store, w->o.shard_k, w->o.shard_n,
+						       ri->to, err) :
+		       clock_save(w->o.store, ri->to, err)) < 0 && !*committed)
 		k = -1;
 	return k;
 }

@@ -316,9 +316,15 @@ state_format_shard(struct enr *rows, size_t n, struct sbuf *out)
 int
 state_read_clock(const char *root, int64_t *slot, struct drip_err *err)
 {
+	return state_read_clock_file(root, STATE_CLOCK, slot, err);
+}
+
+int
+state_read_clock_file(const char *root, const char *rel, int64_t *slot, struct drip_err *err)
+{
 	struct csvio_reader *r;
 	struct csvio_row row;
-	char *path = fsio_join(root, STATE_CLOCK);
+	char *path = fsio_join(root, rel);
 	int rc;
 
 	if (!fsio_exists(path)) {
@@ -332,7 +338,7 @@ state_read_clock(const char *root, int64_t *slot, struct drip_err *err)
 	rc = csvio_next(r, &row, err);
 	if (rc == 1 && (csvio_ncols(r) != 1 || strcmp(csvio_colname(r, 0), "last_slot") != 0 ||
 			state_parse_time(row.f[0], slot) < 0 || *slot == STATE_NONE))
-		rc = err_set(err, DRIP_EDATA, STATE_CLOCK, (int)row.line, 0,
+		rc = err_set(err, DRIP_EDATA, rel, (int)row.line, 0,
 			     "expected last_slot and one UTC time like 2026-11-24T10:20:00Z");
 	csvio_close(r);
 	if (rc == 0)

@@ -150,6 +150,9 @@ void state_format_shard(struct enr *rows, size_t n, struct sbuf *out);
 
 /* The clock: 0 and *slot, or 1 when no tick has run yet. */
 int state_read_clock(const char *root, int64_t *slot, struct drip_err *err);
+/* The same for a clock file rel of that format (a shard's, clock.h). */
+int state_read_clock_file(const char *root, const char *rel, int64_t *slot,
+			  struct drip_err *err);
 void state_format_clock(int64_t slot, struct sbuf *out);
 
 /* Instants in state files: RFC 3339 UTC, "" for STATE_NONE. */

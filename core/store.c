@@ -1018,6 +1018,7 @@ out:
 int
 store_read_ref(struct store *s, const char *name, struct sbuf *out, struct drip_err *err)
 {
+	git_object *obj = NULL;
 	git_blob *blob = NULL;
 	git_oid id;
 	int rc = git_reference_name_to_id(&id, s->repo, name);
@@ -1026,6 +1027,25 @@ store_read_ref(struct store *s, const char *name, struct sbuf *out, struct drip_
 		return 1;
 	if (rc < 0)
 		return fail_git(err, DRIP_EFAIL, "cannot read '%s'", name);
+	if (git_object_lookup(&obj, s->repo, &id, GIT_OBJECT_ANY) < 0)
+		return fail_git(err, DRIP_EFAIL, "cannot read what '%s' names", name);
+	if (git_object_type(obj) == GIT_OBJECT_COMMIT) {
+		/* A blob wrapped in a commit, to be pushed (store_write_ref). */
+		git_tree *tree = NULL;
+		git_tree_entry *e = NULL;
+
+		rc = git_commit_tree(&tree, (git_commit *)obj) < 0 ||
+		     git_tree_entry_bypath(&e, tree, STORE_REF_FILE) < 0 ? -1 : 0;
+		if (rc == 0)
+			id = *git_tree_entry_id(e);
+		git_tree_entry_free(e);
+		git_tree_free(tree);
+		if (rc < 0) {
+			git_object_free(obj);
+			return fail_git(err, DRIP_EFAIL, "cannot read what '%s' names", name);
+		}
+	}
+	git_object_free(obj);
 	if (git_blob_lookup(&blob, s->repo, &id) < 0)
 		return fail_git(err, DRIP_EFAIL, "cannot read what '%s' names", name);
 	sbuf_add(out, git_blob_rawcontent(blob), (size_t)git_blob_rawsize(blob));
@@ -1059,35 +1079,120 @@ store_unlock_ref(struct store *s, const char *name, struct drip_err *err)
 	return rc;
 }
 
+/* The loose objects a ref names: the blob, or the commit, its tree and
+ * the blob it wraps (n receives how many, at most 3). */
+static void
+ref_objects(struct store *s, const git_oid *id, git_oid v[3], size_t *n)
+{
+	git_commit *c = NULL;
+	git_tree *t = NULL;
+	const git_tree_entry *e;
+
+	*n = 0;
+	v[(*n)++] = *id;
+	if (git_commit_lookup(&c, s->repo, id) < 0) {
+		git_error_clear();
+		return;
+	}
+	if (git_commit_tree(&t, c) == 0) {
+		v[(*n)++] = *git_tree_id(t);
+		if ((e = git_tree_entry_byname(t, STORE_REF_FILE)) != NULL)
+			v[(*n)++] = *git_tree_entry_id(e);
+	}
+	git_tree_free(t);
+	git_commit_free(c);
+}
+
+/* Sync the loose file of an object, and its directory (a packed one has
+ * none, and packs are synced when made). */
+static int
+sync_object(struct store *s, const git_oid *id, struct drip_err *err)
+{
+	const char *gd = git_repository_commondir(s->repo);
+	struct sbuf p = SBUF_INIT;
+	char hex[GIT_OID_HEXSZ + 1];
+	int rc = 0;
+
+	git_oid_tostr(hex, sizeof hex, id);
+	sbuf_printf(&p, "%sobjects/%.2s/%s", gd, hex, hex + 2);
+	if (sync_path(sbuf_str(&p)) < 0)
+		rc = err_sys(err, DRIP_EFAIL, NULL, "cannot sync '%s'", sbuf_str(&p));
+	p.len = 0;
+	sbuf_printf(&p, "%sobjects/%.2s", gd, hex);
+	if (rc == 0 && sync_path(sbuf_str(&p)) < 0)
+		rc = err_sys(err, DRIP_EFAIL, NULL, "cannot sync '%s'", sbuf_str(&p));
+	sbuf_release(&p);
+	return rc;
+}
+
+/* buf as a blob, or (wrap) as the file STORE_REF_FILE of a commit of its
+ * own: libgit2 pushes only refs that name commits. */
+static int
+ref_value(struct store *s, const char *name, const char *buf, size_t len, int wrap,
+	  git_oid *id, struct drip_err *err)
+{
+	git_treebuilder *tb = NULL;
+	git_tree *tree = NULL;
+	git_signature *sig = NULL;
+	git_oid blob, tid;
+	int rc = 0;
+
+	if (git_blob_create_from_buffer(&blob, s->repo, buf, len) < 0)
+		return fail_git(err, DRIP_EFAIL, "cannot store '%s'", name);
+	*id = blob;
+	if (!wrap)
+		return 0;
+	/* Dated at the epoch: the same content is the same commit. */
+	if (git_treebuilder_new(&tb, s->repo, NULL) < 0 ||
+	    git_treebuilder_insert(NULL, tb, STORE_REF_FILE, &blob, GIT_FILEMODE_BLOB) < 0 ||
+	    git_treebuilder_write(&tid, tb) < 0 || git_tree_lookup(&tree, s->repo, &tid) < 0 ||
+	    git_signature_new(&sig, "drip", "drip@localhost", 0, 0) < 0 ||
+	    git_commit_create(id, s->repo, NULL, sig, sig, NULL, name, tree, 0, NULL) < 0)
+		rc = fail_git(err, DRIP_EFAIL, "cannot store '%s'", name);
+	git_signature_free(sig);
+	git_tree_free(tree);
+	git_treebuilder_free(tb);
+	return rc;
+}
+
+static int write_ref(struct store *s, const char *name, const char *buf, size_t len,
+		     const char *log, int wrap, struct drip_err *err);
+
 int
 store_write_ref(struct store *s, const char *name, const char *buf, size_t len,
 		const char *log, struct drip_err *err)
+{
+	return write_ref(s, name, buf, len, log, 0, err);
+}
+
+int
+store_write_ref_commit(struct store *s, const char *name, const char *buf, size_t len,
+		       const char *log, struct drip_err *err)
+{
+	return write_ref(s, name, buf, len, log, 1, err);
+}
+
+static int
+write_ref(struct store *s, const char *name, const char *buf, size_t len, const char *log,
+	  int wrap, struct drip_err *err)
 {
 	const char *gd = git_repository_commondir(s->repo);
 	git_reference *ref = NULL;
 	struct sbuf p = SBUF_INIT;
 	char hex[GIT_OID_HEXSZ + 1];
-	git_oid id, old;
+	git_oid id, old, objs[3], olds[3];
+	size_t nobjs, nolds, i, j;
 	int ret = -1, rc, have_old;
 
-	if (git_blob_create_from_buffer(&id, s->repo, buf, len) < 0)
-		return fail_git(err, DRIP_EFAIL, "cannot store '%s'", name);
+	if (ref_value(s, name, buf, len, wrap, &id, err) < 0)
+		return -1;
 	/* libgit2 syncs neither the loose object nor the ref unless told
-	 * to for the whole process; the object first, so that the ref never
-	 * survives a crash that its blob did not.  A blob found in a pack
-	 * has no loose file, and packs are synced when made. */
-	git_oid_tostr(hex, sizeof hex, &id);
-	sbuf_printf(&p, "%sobjects/%.2s/%s", gd, hex, hex + 2);
-	if (sync_path(sbuf_str(&p)) < 0) {
-		err_sys(err, DRIP_EFAIL, NULL, "cannot sync '%s'", sbuf_str(&p));
-		goto out;
-	}
-	p.len = 0;
-	sbuf_printf(&p, "%sobjects/%.2s", gd, hex);
-	if (sync_path(sbuf_str(&p)) < 0) {
-		err_sys(err, DRIP_EFAIL, NULL, "cannot sync '%s'", sbuf_str(&p));
-		goto out;
-	}
+	 * to for the whole process; the objects first, so that the ref never
+	 * survives a crash that its objects did not. */
+	ref_objects(s, &id, objs, &nobjs);
+	for (i = nobjs; i-- > 0;)
+		if (sync_object(s, &objs[i], err) < 0)
+			goto out;
 	if (store_unlock_ref(s, name, err) < 0)
 		goto out;
 	have_old = git_reference_name_to_id(&old, s->repo, name) == 0;
@@ -1106,10 +1211,18 @@ store_write_ref(struct store *s, const char *name, const char *buf, size_t len,
 	 * loose, every move would leave one unreachable object behind.  One
 	 * in a pack goes with the next gc. */
 	if (have_old && !git_oid_equal(&old, &id)) {
-		git_oid_tostr(hex, sizeof hex, &old);
-		p.len = 0;
-		sbuf_printf(&p, "%sobjects/%.2s/%s", gd, hex, hex + 2);
-		unlink(sbuf_str(&p));
+		ref_objects(s, &old, olds, &nolds);
+		for (i = 0; i < nolds; i++) {
+			for (j = 0; j < nobjs; j++)
+				if (git_oid_equal(&olds[i], &objs[j]))
+					break;
+			if (j < nobjs)
+				continue;
+			git_oid_tostr(hex, sizeof hex, &olds[i]);
+			p.len = 0;
+			sbuf_printf(&p, "%sobjects/%.2s/%s", gd, hex, hex + 2);
+			unlink(sbuf_str(&p));
+		}
 	}
 	ret = 0;
 out:
@@ -1164,4 +1277,67 @@ out:
 	sbuf_release(&cur);
 	sbuf_release(&line);
 	return ret;
+}
+
+struct ref_list_ctx {
+	int (*fn)(void *, const char *);
+	void *arg;
+};
+
+static int
+ref_list_one(const char *name, void *payload)
+{
+	struct ref_list_ctx *c = payload;
+
+	return c->fn(c->arg, name) < 0 ? GIT_EUSER : 0;
+}
+
+int
+store_list_refs(struct store *s, const char *glob, int (*fn)(void *arg, const char *name),
+		void *arg, struct drip_err *err)
+{
+	struct ref_list_ctx c = { fn, arg };
+	int rc = git_reference_foreach_glob(s->repo, glob, ref_list_one, &c);
+
+	if (rc == GIT_EUSER)
+		return -1;
+	if (rc < 0)
+		return fail_git(err, DRIP_EFAIL, "cannot list the refs '%s'", glob);
+	return 0;
+}
+
+struct git_repository *
+store_repo(struct store *s)
+{
+	return s->repo;
+}
+
+int
+store_walk_messages(struct store *s, int64_t since, int (*fn)(void *arg, const char *msg),
+		    void *arg, struct drip_err *err)
+{
+	git_revwalk *w = NULL;
+	git_oid id;
+	int rc = 0;
+
+	if (git_revwalk_new(&w, s->repo) < 0 || git_revwalk_sorting(w, GIT_SORT_TIME) < 0)
+		rc = fail_git(err, DRIP_EFAIL, "cannot walk the history");
+	else if (git_revwalk_push_head(w) < 0)
+		git_error_clear();	/* no commit yet: nothing to walk */
+	else
+		while (rc == 0 && git_revwalk_next(&id, w) == 0) {
+			git_commit *c = NULL;
+
+			if (git_commit_lookup(&c, s->repo, &id) < 0) {
+				rc = fail_git(err, DRIP_EFAIL, "cannot read commit");
+				break;
+			}
+			if ((int64_t)git_commit_time(c) < since)
+				rc = 1;
+			else
+				rc = fn(arg, git_commit_message(c));
+			git_commit_free(c);
+		}
+	git_revwalk_free(w);
+	return rc < 0 ? -1 : 0;
 }

@@ -146,10 +146,36 @@ int store_exclude(struct store *s, const char *pattern, struct drip_err *err);
  * not leave an unreachable object behind.
  */
 int store_read_ref(struct store *s, const char *name, struct sbuf *out, struct drip_err *err);
+/*
+ * The same, but the blob is the file STORE_REF_FILE of a parentless commit
+ * of its own (dated at the epoch, so the same content is the same commit):
+ * libgit2 pushes only refs that name commits, and shards' clocks are
+ * pushed (clock.h).  store_read_ref reads either kind.
+ */
+#define STORE_REF_FILE "clock.csv"
+int store_write_ref_commit(struct store *s, const char *name, const char *buf, size_t len,
+			   const char *log, struct drip_err *err);
 /* Remove the lock file a run killed while moving drip's own ref name
  * left (the caller holds the workspace lock, so no one else is at it). */
 int store_unlock_ref(struct store *s, const char *name, struct drip_err *err);
 int store_write_ref(struct store *s, const char *name, const char *buf, size_t len,
 		    const char *log, struct drip_err *err);
+
+/* Call fn(arg, name) for each ref whose name matches glob (e.g.
+ * "refs/drip/clocks/" followed by a star); fn returning -1 (err filled) stops it. */
+int store_list_refs(struct store *s, const char *glob, int (*fn)(void *arg, const char *name),
+		    void *arg, struct drip_err *err);
+
+/* The commits of the branch from HEAD, newest first by commit time,
+ * while their commit time is at least since (seconds since the epoch):
+ * fn(arg, message) for each; fn returning 1 stops the walk, -1 (err
+ * filled) fails it. */
+int store_walk_messages(struct store *s, int64_t since, int (*fn)(void *arg, const char *msg),
+			void *arg, struct drip_err *err);
+
+/* The libgit2 repository, for core's modules that talk to a remote
+ * (shard.h); owned by the store. */
+struct git_repository;
+struct git_repository *store_repo(struct store *s);
 
 #endif

@@ -425,7 +425,7 @@ copy_file(const char *src, const char *dst, mode_t mode, struct drip_err *err)
 static char **
 tick_files(const char *root, size_t *nout)
 {
-	static const char *const dirs[] = { "state/enrollments", "log", "lists" };
+	static const char *const dirs[] = { "state/enrollments", "log", "lists", CLOCK_SHARD_DIR };
 	static const char *const files[] = {
 		"tasks.csv", "notes.csv", STATE_CLOCK, "state/sequences.csv", STATE_RUNS,
 		STATE_AUTOS, STATE_SNAPSHOT,
@@ -684,7 +684,8 @@ tick_refresh(struct store *s, const char *root, struct drip_err *err)
 	for (i = 0; i < n; i++) {
 		full = join(root, v[i]);
 		/* The clock is never committed (clock.h). */
-		if (fsio_exists(full) && strcmp(v[i], STATE_CLOCK) != 0)
+		if (fsio_exists(full) && strcmp(v[i], STATE_CLOCK) != 0 &&
+		    strncmp(v[i], CLOCK_SHARD_DIR "/", strlen(CLOCK_SHARD_DIR "/")) != 0)
 			paths[k++] = v[i];
 		free(full);
 	}
