@@ -799,9 +799,31 @@ work_path(const struct store *s, const char *rel)
  * work tree?  A missing index entry, a conflict, a deleted file or one that
  * is no longer a regular file all count as differences.
  */
+/*
+ * Does the index entry ie vouch for the file with stat st, as git's own
+ * check does: the same size, inode, device, modification and change times
+ * (to the nanosecond), and modified before the index was written (a file
+ * changed in the same instant as the index is "racily clean": only its
+ * content can tell)?  Then its content is the entry's blob, unread.
+ */
 static int
-path_dirty(struct store *s, git_index *idx, const char *rel, const git_oid *want,
-	   int *dirty, struct drip_err *err)
+stat_clean(const git_index_entry *ie, const struct stat *st, const struct stat *index_st)
+{
+	if (ie->file_size != (uint32_t)st->st_size || ie->ino != (uint32_t)st->st_ino ||
+	    ie->dev != (uint32_t)st->st_dev ||
+	    ie->mtime.seconds != (int32_t)st->st_mtim.tv_sec ||
+	    ie->mtime.nanoseconds != (uint32_t)st->st_mtim.tv_nsec ||
+	    ie->ctime.seconds != (int32_t)st->st_ctim.tv_sec ||
+	    ie->ctime.nanoseconds != (uint32_t)st->st_ctim.tv_nsec)
+		return 0;
+	return st->st_mtim.tv_sec < index_st->st_mtim.tv_sec ||
+	       (st->st_mtim.tv_sec == index_st->st_mtim.tv_sec &&
+		st->st_mtim.tv_nsec < index_st->st_mtim.tv_nsec);
+}
+
+static int
+path_dirty(struct store *s, git_index *idx, const struct stat *index_st, const char *rel,
+	   const git_oid *want, int *dirty, struct drip_err *err)
 {
 	const git_index_entry *ie;
 	struct stat st;
@@ -823,6 +845,8 @@ path_dirty(struct store *s, git_index *idx, const char *rel, const git_oid *want
 		*dirty = 1;
 	} else if (!S_ISREG(st.st_mode)) {
 		*dirty = 1;
+	} else if (index_st && stat_clean(ie, &st, index_st)) {
+		*dirty = 0;
 	} else {
 		/* Hash as `git add` would, with the path's filters, so that the
 		 * answer agrees with the blob store_commit would make. */
@@ -845,8 +869,10 @@ store_check_clean(struct store *s, const char *const *paths, size_t n,
 	struct head h;
 	git_index *idx = NULL;
 	git_tree_entry *e;
+	struct stat index_st;
+	const char *index_path;
 	size_t i;
-	int ret = -1, dirty, rc;
+	int ret = -1, dirty, rc, have_index_st;
 
 	if (head_read(s, &h, err) < 0)
 		return -1;
@@ -859,6 +885,9 @@ store_check_clean(struct store *s, const char *const *paths, size_t n,
 		fail_git(err, DRIP_EFAIL, "cannot read the index");
 		goto out;
 	}
+	/* Without the index file's own time, every file is read. */
+	index_path = git_index_path(idx);
+	have_index_st = index_path && stat(index_path, &index_st) == 0;
 	for (i = 0; i < n; i++) {
 		if (check_path(paths[i], err) < 0)
 			goto out;
@@ -869,7 +898,8 @@ store_check_clean(struct store *s, const char *const *paths, size_t n,
 			fail_git(err, DRIP_EFAIL, "cannot look up '%s' at HEAD", paths[i]);
 			goto out;
 		}
-		rc = path_dirty(s, idx, paths[i], git_tree_entry_id(e), &dirty, err);
+		rc = path_dirty(s, idx, have_index_st ? &index_st : NULL, paths[i],
+				git_tree_entry_id(e), &dirty, err);
 		git_tree_entry_free(e);
 		if (rc < 0)
 			goto out;
