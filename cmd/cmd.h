@@ -141,6 +141,14 @@ const char *csv_cell(struct arena *a, int raw, const char *v);
  * HTML or GitHub Markdown. */
 struct rtab_doc;
 void print_doc(struct cmd_ctx *c, enum out_format f, const struct rtab_doc *d);
+/* A streaming listing's output: written once it passes 64 KiB (always
+ * with force), and every 4096 rows the arena of its rows emptied; n
+ * counts the rows. */
+void list_flush(struct sbuf *out, struct arena *a, size_t *n, int force);
+/* Its end: the JSON array closed (j, when not NULL), the rest written,
+ * out and a released. */
+struct json;
+void list_end(struct sbuf *out, struct arena *a, size_t *n, struct json *j);
 
 /* A path inside the workspace (malloc'ed). */
 char *ws_path(struct cmd_ctx *c, const char *rel);

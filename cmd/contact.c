@@ -490,17 +490,6 @@ struct lister {
 	size_t n;
 };
 
-static void
-lister_flush(struct lister *l, int force)
-{
-	if (force || l->out.len >= 65536) {
-		fwrite(l->out.buf ? l->out.buf : "", 1, l->out.len, stdout);
-		sbuf_reset(&l->out);
-	}
-	if (++l->n % 4096 == 0)
-		arena_release(&l->a);
-}
-
 /* Pick the columns and measure the header. */
 static void
 lister_begin(struct lister *l, const struct roster *r)
@@ -583,7 +572,7 @@ lister_row(void *ctx, const struct roster *r, const char *const *f, struct drip_
 			json_kstr(&l->j, roster_colname(r, k), f[k]);
 		json_end(&l->j);
 	}
-	lister_flush(l, 0);
+	list_flush(&l->out, &l->a, &l->n, 0);
 	return 0;
 }
 
@@ -634,13 +623,10 @@ cmd_contact_list(int argc, char **argv, struct cmd_ctx *c)
 	if (rc == 0) {
 		if (!l.started)
 			lister_start(&l);
-		if (l.f == FMT_JSON) {
-			json_end(&l.j);
-			sbuf_addc(&l.out, '\n');
-		}
-		lister_flush(&l, 1);
+		list_end(&l.out, &l.a, &l.n, l.f == FMT_JSON ? &l.j : NULL);
+	} else {
+		sbuf_release(&l.out);
+		arena_release(&l.a);
 	}
-	sbuf_release(&l.out);
-	arena_release(&l.a);
 	return rc;
 }

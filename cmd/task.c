@@ -103,17 +103,6 @@ struct tlister {
 static const int brief[] = { C_ID, C_DUE, C_KIND, C_CONTACT, C_ASSIGNEE, C_STATUS, C_SUBJECT };
 #define NBRIEF (sizeof brief / sizeof *brief)
 
-static void
-tlister_flush(struct tlister *l, int force)
-{
-	if (force || l->out.len >= 65536) {
-		fwrite(l->out.buf ? l->out.buf : "", 1, l->out.len, stdout);
-		sbuf_reset(&l->out);
-	}
-	if (++l->n % 4096 == 0)
-		arena_release(&l->a);
-}
-
 /* The header (r->f NULL) or a row, as the table shows it. */
 static void
 brief_cells(struct tlister *l, const struct tasks_row *r, const char **cells, char *due,
@@ -168,7 +157,7 @@ tlister_row(void *ctx, const struct tasks_row *r, struct drip_err *err)
 			json_kstr(&l->j, r->names[j], r->f[j]);
 		json_end(&l->j);
 	}
-	tlister_flush(l, 0);
+	list_flush(&l->out, &l->a, &l->n, 0);
 	return 0;
 }
 
@@ -193,15 +182,12 @@ cmd_task_list(int argc, char **argv, struct cmd_ctx *c)
 		return -1;
 	l.print = 1;
 	rc = tasks_each(c->root, tlister_row, &l, &c->err);
-	if (rc == 0) {
-		if (l.f == FMT_JSON) {
-			json_end(&l.j);
-			sbuf_addc(&l.out, '\n');
-		}
-		tlister_flush(&l, 1);
+	if (rc == 0)
+		list_end(&l.out, &l.a, &l.n, l.f == FMT_JSON ? &l.j : NULL);
+	else {
+		sbuf_release(&l.out);
+		arena_release(&l.a);
 	}
-	sbuf_release(&l.out);
-	arena_release(&l.a);
 	return rc;
 }
 

@@ -490,3 +490,26 @@ print_doc(struct cmd_ctx *c, enum out_format f, const struct rtab_doc *d)
 	fwrite(out.buf ? out.buf : "", 1, out.len, stdout);
 	sbuf_release(&out);
 }
+
+void
+list_flush(struct sbuf *out, struct arena *a, size_t *n, int force)
+{
+	if (force || out->len >= 65536) {
+		fwrite(out->buf ? out->buf : "", 1, out->len, stdout);
+		sbuf_reset(out);
+	}
+	if (++*n % 4096 == 0)
+		arena_release(a);
+}
+
+void
+list_end(struct sbuf *out, struct arena *a, size_t *n, struct json *j)
+{
+	if (j) {
+		json_end(j);
+		sbuf_addc(out, '\n');
+	}
+	list_flush(out, a, n, 1);
+	sbuf_release(out);
+	arena_release(a);
+}

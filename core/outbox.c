@@ -1732,7 +1732,111 @@ struct outbox_stage {
 	int attfd;			/* attempts/, or -1 when there is none */
 	char **names;			/* staged in tmp/, not yet in new/ */
 	size_t n, cap;
+	/* The names in new/, sent/ and failed/, sorted, read once at the
+	 * first message (listed 1), or left to a lookup per message when
+	 * they are more than stage_list_max (listed -1). */
+	char **known;
+	size_t nknown;
+	int listed;
 };
+
+/* The most names listed for a batch; past that (a sent/ never emptied),
+ * each message is looked up in the folders instead. */
+#define STAGE_LIST_MAX 200000
+
+static size_t stage_list_max = STAGE_LIST_MAX;
+
+void
+outbox_stage_list_max(size_t n)
+{
+	stage_list_max = n ? n : STAGE_LIST_MAX;
+}
+
+/* Add the valid names of folder fd to st->known; 1 when that makes more
+ * than stage_list_max, -1 with errno when the folder cannot be read. */
+static int
+stage_list(struct outbox_stage *st, int fd, size_t *cap)
+{
+	struct dirent *de;
+	DIR *d;
+	int dup_fd, saved, rc = 0;
+
+	/* closedir() closes the descriptor it was given; keep ours. */
+	if ((dup_fd = fcntl(fd, F_DUPFD_CLOEXEC, 0)) < 0)
+		return -1;
+	if ((d = fdopendir(dup_fd)) == NULL) {
+		close_fd(&dup_fd);
+		return -1;
+	}
+	for (;;) {
+		errno = 0;
+		if ((de = readdir(d)) == NULL)
+			break;
+		if (!name_ok(de->d_name))
+			continue;
+		if (st->nknown == stage_list_max) {
+			rc = 1;
+			break;
+		}
+		if (st->nknown == *cap) {
+			*cap = *cap ? *cap * 2 : 64;
+			st->known = xrealloc(st->known, *cap * sizeof *st->known);
+		}
+		st->known[st->nknown++] = xstrdup(de->d_name);
+	}
+	saved = errno;
+	closedir(d);
+	errno = saved;
+	return rc == 0 && saved != 0 ? -1 : rc;
+}
+
+/* Read the names of new/, sent/ and failed/ once for the batch: one
+ * directory reading each instead of three lookups a message.  The
+ * workspace lock keeps them as they are while the batch is staged. */
+static int
+stage_known(struct outbox_stage *st, struct drip_err *err)
+{
+	size_t cap = 0;
+	int i, rc = 0;
+
+	for (i = DIR_NEW; i <= DIR_FAILED && rc == 0; i++)
+		if ((rc = stage_list(st, st->fds[i], &cap)) < 0)
+			return err_sys(err, DRIP_EFAIL, NULL, "cannot read '%s/%s'", st->dir,
+				       outbox_dirs[i]);
+	if (rc > 0) {
+		outbox_list_free(st->known, st->nknown);
+		st->known = NULL;
+		st->nknown = 0;
+		st->listed = -1;
+		return 0;
+	}
+	if (st->nknown > 1)
+		qsort(st->known, st->nknown, sizeof *st->known, cmp_names);
+	st->listed = 1;
+	return 0;
+}
+
+/* 1 when name is in new/, sent/ or failed/, 0 when not, -1 on error. */
+static int
+stage_exists(struct outbox_stage *st, const char *name, struct drip_err *err)
+{
+	int i, e;
+
+	if (st->listed == 0 && stage_known(st, err) < 0)
+		return -1;
+	if (st->listed > 0)
+		return st->nknown &&
+		       bsearch(&name, st->known, st->nknown, sizeof *st->known, cmp_names) != NULL;
+	for (i = DIR_NEW; i <= DIR_FAILED; i++) {
+		e = exists_at(st->fds[i], name);
+		if (e < 0)
+			return err_sys(err, DRIP_EFAIL, NULL, "cannot check '%s/%s/%s'", st->dir,
+				       outbox_dirs[i], name);
+		if (e > 0)
+			return 1;
+	}
+	return 0;
+}
 
 int
 outbox_stage_open(const char *dir, struct outbox_stage **out, struct drip_err *err)
@@ -1766,19 +1870,13 @@ int
 outbox_stage_put(struct outbox_stage *st, const char *name, const void *data, size_t len,
 		 struct drip_err *err)
 {
-	int fd, i, e;
+	int fd, e;
 
 	if (!name_ok(name))
 		return err_set(err, DRIP_EDATA, NULL, 0, 0, "invalid outbox message name \"%s\"",
 			       name ? name : "");
-	for (i = DIR_NEW; i <= DIR_FAILED; i++) {
-		e = exists_at(st->fds[i], name);
-		if (e < 0)
-			return err_sys(err, DRIP_EFAIL, NULL, "cannot check '%s/%s/%s'", st->dir,
-				       outbox_dirs[i], name);
-		if (e > 0)
-			return 0;	/* queued by an earlier run: never a second copy */
-	}
+	if ((e = stage_exists(st, name, err)) != 0)
+		return e < 0 ? -1 : 0;	/* queued by an earlier run: never a second copy */
 	/* A file left in tmp/ by a run that crashed is removed first; tried
 	 * only when the exclusive create finds one. */
 	fd = openat(st->fds[DIR_TMP], name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
@@ -1865,6 +1963,7 @@ outbox_stage_free(struct outbox_stage *st)
 		free(st->names[i]);
 	}
 	free(st->names);
+	outbox_list_free(st->known, st->nknown);
 	for (k = 0; k < NDIRS; k++)
 		close_fd(&st->fds[k]);
 	close_fd(&st->attfd);

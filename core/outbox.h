@@ -260,5 +260,8 @@ int outbox_stage_put(struct outbox_stage *st, const char *name, const void *data
 		     struct drip_err *err);
 int outbox_stage_commit(struct outbox_stage *st, struct drip_err *err);
 void outbox_stage_free(struct outbox_stage *st);
+/* Tests: the most names of new/, sent/ and failed/ a batch reads at once
+ * (0: the default, 200,000); past it, each message is looked up. */
+void outbox_stage_list_max(size_t n);
 
 #endif

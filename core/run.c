@@ -197,7 +197,7 @@ shard_advance(struct pass *p, struct shard_in *s)
 	struct csvio_row row;
 	int rc;
 
-	arena_release(&s->pa);
+	arena_reset(&s->pa);
 	s->has = 0;
 	if (s->r == NULL)
 		return 0;
@@ -223,7 +223,7 @@ runs_advance(struct pass *p)
 	struct csvio_row row;
 	int rc;
 
-	arena_release(&s->pa);
+	arena_reset(&s->pa);
 	s->has = 0;
 	if (s->r == NULL)
 		return 0;
@@ -576,10 +576,9 @@ skip_unknown_events(struct pass *p, const char *upto)
 }
 
 static int
-one_contact(struct pass *p, struct contact *ct)
+one_contact(struct pass *p, struct contact *ct, unsigned si)
 {
 	struct run_info *ri = p->ri;
-	unsigned si = state_shard(ct->id);
 	struct shard_in *s = &p->sh[si];
 	struct enr *rows = NULL, *orig;
 	size_t n = 0, cap = 0, i, nev = 0, firstev, norig, capruns = 0;
@@ -708,7 +707,7 @@ one_contact(struct pass *p, struct contact *ct)
 	if (give(p, &it) < 0)
 		return -1;
 	ri->contacts++;
-	arena_release(&p->ca);
+	arena_reset(&p->ca);
 	return 0;
 }
 
@@ -900,6 +899,7 @@ pass_contacts(struct pass *p)
 	char prev[256] = "", *full;
 	const char **cols;
 	size_t i, nvirt;
+	unsigned si;
 	long idcol, prev_line = 0;
 	int k;
 
@@ -941,9 +941,12 @@ pass_contacts(struct pass *p)
 			p->unsorted = 1;
 			return -1;
 		}
-		snprintf(prev, sizeof prev, "%s", ct.id);
+		/* A valid id is under 128 bytes (ws.h): it fits. */
+		memcpy(prev, ct.id, strlen(ct.id) + 1);
 		prev_line = row.line;
-		if (p->skip[state_shard(ct.id)]) {
+		/* The contact's enrollment file: a hash, worked out once. */
+		si = state_shard(ct.id);
+		if (p->skip[si]) {
 			if (pass_by(p, ct.id) < 0)
 				return -1;
 			continue;
@@ -956,7 +959,7 @@ pass_contacts(struct pass *p)
 			p->vals[j] = "";
 		ct.vals = p->vals;
 		ct.cols = cols;
-		if (one_contact(p, &ct) < 0)
+		if (one_contact(p, &ct, si) < 0)
 			return -1;
 		if (p->o->phase && p->ri->contacts % 256 == 0)
 			p->o->phase(p->o->progress_ctx, "contacts", csvio_offset(p->cr),

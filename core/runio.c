@@ -69,6 +69,7 @@ struct runio {
 	int64_t to;
 	char *contacts_tmp;		/* contacts.csv rewritten beside itself */
 	const char *summary;
+	struct sbuf row;		/* one state row, formatted: reused */
 };
 
 static const char *
@@ -145,28 +146,24 @@ open_beside(struct runio *w, const char *dir, const char *tmp, const char *heade
 static int
 shard_write(struct runio *w, struct shard_out *s, const struct enr *e, struct drip_err *err)
 {
-	struct sbuf sb = SBUF_INIT;
-
 	if (s->out == NULL && (s->out = open_beside(w, "state/enrollments", s->tmp,
 						     STATE_ENR_HEADER, err)) == NULL)
 		return -1;
-	state_enr_format(&sb, e);
-	fwrite(sb.buf, 1, sb.len, s->out);
-	sbuf_release(&sb);
+	sbuf_reset(&w->row);
+	state_enr_format(&w->row, e);
+	fwrite(w->row.buf, 1, w->row.len, s->out);
 	return 0;
 }
 
 static int
 runs_write(struct runio *w, const struct arun *ar, struct drip_err *err)
 {
-	struct sbuf sb = SBUF_INIT;
-
 	if (w->runs.out == NULL &&
 	    (w->runs.out = open_beside(w, "state", w->runs.tmp, STATE_RUN_HEADER, err)) == NULL)
 		return -1;
-	state_run_format(&sb, ar);
-	fwrite(sb.buf, 1, sb.len, w->runs.out);
-	sbuf_release(&sb);
+	sbuf_reset(&w->row);
+	state_run_format(&w->row, ar);
+	fwrite(w->row.buf, 1, w->row.len, w->runs.out);
 	return 0;
 }
 
@@ -924,6 +921,7 @@ runio_free(struct runio *w)
 	if (w == NULL)
 		return;
 	writer_abort(w);
+	sbuf_release(&w->row);
 	free(w);
 }
 

@@ -10,7 +10,6 @@
 
 #include <fcntl.h>
 #include <git2.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,20 +30,6 @@
 /* Where the fetch puts the remote's branch: drip's own ref, so that the
  * clone's refs/remotes/ stay the user's. */
 #define SHARD_UPSTREAM "refs/drip/upstream"
-
-static int __attribute__((format(printf, 3, 4)))
-fail(struct drip_err *err, int code, const char *fmt, ...)
-{
-	const git_error *ge = git_error_last();
-	char what[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(what, sizeof what, fmt, ap);
-	va_end(ap);
-	return err_set(err, code, NULL, 0, 0, "%s: %s", what,
-		       ge && ge->message ? ge->message : "unknown libgit2 error");
-}
 
 /* ---- records of a CSV file, split where a newline is outside quotes ---- */
 
@@ -516,7 +501,7 @@ sync_open(struct store *s, const char *remote, struct sync *y, struct drip_err *
 	y->name = remote;
 	y->err = err;
 	if (git_reference_lookup(&head, y->repo, "HEAD") < 0)
-		return fail(err, DRIP_EFAIL, "cannot read HEAD");
+		return store_git_fail(err, DRIP_EFAIL, "cannot read HEAD");
 	target = git_reference_symbolic_target(head);
 	if (target == NULL || strncmp(target, "refs/heads/", 11) != 0) {
 		git_reference_free(head);
@@ -530,7 +515,7 @@ sync_open(struct store *s, const char *remote, struct sync *y, struct drip_err *
 	if (git_remote_lookup(&y->remote, y->repo, remote) < 0) {
 		git_error_clear();
 		if (git_remote_create_anonymous(&y->remote, y->repo, remote) < 0)
-			return fail(err, DRIP_ETEMP, "cannot use the remote '%s'", remote);
+			return store_git_fail(err, DRIP_ETEMP, "cannot use the remote '%s'", remote);
 	}
 	return 0;
 }
@@ -555,7 +540,7 @@ sync_fetch(struct sync *y)
 	fo.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE;
 	snprintf(spec, sizeof spec, "+%s:%s", y->branch, y->upstream);
 	if (git_remote_fetch(y->remote, &arr, &fo, NULL) < 0)
-		return fail(y->err, DRIP_ETEMP, "cannot fetch from '%s'", y->name);
+		return store_git_fail(y->err, DRIP_ETEMP, "cannot fetch from '%s'", y->name);
 	return 0;
 }
 
@@ -578,7 +563,7 @@ rebuild_one(struct sync *y, git_commit *c, git_commit *onto, git_oid *out)
 	if (git_commit_parent(&parent, c, 0) < 0 || git_commit_tree(&tb, parent) < 0 ||
 	    git_commit_tree(&to, c) < 0 || git_commit_tree(&tt, onto) < 0 ||
 	    git_diff_tree_to_tree(&diff, y->repo, tb, to, NULL) < 0) {
-		fail(y->err, DRIP_EFAIL, "cannot read the commit to rebuild");
+		store_git_fail(y->err, DRIP_EFAIL, "cannot read the commit to rebuild");
 		goto out;
 	}
 	n = git_diff_num_deltas(diff);
@@ -616,7 +601,7 @@ rebuild_one(struct sync *y, git_commit *c, git_commit *onto, git_oid *out)
 		} else if ((have_b && git_blob_lookup(&bb, y->repo, &d->old_file.id) < 0) ||
 			   (have_o && git_blob_lookup(&bo, y->repo, &d->new_file.id) < 0) ||
 			   (have_t && git_blob_lookup(&bt, y->repo, git_tree_entry_id(et)) < 0)) {
-			bad = fail(y->err, DRIP_EFAIL, "cannot read '%s'", path);
+			bad = store_git_fail(y->err, DRIP_EFAIL, "cannot read '%s'", path);
 		} else {
 			shard_merge_file(path, sk, sn, bb ? git_blob_rawcontent(bb) : NULL,
 					 bb ? (size_t)git_blob_rawsize(bb) : 0,
@@ -628,7 +613,7 @@ rebuild_one(struct sync *y, git_commit *c, git_commit *onto, git_oid *out)
 				;	/* gone on both sides */
 			} else if (git_blob_create_from_buffer(&u->id, y->repo, sb.buf ? sb.buf : "",
 							       sb.len) < 0) {
-				bad = fail(y->err, DRIP_EFAIL, "cannot write '%s'", path);
+				bad = store_git_fail(y->err, DRIP_EFAIL, "cannot write '%s'", path);
 			} else {
 				u->action = GIT_TREE_UPDATE_UPSERT;
 				if (have_t)
@@ -649,7 +634,7 @@ rebuild_one(struct sync *y, git_commit *c, git_commit *onto, git_oid *out)
 	    git_commit_create(out, y->repo, NULL, git_commit_author(c), git_commit_committer(c),
 			      git_commit_message_encoding(c), git_commit_message(c), tn, 1,
 			      parents) < 0) {
-		fail(y->err, DRIP_EFAIL, "cannot rebuild commit %.12s",
+		store_git_fail(y->err, DRIP_EFAIL, "cannot rebuild commit %.12s",
 		     git_oid_tostr_s(git_commit_id(c)));
 		goto out;
 	}
@@ -680,15 +665,15 @@ move_branch(struct sync *y, const git_oid *id)
 	git_checkout_options_init(&co, GIT_CHECKOUT_OPTIONS_VERSION);
 	co.checkout_strategy = GIT_CHECKOUT_SAFE;
 	if (git_commit_lookup(&c, y->repo, id) < 0)
-		return fail(y->err, DRIP_EFAIL, "cannot read commit");
+		return store_git_fail(y->err, DRIP_EFAIL, "cannot read commit");
 	rc = git_checkout_tree(y->repo, (git_object *)c, &co);
 	if (rc == GIT_ECONFLICT)
-		rc = fail(y->err, DRIP_ETEMP, "the update from '%s' would overwrite changes "
+		rc = store_git_fail(y->err, DRIP_ETEMP, "the update from '%s' would overwrite changes "
 			  "not committed; commit or discard them, then run drip again", y->name);
 	else if (rc < 0)
-		rc = fail(y->err, DRIP_EFAIL, "cannot update the work tree");
+		rc = store_git_fail(y->err, DRIP_EFAIL, "cannot update the work tree");
 	else if (git_reference_create(&ref, y->repo, y->branch, id, 1, "drip tick: from the remote") < 0)
-		rc = fail(y->err, DRIP_EFAIL, "cannot move '%s'", y->branch);
+		rc = store_git_fail(y->err, DRIP_EFAIL, "cannot move '%s'", y->branch);
 	git_reference_free(ref);
 	git_commit_free(c);
 	return rc < 0 ? -1 : 0;
@@ -709,7 +694,7 @@ sync_update(struct sync *y)
 		return 0;	/* the remote has no such branch yet */
 	}
 	if (git_reference_name_to_id(&local, y->repo, y->branch) < 0)
-		return fail(y->err, DRIP_EFAIL, "cannot read '%s'", y->branch);
+		return store_git_fail(y->err, DRIP_EFAIL, "cannot read '%s'", y->branch);
 	if (git_oid_equal(&local, &up) || git_graph_descendant_of(y->repo, &local, &up) == 1)
 		return 0;
 	if (git_graph_descendant_of(y->repo, &up, &local) == 1)
@@ -719,7 +704,7 @@ sync_update(struct sync *y)
 	if (git_revwalk_new(&w, y->repo) < 0 ||
 	    git_revwalk_sorting(w, GIT_SORT_TOPOLOGICAL | GIT_SORT_REVERSE) < 0 ||
 	    git_revwalk_push(w, &local) < 0 || git_revwalk_hide(w, &up) < 0) {
-		rc = fail(y->err, DRIP_EFAIL, "cannot walk the branch");
+		rc = store_git_fail(y->err, DRIP_EFAIL, "cannot walk the branch");
 		goto out;
 	}
 	git_revwalk_simplify_first_parent(w);
@@ -727,7 +712,7 @@ sync_update(struct sync *y)
 	while (rc == 0 && git_revwalk_next(&id, w) == 0) {
 		if (git_commit_lookup(&c, y->repo, &id) < 0 ||
 		    git_commit_lookup(&onto, y->repo, &cur) < 0) {
-			rc = fail(y->err, DRIP_EFAIL, "cannot read commit");
+			rc = store_git_fail(y->err, DRIP_EFAIL, "cannot read commit");
 			break;
 		}
 		if (git_commit_parentcount(c) > 0)

@@ -85,13 +85,13 @@ state_parse_time(const char *s, int64_t *out)
 	if (strlen(s) != 20 || s[19] != 'Z')
 		return -1;
 	{
-		static const char shape[] = "dddd-dd-ddTdd:dd:ddZ";
-		int i, y, mo, d, h, mi, se;
+		static const unsigned char digit[14] = { 0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18 };
+		int i = 0, y, mo, d, h, mi, se;
 
-		for (i = 0; i < 20; i++)
-			if (shape[i] == 'd' ? (s[i] < '0' || s[i] > '9') : s[i] != shape[i])
-				break;
-		if (i == 20) {
+		if (s[4] == '-' && s[7] == '-' && s[10] == 'T' && s[13] == ':' && s[16] == ':')
+			for (i = 0; i < 14 && (unsigned)(s[digit[i]] - '0') <= 9; i++)
+				;
+		if (i == 14) {
 			y = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 + (s[3] - '0');
 			mo = (s[5] - '0') * 10 + (s[6] - '0');
 			d = (s[8] - '0') * 10 + (s[9] - '0');
@@ -178,6 +178,25 @@ state_enr_parse(struct arena *a, const char *const *f, size_t nf, const char *fi
 	return 0;
 }
 
+/* v in decimal, as "%ld" writes it: tick formats a version for every
+ * row it writes, and snprintf is slow for that. */
+static void
+fmt_long(char buf[24], long v)
+{
+	char tmp[24];
+	unsigned long u = v < 0 ? 0UL - (unsigned long)v : (unsigned long)v;
+	size_t n = 0, i = 0;
+
+	do
+		tmp[n++] = (char)('0' + u % 10);
+	while ((u /= 10) != 0);
+	if (v < 0)
+		buf[i++] = '-';
+	while (n)
+		buf[i++] = tmp[--n];
+	buf[i] = '\0';
+}
+
 void
 state_enr_format(struct sbuf *out, const struct enr *e)
 {
@@ -186,7 +205,7 @@ state_enr_format(struct sbuf *out, const struct enr *e)
 	int i;
 	int64_t times[5] = { e->entered, e->base, e->enrolled, e->paused, e->hold };
 
-	snprintf(ver, sizeof ver, "%ld", e->version);
+	fmt_long(ver, e->version);
 	for (i = 0; i < 5; i++) {
 		if (times[i] == STATE_NONE)
 			tm[i][0] = '\0';
@@ -206,7 +225,7 @@ state_enr_format(struct sbuf *out, const struct enr *e)
 	f[10] = tm[4];
 	f[11] = e->sent_day ? e->sent_day : "";
 	if (f[11][0])
-		snprintf(sent, sizeof sent, "%d", e->sent);
+		fmt_long(sent, e->sent);
 	f[12] = sent;
 	csvio_format_row(out, f, STATE_ENR_COLS);
 }

@@ -68,9 +68,8 @@ struct item {
 	git_filemode_t mode;
 };
 
-/* Fill err with what we tried and libgit2's last message. */
-static int __attribute__((format(printf, 3, 4)))
-fail_git(struct drip_err *err, int code, const char *fmt, ...)
+int
+store_git_fail(struct drip_err *err, int code, const char *fmt, ...)
 {
 	const git_error *ge = git_error_last();
 	char what[512];
@@ -130,24 +129,24 @@ store_init(const char *dir, struct drip_err *err)
 	int rc, ret = -1;
 
 	if (git_libgit2_init() < 0)
-		return fail_git(err, DRIP_EFAIL, "cannot initialise libgit2");
+		return store_git_fail(err, DRIP_EFAIL, "cannot initialise libgit2");
 	rc = git_repository_open_ext(&repo, dir, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL);
 	if (rc == 0) {
 		ret = 0;
 		goto out;
 	}
 	if (rc != GIT_ENOTFOUND) {
-		fail_git(err, DRIP_EFAIL, "cannot open '%s'", dir);
+		store_git_fail(err, DRIP_EFAIL, "cannot open '%s'", dir);
 		goto out;
 	}
 	if (git_repository_init_options_init(&opts, GIT_REPOSITORY_INIT_OPTIONS_VERSION) < 0) {
-		fail_git(err, DRIP_EFAIL, "cannot create a repository in '%s'", dir);
+		store_git_fail(err, DRIP_EFAIL, "cannot create a repository in '%s'", dir);
 		goto out;
 	}
 	opts.flags |= GIT_REPOSITORY_INIT_MKPATH;
 	opts.initial_head = "main";
 	if (git_repository_init_ext(&repo, dir, &opts) < 0) {
-		fail_git(err, DRIP_EFAIL, "cannot create a repository in '%s'", dir);
+		store_git_fail(err, DRIP_EFAIL, "cannot create a repository in '%s'", dir);
 		goto out;
 	}
 	ret = 0;
@@ -167,7 +166,7 @@ store_open(const char *root, struct store **out, struct drip_err *err)
 
 	*out = NULL;
 	if (git_libgit2_init() < 0)
-		return fail_git(err, DRIP_EFAIL, "cannot initialise libgit2");
+		return store_git_fail(err, DRIP_EFAIL, "cannot initialise libgit2");
 	rc = git_repository_open_ext(&repo, root, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL);
 	if (rc == GIT_ENOTFOUND) {
 		err_set(err, DRIP_ENOINPUT, NULL, 0, 0,
@@ -175,7 +174,7 @@ store_open(const char *root, struct store **out, struct drip_err *err)
 		goto fail;
 	}
 	if (rc < 0) {
-		fail_git(err, DRIP_EFAIL, "cannot open the repository in '%s'", root);
+		store_git_fail(err, DRIP_EFAIL, "cannot open the repository in '%s'", root);
 		goto fail;
 	}
 	wd = git_repository_workdir(repo);
@@ -238,7 +237,7 @@ head_read(struct store *s, struct head *h, struct drip_err *err)
 
 	memset(h, 0, sizeof *h);
 	if (git_reference_lookup(&h->ref, s->repo, "HEAD") < 0)
-		return fail_git(err, DRIP_EFAIL, "cannot read HEAD");
+		return store_git_fail(err, DRIP_EFAIL, "cannot read HEAD");
 	if (git_reference_type(h->ref) == GIT_REFERENCE_SYMBOLIC) {
 		h->branch = git_reference_symbolic_target(h->ref);
 		rc = git_reference_name_to_id(&h->id, s->repo, h->branch);
@@ -247,7 +246,7 @@ head_read(struct store *s, struct head *h, struct drip_err *err)
 			return 0;
 		}
 		if (rc < 0) {
-			fail_git(err, DRIP_EFAIL, "cannot resolve '%s'", h->branch);
+			store_git_fail(err, DRIP_EFAIL, "cannot resolve '%s'", h->branch);
 			goto fail;
 		}
 	} else {
@@ -255,7 +254,7 @@ head_read(struct store *s, struct head *h, struct drip_err *err)
 	}
 	if (git_commit_lookup(&h->commit, s->repo, &h->id) < 0 ||
 	    git_commit_tree(&h->tree, h->commit) < 0) {
-		fail_git(err, DRIP_EFAIL, "cannot read the commit at HEAD");
+		store_git_fail(err, DRIP_EFAIL, "cannot read the commit at HEAD");
 		goto fail;
 	}
 	return 0;
@@ -391,7 +390,7 @@ items_prepare(struct store *s, const char *const *paths, size_t n,
 			return err_set(err, DRIP_EFAIL, NULL, 0, 0,
 				       "cannot commit '%s': not a regular file", it[i].rel);
 		if (git_blob_create_from_disk(&it[i].id, s->repo, it[i].full) < 0)
-			return fail_git(err, DRIP_EFAIL, "cannot store '%s'", it[i].rel);
+			return store_git_fail(err, DRIP_EFAIL, "cannot store '%s'", it[i].rel);
 		it[i].present = 1;
 		it[i].mode = it[i].st.st_mode & S_IXUSR ? GIT_FILEMODE_BLOB_EXECUTABLE
 							: GIT_FILEMODE_BLOB;
@@ -421,7 +420,7 @@ config_string(git_config *cfg, const char *key, const char *dflt, char **out,
 	*out = NULL;
 	rc = git_config_get_string_buf(&buf, cfg, key);
 	if (rc < 0 && rc != GIT_ENOTFOUND)
-		fail_git(err, DRIP_ECONFIG, "cannot read git config '%s'", key);
+		store_git_fail(err, DRIP_ECONFIG, "cannot read git config '%s'", key);
 	else
 		*out = xstrdup(rc == 0 && buf.ptr && buf.ptr[0] ? buf.ptr : dflt);
 	git_buf_dispose(&buf);
@@ -437,7 +436,7 @@ make_signature(struct store *s, int64_t now, git_signature **sig, struct drip_er
 
 	*sig = NULL;
 	if (git_repository_config(&cfg, s->repo) < 0) {
-		fail_git(err, DRIP_ECONFIG, "cannot read git config");
+		store_git_fail(err, DRIP_ECONFIG, "cannot read git config");
 		goto out;
 	}
 	if (config_string(cfg, "user.name", STORE_DEFAULT_NAME, &name, err) < 0 ||
@@ -448,7 +447,7 @@ make_signature(struct store *s, int64_t now, git_signature **sig, struct drip_er
 	else
 		rc = git_signature_now(sig, name, email);
 	if (rc < 0) {
-		fail_git(err, DRIP_ECONFIG, "bad git identity '%s <%s>'", name, email);
+		store_git_fail(err, DRIP_ECONFIG, "bad git identity '%s <%s>'", name, email);
 		goto out;
 	}
 	ret = 0;
@@ -490,7 +489,7 @@ build_tree(struct store *s, const struct head *h, const struct item *it, size_t 
 		up[k++].path = it[i].rel;
 	}
 	if (git_tree_create_updated(tree_id, s->repo, h->tree, k, up) < 0) {
-		fail_git(err, DRIP_EFAIL, "cannot build the tree to commit");
+		store_git_fail(err, DRIP_EFAIL, "cannot build the tree to commit");
 		goto out;
 	}
 	ret = 0;
@@ -511,7 +510,7 @@ tree_unchanged(struct store *s, const struct head *h, const git_oid *tree_id,
 		return 0;
 	}
 	if (git_tree_lookup(&t, s->repo, tree_id) < 0)
-		return fail_git(err, DRIP_EFAIL, "cannot read the new tree");
+		return store_git_fail(err, DRIP_EFAIL, "cannot read the new tree");
 	*same = git_tree_entrycount(t) == 0;
 	git_tree_free(t);
 	return 0;
@@ -626,13 +625,13 @@ commit_once(struct store *s, const struct item *it, size_t n, const char *messag
 		goto out;
 	}
 	if (git_tree_lookup(&tree, s->repo, &tree_id) < 0) {
-		fail_git(err, DRIP_EFAIL, "cannot read the new tree");
+		store_git_fail(err, DRIP_EFAIL, "cannot read the new tree");
 		goto out;
 	}
 	parents[0] = h.commit;
 	if (git_commit_create(&cid, s->repo, NULL, sig, sig, NULL, message, tree,
 			      h.unborn ? 0 : 1, parents) < 0) {
-		fail_git(err, DRIP_EFAIL, "cannot create the commit");
+		store_git_fail(err, DRIP_EFAIL, "cannot create the commit");
 		goto out;
 	}
 	/* libgit2 has been seen to report success for an object that a
@@ -661,11 +660,11 @@ commit_once(struct store *s, const struct item *it, size_t n, const char *messag
 		goto out;
 	}
 	if (rc == GIT_ELOCKED) {
-		fail_git(err, DRIP_ETEMP, "cannot move '%s'", h.branch);
+		store_git_fail(err, DRIP_ETEMP, "cannot move '%s'", h.branch);
 		goto out;
 	}
 	if (rc < 0) {
-		fail_git(err, DRIP_EFAIL, "cannot move '%s'", h.branch);
+		store_git_fail(err, DRIP_EFAIL, "cannot move '%s'", h.branch);
 		goto out;
 	}
 	*committed = 1;
@@ -696,13 +695,13 @@ update_index(struct store *s, const struct item *it, size_t n, struct drip_err *
 	int ret = -1, rc;
 
 	if (git_repository_index(&idx, s->repo) < 0 || git_index_read(idx, 1) < 0) {
-		fail_git(err, DRIP_EFAIL, "cannot read the index");
+		store_git_fail(err, DRIP_EFAIL, "cannot read the index");
 		goto out;
 	}
 	for (i = 0; i < n; i++) {
 		if (!it[i].present) {
 			if (git_index_remove_bypath(idx, it[i].rel) < 0) {
-				fail_git(err, DRIP_EFAIL, "cannot update the index for '%s'", it[i].rel);
+				store_git_fail(err, DRIP_EFAIL, "cannot update the index for '%s'", it[i].rel);
 				goto out;
 			}
 			continue;
@@ -721,13 +720,13 @@ update_index(struct store *s, const struct item *it, size_t n, struct drip_err *
 		git_oid_cpy(&e.id, &it[i].id);
 		e.path = it[i].rel;
 		if (git_index_add(idx, &e) < 0) {
-			fail_git(err, DRIP_EFAIL, "cannot update the index for '%s'", it[i].rel);
+			store_git_fail(err, DRIP_EFAIL, "cannot update the index for '%s'", it[i].rel);
 			goto out;
 		}
 	}
 	rc = git_index_write(idx);
 	if (rc < 0) {
-		fail_git(err, rc == GIT_ELOCKED ? DRIP_ETEMP : DRIP_EFAIL,
+		store_git_fail(err, rc == GIT_ELOCKED ? DRIP_ETEMP : DRIP_EFAIL,
 			 "cannot write the index");
 		goto out;
 	}
@@ -799,9 +798,31 @@ work_path(const struct store *s, const char *rel)
  * work tree?  A missing index entry, a conflict, a deleted file or one that
  * is no longer a regular file all count as differences.
  */
+/*
+ * Does the index entry ie vouch for the file with stat st, as git's own
+ * check does: the same size, inode, device, modification and change times
+ * (to the nanosecond), and modified before the index was written (a file
+ * changed in the same instant as the index is "racily clean": only its
+ * content can tell)?  Then its content is the entry's blob, unread.
+ */
 static int
-path_dirty(struct store *s, git_index *idx, const char *rel, const git_oid *want,
-	   int *dirty, struct drip_err *err)
+stat_clean(const git_index_entry *ie, const struct stat *st, const struct stat *index_st)
+{
+	if (ie->file_size != (uint32_t)st->st_size || ie->ino != (uint32_t)st->st_ino ||
+	    ie->dev != (uint32_t)st->st_dev ||
+	    ie->mtime.seconds != (int32_t)st->st_mtim.tv_sec ||
+	    ie->mtime.nanoseconds != (uint32_t)st->st_mtim.tv_nsec ||
+	    ie->ctime.seconds != (int32_t)st->st_ctim.tv_sec ||
+	    ie->ctime.nanoseconds != (uint32_t)st->st_ctim.tv_nsec)
+		return 0;
+	return st->st_mtim.tv_sec < index_st->st_mtim.tv_sec ||
+	       (st->st_mtim.tv_sec == index_st->st_mtim.tv_sec &&
+		st->st_mtim.tv_nsec < index_st->st_mtim.tv_nsec);
+}
+
+static int
+path_dirty(struct store *s, git_index *idx, const struct stat *index_st, const char *rel,
+	   const git_oid *want, int *dirty, struct drip_err *err)
 {
 	const git_index_entry *ie;
 	struct stat st;
@@ -823,11 +844,13 @@ path_dirty(struct store *s, git_index *idx, const char *rel, const git_oid *want
 		*dirty = 1;
 	} else if (!S_ISREG(st.st_mode)) {
 		*dirty = 1;
+	} else if (index_st && stat_clean(ie, &st, index_st)) {
+		*dirty = 0;
 	} else {
 		/* Hash as `git add` would, with the path's filters, so that the
 		 * answer agrees with the blob store_commit would make. */
 		if (git_repository_hashfile(&id, s->repo, full, GIT_OBJECT_BLOB, rel) < 0) {
-			fail_git(err, DRIP_EFAIL, "cannot hash '%s'", rel);
+			store_git_fail(err, DRIP_EFAIL, "cannot hash '%s'", rel);
 			goto out;
 		}
 		*dirty = !git_oid_equal(&id, want);
@@ -845,8 +868,10 @@ store_check_clean(struct store *s, const char *const *paths, size_t n,
 	struct head h;
 	git_index *idx = NULL;
 	git_tree_entry *e;
+	struct stat index_st;
+	const char *index_path;
 	size_t i;
-	int ret = -1, dirty, rc;
+	int ret = -1, dirty, rc, have_index_st;
 
 	if (head_read(s, &h, err) < 0)
 		return -1;
@@ -856,9 +881,12 @@ store_check_clean(struct store *s, const char *const *paths, size_t n,
 		goto out;
 	}
 	if (git_repository_index(&idx, s->repo) < 0 || git_index_read(idx, 1) < 0) {
-		fail_git(err, DRIP_EFAIL, "cannot read the index");
+		store_git_fail(err, DRIP_EFAIL, "cannot read the index");
 		goto out;
 	}
+	/* Without the index file's own time, every file is read. */
+	index_path = git_index_path(idx);
+	have_index_st = index_path && stat(index_path, &index_st) == 0;
 	for (i = 0; i < n; i++) {
 		if (check_path(paths[i], err) < 0)
 			goto out;
@@ -866,10 +894,11 @@ store_check_clean(struct store *s, const char *const *paths, size_t n,
 		if (rc == GIT_ENOTFOUND)
 			continue;
 		if (rc < 0) {
-			fail_git(err, DRIP_EFAIL, "cannot look up '%s' at HEAD", paths[i]);
+			store_git_fail(err, DRIP_EFAIL, "cannot look up '%s' at HEAD", paths[i]);
 			goto out;
 		}
-		rc = path_dirty(s, idx, paths[i], git_tree_entry_id(e), &dirty, err);
+		rc = path_dirty(s, idx, have_index_st ? &index_st : NULL, paths[i],
+				git_tree_entry_id(e), &dirty, err);
 		git_tree_entry_free(e);
 		if (rc < 0)
 			goto out;
@@ -909,7 +938,7 @@ store_read_head(struct store *s, const char *path, struct sbuf *out,
 		goto out;
 	}
 	if (rc < 0) {
-		fail_git(err, DRIP_EFAIL, "cannot look up '%s' at HEAD", path);
+		store_git_fail(err, DRIP_EFAIL, "cannot look up '%s' at HEAD", path);
 		goto out;
 	}
 	if (git_tree_entry_type(e) != GIT_OBJECT_BLOB) {
@@ -917,7 +946,7 @@ store_read_head(struct store *s, const char *path, struct sbuf *out,
 		goto out;
 	}
 	if (git_blob_lookup(&blob, s->repo, git_tree_entry_id(e)) < 0) {
-		fail_git(err, DRIP_EFAIL, "cannot read '%s' at HEAD", path);
+		store_git_fail(err, DRIP_EFAIL, "cannot read '%s' at HEAD", path);
 		goto out;
 	}
 	size = git_blob_rawsize(blob);
@@ -993,7 +1022,7 @@ store_same_as_head(struct store *s, const char *rel, int *same, struct drip_err 
 	}
 	rc = h.tree ? git_tree_entry_bypath(&e, h.tree, rel) : GIT_ENOTFOUND;
 	if (rc < 0 && rc != GIT_ENOTFOUND) {
-		fail_git(err, DRIP_EFAIL, "cannot look up '%s' at HEAD", rel);
+		store_git_fail(err, DRIP_EFAIL, "cannot look up '%s' at HEAD", rel);
 		goto out;
 	}
 	if (rc == GIT_ENOTFOUND || !present) {
@@ -1002,7 +1031,7 @@ store_same_as_head(struct store *s, const char *rel, int *same, struct drip_err 
 		*same = 0;
 	} else {
 		if (git_repository_hashfile(&id, s->repo, full, GIT_OBJECT_BLOB, rel) < 0) {
-			fail_git(err, DRIP_EFAIL, "cannot hash '%s'", rel);
+			store_git_fail(err, DRIP_EFAIL, "cannot hash '%s'", rel);
 			goto out;
 		}
 		*same = git_oid_equal(&id, git_tree_entry_id(e));
@@ -1026,9 +1055,9 @@ store_read_ref(struct store *s, const char *name, struct sbuf *out, struct drip_
 	if (rc == GIT_ENOTFOUND)
 		return 1;
 	if (rc < 0)
-		return fail_git(err, DRIP_EFAIL, "cannot read '%s'", name);
+		return store_git_fail(err, DRIP_EFAIL, "cannot read '%s'", name);
 	if (git_object_lookup(&obj, s->repo, &id, GIT_OBJECT_ANY) < 0)
-		return fail_git(err, DRIP_EFAIL, "cannot read what '%s' names", name);
+		return store_git_fail(err, DRIP_EFAIL, "cannot read what '%s' names", name);
 	if (git_object_type(obj) == GIT_OBJECT_COMMIT) {
 		/* A blob wrapped in a commit, to be pushed (store_write_ref). */
 		git_tree *tree = NULL;
@@ -1042,12 +1071,12 @@ store_read_ref(struct store *s, const char *name, struct sbuf *out, struct drip_
 		git_tree_free(tree);
 		if (rc < 0) {
 			git_object_free(obj);
-			return fail_git(err, DRIP_EFAIL, "cannot read what '%s' names", name);
+			return store_git_fail(err, DRIP_EFAIL, "cannot read what '%s' names", name);
 		}
 	}
 	git_object_free(obj);
 	if (git_blob_lookup(&blob, s->repo, &id) < 0)
-		return fail_git(err, DRIP_EFAIL, "cannot read what '%s' names", name);
+		return store_git_fail(err, DRIP_EFAIL, "cannot read what '%s' names", name);
 	sbuf_add(out, git_blob_rawcontent(blob), (size_t)git_blob_rawsize(blob));
 	git_blob_free(blob);
 	return 0;
@@ -1138,7 +1167,7 @@ ref_value(struct store *s, const char *name, const char *buf, size_t len, int wr
 	int rc = 0;
 
 	if (git_blob_create_from_buffer(&blob, s->repo, buf, len) < 0)
-		return fail_git(err, DRIP_EFAIL, "cannot store '%s'", name);
+		return store_git_fail(err, DRIP_EFAIL, "cannot store '%s'", name);
 	*id = blob;
 	if (!wrap)
 		return 0;
@@ -1148,7 +1177,7 @@ ref_value(struct store *s, const char *name, const char *buf, size_t len, int wr
 	    git_treebuilder_write(&tid, tb) < 0 || git_tree_lookup(&tree, s->repo, &tid) < 0 ||
 	    git_signature_new(&sig, "drip", "drip@localhost", 0, 0) < 0 ||
 	    git_commit_create(id, s->repo, NULL, sig, sig, NULL, name, tree, 0, NULL) < 0)
-		rc = fail_git(err, DRIP_EFAIL, "cannot store '%s'", name);
+		rc = store_git_fail(err, DRIP_EFAIL, "cannot store '%s'", name);
 	git_signature_free(sig);
 	git_tree_free(tree);
 	git_treebuilder_free(tb);
@@ -1198,7 +1227,7 @@ write_ref(struct store *s, const char *name, const char *buf, size_t len, const 
 	have_old = git_reference_name_to_id(&old, s->repo, name) == 0;
 	rc = git_reference_create(&ref, s->repo, name, &id, 1, log);
 	if (rc < 0) {
-		fail_git(err, rc == GIT_ELOCKED ? DRIP_ETEMP : DRIP_EFAIL, "cannot move '%s'", name);
+		store_git_fail(err, rc == GIT_ELOCKED ? DRIP_ETEMP : DRIP_EFAIL, "cannot move '%s'", name);
 		goto out;
 	}
 	p.len = 0;
@@ -1302,7 +1331,7 @@ store_list_refs(struct store *s, const char *glob, int (*fn)(void *arg, const ch
 	if (rc == GIT_EUSER)
 		return -1;
 	if (rc < 0)
-		return fail_git(err, DRIP_EFAIL, "cannot list the refs '%s'", glob);
+		return store_git_fail(err, DRIP_EFAIL, "cannot list the refs '%s'", glob);
 	return 0;
 }
 
@@ -1321,7 +1350,7 @@ store_walk_messages(struct store *s, int64_t since, int (*fn)(void *arg, const c
 	int rc = 0;
 
 	if (git_revwalk_new(&w, s->repo) < 0 || git_revwalk_sorting(w, GIT_SORT_TIME) < 0)
-		rc = fail_git(err, DRIP_EFAIL, "cannot walk the history");
+		rc = store_git_fail(err, DRIP_EFAIL, "cannot walk the history");
 	else if (git_revwalk_push_head(w) < 0)
 		git_error_clear();	/* no commit yet: nothing to walk */
 	else
@@ -1329,7 +1358,7 @@ store_walk_messages(struct store *s, int64_t since, int (*fn)(void *arg, const c
 			git_commit *c = NULL;
 
 			if (git_commit_lookup(&c, s->repo, &id) < 0) {
-				rc = fail_git(err, DRIP_EFAIL, "cannot read commit");
+				rc = store_git_fail(err, DRIP_EFAIL, "cannot read commit");
 				break;
 			}
 			if ((int64_t)git_commit_time(c) < since)

@@ -178,4 +178,9 @@ int store_walk_messages(struct store *s, int64_t since, int (*fn)(void *arg, con
 struct git_repository;
 struct git_repository *store_repo(struct store *s);
 
+/* err filled with what was tried (fmt) and libgit2's last message, for
+ * the modules that call libgit2 themselves; returns -1. */
+int store_git_fail(struct drip_err *err, int code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
 #endif

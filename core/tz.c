@@ -112,7 +112,7 @@ month_len(int64_t y, int m)
  * d may be any day count (it is a plain offset from the 1st).
  */
 static int64_t
-days_from_civil(int64_t y, int m, int64_t d)
+days_from_civil_calc(int64_t y, int m, int64_t d)
 {
 	int64_t era, yoe, doy, doe;
 
@@ -124,8 +124,60 @@ days_from_civil(int64_t y, int m, int64_t d)
 	return era * 146097 + doe - 719468;
 }
 
+/*
+ * A tick converts every enrollment's times between days and dates several
+ * times, and a workspace's times fall on few days: the last conversions
+ * are kept, one per day number (and one per date) modulo DAY_CACHE.  The
+ * results are what the arithmetic gives; the cache only spares doing it
+ * again.  One per thread, so nothing is shared.
+ */
+#define DAY_CACHE 64
+
+struct day_memo {
+	int64_t days, y, d;
+	int m, set;
+};
+
+static _Thread_local struct day_memo by_days[DAY_CACHE], by_date[DAY_CACHE];
+
+static int64_t
+days_from_civil(int64_t y, int m, int64_t d)
+{
+	struct day_memo *e =
+		&by_date[((uint64_t)y * 372u + (uint64_t)m * 31u + (uint64_t)d) % DAY_CACHE];
+
+	if (!e->set || e->y != y || e->m != m || e->d != d) {
+		e->days = days_from_civil_calc(y, m, d);
+		e->y = y;
+		e->m = m;
+		e->d = d;
+		e->set = 1;
+	}
+	return e->days;
+}
+
+static void civil_from_days_calc(int64_t z, int64_t *y, int *m, int *d);
+
 static void
 civil_from_days(int64_t z, int64_t *y, int *m, int *d)
+{
+	struct day_memo *e = &by_days[(uint64_t)z % DAY_CACHE];
+
+	if (!e->set || e->days != z) {
+		int dd;
+
+		civil_from_days_calc(z, &e->y, &e->m, &dd);
+		e->d = dd;
+		e->days = z;
+		e->set = 1;
+	}
+	*y = e->y;
+	*m = e->m;
+	*d = (int)e->d;
+}
+
+static void
+civil_from_days_calc(int64_t z, int64_t *y, int *m, int *d)
 {
 	int64_t era, doe, yoe, doy, mp;
 

@@ -140,6 +140,25 @@ arena_printf(struct arena *a, const char *fmt, ...)
 }
 
 void
+arena_reset(struct arena *a)
+{
+	struct arena_block *b = a->head, *next, *keep = NULL;
+
+	for (; b != NULL; b = next) {
+		next = b->next;
+		if (keep == NULL && b->size == ARENA_BLOCK)
+			keep = b;
+		else
+			free(b);
+	}
+	if (keep) {
+		keep->used = 0;
+		keep->next = NULL;
+	}
+	a->head = keep;
+}
+
+void
 arena_release(struct arena *a)
 {
 	struct arena_block *b = a->head, *next;

@@ -39,6 +39,11 @@ char *arena_strndup(struct arena *a, const char *s, size_t n);
 char *arena_printf(struct arena *a, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void arena_release(struct arena *a);
+/* Forget everything allocated, as arena_release, but keep one block for
+ * what comes next: for an arena emptied once per row, which would
+ * otherwise allocate and free a block each time.  arena_release still
+ * frees it at the end. */
+void arena_reset(struct arena *a);
 
 /* malloc/realloc/strdup that exit on failure, for memory outside arenas. */
 void *xmalloc(size_t n);

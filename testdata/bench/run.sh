@@ -19,9 +19,10 @@
 #   CC, BENCH_CFLAGS, BENCH_LIBS   how gen and floor are compiled (the
 #                     Makefile passes its own)
 #
-# It builds gen and the floors, makes the workspace once, then for each run
-# copies it twice and runs `drip tick --now NOW --no-deliver` on one copy
-# and floor on the other, each under /usr/bin/time; it checks that both
+# It builds gen and the floors, makes the workspace once, copies it twice
+# for each run (all before the first, each with its index refreshed), then
+# runs `drip tick --now NOW --no-deliver` on one copy and floor on the
+# other, each under /usr/bin/time; it checks that both
 # left the same state, log and messages, prints wall time, peak memory and
 # CPU time side by side, and times `drip seq lint` on a workspace of
 # BENCH_LINT_FILES sequences.  A quiet tick (the next slot, nothing due)
@@ -90,22 +91,47 @@ start=$(date +%s)
 [ -z "$(git -C "$WORK/base" status --porcelain)" ] || die "the generated workspace is not clean"
 echo "bench: generated in $(($(date +%s) - start)) s ($(du -sh "$WORK/base" | cut -f1))"
 
-# Each run starts from fresh copies; odd runs time tick first, even runs
-# the floor first, so neither always meets the other's disk write-back.
+# Each run has fresh copies of its own, all made before the first run:
+# removing a run's 50,000 messages just before the next run would make
+# the file system's inode allocator step over every inode freed moments
+# ago (ext4's recently_deleted), seconds of system time that are the
+# bench's doing, not drip's or the floor's.  A copy gives every file a
+# new inode and change time, so the index no longer vouches for any of
+# them (git, and drip's check for uncommitted changes, would read them
+# all); cron ticks where the last commit left the index matching the
+# files, so the index of each copy is refreshed first, as `git status`
+# would.  Odd runs time tick first, even runs the floor first, so neither
+# always meets the other's disk write-back.
 r=1
 while [ "$r" -le "$RUNS" ]; do
-	rm -rf "$WORK/tick" "$WORK/floor"
-	cp -a "$WORK/base" "$WORK/tick"
-	cp -a "$WORK/base" "$WORK/floor"
+	for d in tick floor; do
+		rm -rf "$WORK/$d.$r"
+		cp -a "$WORK/base" "$WORK/$d.$r"
+		git -C "$WORK/$d.$r" update-index -q --refresh
+	done
+	r=$((r + 1))
+done
+r=1
+while [ "$r" -le "$RUNS" ]; do
 	if [ $((r % 2)) = 1 ]; then
-		timed "$WORK/times/tick.$r" "$DRIP" -C "$WORK/tick" -v --now "$NOW" tick --no-deliver
-		timed "$WORK/times/floor.$r" "$B/bench/floor" "$WORK/floor" "$NOW"
+		timed "$WORK/times/tick.$r" "$DRIP" -C "$WORK/tick.$r" -v --now "$NOW" tick --no-deliver
+		timed "$WORK/times/floor.$r" "$B/bench/floor" "$WORK/floor.$r" "$NOW"
 	else
-		timed "$WORK/times/floor.$r" "$B/bench/floor" "$WORK/floor" "$NOW"
-		timed "$WORK/times/tick.$r" "$DRIP" -C "$WORK/tick" -v --now "$NOW" tick --no-deliver
+		timed "$WORK/times/floor.$r" "$B/bench/floor" "$WORK/floor.$r" "$NOW"
+		timed "$WORK/times/tick.$r" "$DRIP" -C "$WORK/tick.$r" -v --now "$NOW" tick --no-deliver
 	fi
 	echo "bench: run $r: tick $(cat "$WORK/times/tick.$r"), floor $(cat "$WORK/times/floor.$r")" \
 		"(wall s, peak KiB, user s, sys s)"
+	r=$((r + 1))
+done
+# The checks and the quiet tick below look at the last run's copies.
+r=$RUNS
+rm -rf "$WORK/tick" "$WORK/floor"
+mv "$WORK/tick.$r" "$WORK/tick"
+mv "$WORK/floor.$r" "$WORK/floor"
+r=1
+while [ "$r" -lt "$RUNS" ]; do
+	rm -rf "$WORK/tick.$r" "$WORK/floor.$r"
 	r=$((r + 1))
 done
 
@@ -148,6 +174,8 @@ ids=$(($(wc -l <"$WORK/ids.csv") - 1))
 rm -rf "$WORK/enr" "$WORK/enrfloor"
 cp -a "$WORK/enr0" "$WORK/enr"
 cp -a "$WORK/enr0" "$WORK/enrfloor"
+git -C "$WORK/enr" update-index -q --refresh
+git -C "$WORK/enrfloor" update-index -q --refresh
 rm -rf "$WORK/enr0"
 timed "$WORK/times/enroll" "$DRIP" -C "$WORK/enr" --now "$NOW" enroll bench2 --file "$WORK/ids.csv"
 timed "$WORK/times/enrfloor" "$B/bench/floor_enroll" "$WORK/enrfloor" bench2 "$NOW" "$WORK/ids.csv"

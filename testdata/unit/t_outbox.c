@@ -324,6 +324,60 @@ test_put(void)
 	ok(is_file(at("q1/outbox/new/000000001002-sms-x")), "put: empty message queued");
 }
 
+/* A batch never stages a second copy of a message in new/, sent/ or
+ * failed/, whether it reads those folders once (few names) or looks each
+ * message up (more than the list holds). */
+static void
+test_stage_existing(void)
+{
+	static const char *const where[] = { "new", "sent", "failed" };
+	size_t max[] = { 0, 2 };
+	char name[64], path[2200];
+	struct outbox_stage *st;
+	struct drip_err err;
+	size_t m, i;
+
+	for (m = 0; m < 2; m++) {
+		char ob_buf[1024], dir[32];
+		const char *ob;
+
+		snprintf(dir, sizeof dir, "st%zu/outbox", m);
+		ob = keep(ob_buf, dir);
+		outbox_stage_list_max(max[m]);
+		ok(outbox_stage_open(ob, &st, &err) == 0, "stage: open");
+		/* One message already in each folder, and one more elsewhere. */
+		for (i = 0; i < 3; i++) {
+			outbox_name(2000 + (int64_t)i, "email", hash_a, name, sizeof name);
+			snprintf(path, sizeof path, "%s/%s/%s", ob, where[i], name);
+			write_file(path, "first", 5, 0600);
+		}
+		outbox_stage_free(st);
+		ok(outbox_stage_open(ob, &st, &err) == 0, "stage: open again");
+		for (i = 0; i < 4; i++) {
+			outbox_name(2000 + (int64_t)i, "email", hash_a, name, sizeof name);
+			is_int(outbox_stage_put(st, name, "second", 6, &err), 0, "stage: put");
+		}
+		is_int(outbox_stage_commit(st, &err), 0, "stage: commit");
+		outbox_stage_free(st);
+		for (i = 0; i < 4; i++) {
+			char *got;
+
+			outbox_name(2000 + (int64_t)i, "email", hash_a, name, sizeof name);
+			snprintf(path, sizeof path, "%s/%s/%s", ob, i < 3 ? where[i] : "new", name);
+			got = slurp(path, NULL);
+			is_str(got, i < 3 ? "first" : "second",
+			       m ? "stage, looked up: an existing message is kept as it was"
+				 : "stage, listed: an existing message is kept as it was");
+			free(got);
+		}
+		is_str(listing(ob, "new"),
+		       "000000002000-email-0123456789abcdef0123456789abcdef "
+		       "000000002003-email-0123456789abcdef0123456789abcdef",
+		       "stage: new/ holds the old message and the one new one");
+	}
+	outbox_stage_list_max(0);
+}
+
 static void
 test_bad_names(void)
 {
@@ -1691,6 +1745,7 @@ main(void)
 	setenv("HOME", "/home/canary", 1);
 	test_name();
 	test_put();
+	test_stage_existing();
 	test_bad_names();
 	test_symlinks();
 	test_list();

@@ -522,6 +522,27 @@ test_check_clean(void)
 		is_int(store_check_clean(s, all, 4, &err), 0, "clean files pass");
 	}
 
+	/* The index vouches for a file whose size, inode and times it
+	 * recorded; a change of the same size with its modification time put
+	 * back still changes the change time, so the content is read. */
+	{
+		struct stat st0;
+		struct timespec tv[2];
+		char *same = strdup(sbuf_str(&orig));
+
+		ok(stat(at("r1/contacts.csv"), &st0) == 0, "stat contacts.csv");
+		same[strlen(same) - 2] = same[strlen(same) - 2] == 'x' ? 'y' : 'x';
+		put(at("r1/contacts.csv"), same);
+		tv[0] = st0.st_atim;
+		tv[1] = st0.st_mtim;
+		ok(utimensat(AT_FDCWD, at("r1/contacts.csv"), tv, 0) == 0, "put the time back");
+		err_clear(&err);
+		is_int(store_check_clean(s, cc, 1, &err), -1,
+		       "a same-size change with the old time is refused");
+		free(same);
+		put(at("r1/contacts.csv"), sbuf_str(&orig));
+	}
+
 	put(at("r1/contacts.csv"), "id,email\nc1,evil@example.com\n");
 	err_clear(&err);
 	is_int(store_check_clean(s, cc, 1, &err), -1, "modified file refused");
@@ -583,6 +604,32 @@ test_check_clean(void)
 	       "commit of restored file");
 	is_int(committed, 0, "restored file: nothing to commit");
 	is_int(status_count(dir), 0, "status clean after foreign edits were undone");
+
+	/* A file modified after the index was written: the stat says nothing
+	 * (the file may have changed in the instant the index was written),
+	 * so its content decides. */
+	{
+		struct timespec tv[2];
+		char *same = strdup(sbuf_str(&orig));
+
+		tv[0].tv_sec = 0;
+		tv[0].tv_nsec = UTIME_OMIT;
+		/* The old content in a new file written after the index (the
+		 * stat says nothing): read, and found clean. */
+		put(at("r1/contacts.csv"), sbuf_str(&orig));
+		tv[1].tv_sec = time(NULL) + 3600;
+		tv[1].tv_nsec = 0;
+		ok(utimensat(AT_FDCWD, at("r1/contacts.csv"), tv, 0) == 0, "a time after the index");
+		err_clear(&err);
+		is_int(store_check_clean(s, cc, 1, &err), 0, "the same content is clean");
+		same[0] = same[0] == 'i' ? 'j' : 'i';
+		put(at("r1/contacts.csv"), same);
+		ok(utimensat(AT_FDCWD, at("r1/contacts.csv"), tv, 0) == 0, "again after the index");
+		err_clear(&err);
+		is_int(store_check_clean(s, cc, 1, &err), -1, "other content is refused");
+		free(same);
+		put(at("r1/contacts.csv"), sbuf_str(&orig));
+	}
 	store_close(s);
 	sbuf_release(&orig);
 }
