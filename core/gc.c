@@ -461,6 +461,59 @@ fail:
 	return git_fail(err, "cannot open the loose objects");
 }
 
+/*
+ * Remove what a killed pack write or removal left: a pack's files without
+ * its index (a removal killed after the index went), or an index without
+ * its pack (a write killed between moving the two into place).  Neither
+ * is read by git or drip, and nothing in them is needed: a removal only
+ * starts once what the pack held is in the new pack or loose.  A git
+ * process outside drip's lock may be writing such a pair right now, so
+ * only files older than the grace go, and never a pack with a .keep.
+ */
+static int
+prune_orphans(const char *packdir, time_t prune_before, size_t *removed,
+	      struct drip_err *err)
+{
+	static const char *const exts[] = { ".pack", ".idx", ".rev", ".bitmap" };
+	char file[GC_PATH_MAX], other[GC_PATH_MAX];
+	struct dirent *d;
+	struct stat st;
+	DIR *dir;
+	size_t i, stem;
+	int rc = 0;
+
+	if ((dir = opendir(packdir)) == NULL)
+		return err_sys(err, DRIP_EFAIL, packdir, "cannot read");
+	while (rc == 0 && (d = readdir(dir)) != NULL) {
+		if (strncmp(d->d_name, "pack-", 5) != 0)
+			continue;
+		for (i = 0; i < sizeof exts / sizeof *exts; i++)
+			if (ends_with(d->d_name, exts[i]))
+				break;
+		if (i == sizeof exts / sizeof *exts)
+			continue;
+		if (path_of(file, packdir, d->d_name, err) < 0 || strlen(file) + 8 >= sizeof file) {
+			rc = -1;
+			break;
+		}
+		stem = strlen(file) - strlen(exts[i]);
+		/* Its pair: the index of a pack's file, the pack of an index. */
+		snprintf(other, sizeof other, "%.*s%s", (int)stem, file, i == 1 ? ".pack" : ".idx");
+		if (access(other, F_OK) == 0)
+			continue;
+		snprintf(other, sizeof other, "%.*s.keep", (int)stem, file);
+		if (access(other, F_OK) == 0 || lstat(file, &st) < 0 || !S_ISREG(st.st_mode) ||
+		    st.st_mtime >= prune_before)
+			continue;
+		if (unlink(file) < 0 && errno != ENOENT)
+			rc = err_sys(err, DRIP_EFAIL, file, "cannot remove");
+		else if (i <= 1)
+			(*removed)++;
+	}
+	closedir(dir);
+	return rc;
+}
+
 /* Remove the objects/XX directories left empty; a directory in use by a
  * writer is not empty, and rmdir leaves it. */
 static void
@@ -578,7 +631,8 @@ gc_run(const char *root, struct gc_result *out, struct drip_err *err)
 		goto out;
 	out->pruned = p.pruned;
 	if (prune_packs(objects, packdir, out->pack, pack, p.prune_before, &out->old_packs,
-			err) < 0)
+			err) < 0 ||
+	    prune_orphans(packdir, p.prune_before, &out->old_packs, err) < 0)
 		goto out;
 	remove_empty_dirs(objects);
 	if (gc_stats(gitdir, &out->after, err) < 0)

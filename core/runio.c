@@ -313,6 +313,7 @@ writer_begin(void *ctx, const struct run_info *ri, struct drip_err *err)
 {
 	struct runio *w = ctx;
 	struct run_opts o = w->o;
+	struct sbuf row = w->row;	/* kept from a pass begun again */
 	const char **paths;
 	char lp[64];
 	size_t i, n = 0;
@@ -321,6 +322,7 @@ writer_begin(void *ctx, const struct run_info *ri, struct drip_err *err)
 	memset(w, 0, sizeof *w);
 	w->o = o;
 	w->a = o.a;
+	w->row = row;
 	w->to = ri->to;
 	w->stream_log = ri->from != STATE_NONE && ri->to - ri->from == o.cfg->tick;
 	/* Refuse to overwrite someone else's edits to drip's files.  A quiet

@@ -107,6 +107,27 @@ test_expect_success 'a pack with a .keep file is kept' '
 	git -C keep fsck --full --strict --no-dangling
 '
 
+test_expect_success 'half a pack left by a killed write or removal goes once past the grace' '
+	cp -a base orphan && drip -C orphan -q gc &&
+	d=orphan/.git/objects/pack &&
+	k=$(ls $d/*.pack) && cp "$k" $d/pack-1111111111111111111111111111111111111111.pack &&
+	cp "${k%.pack}.idx" $d/pack-2222222222222222222222222222222222222222.idx &&
+	cp "$k" $d/pack-3333333333333333333333333333333333333333.pack &&
+	cp "$k" $d/pack-4444444444444444444444444444444444444444.pack &&
+	touch $d/pack-4444444444444444444444444444444444444444.keep &&
+	touch -d "30 days ago" $d/pack-1111111111111111111111111111111111111111.pack \
+		$d/pack-2222222222222222222222222222222222222222.idx \
+		$d/pack-4444444444444444444444444444444444444444.pack &&
+	drip -C orphan -v gc >out &&
+	test_grep "and 2 old packs" out &&
+	! test -e $d/pack-1111111111111111111111111111111111111111.pack &&
+	! test -e $d/pack-2222222222222222222222222222222222222222.idx &&
+	test -e $d/pack-3333333333333333333333333333333333333333.pack &&
+	test -e $d/pack-4444444444444444444444444444444444444444.pack &&
+	test -e "$k" && test -e "${k%.pack}.idx" &&
+	git -C orphan fsck --full --strict --no-dangling
+'
+
 test_expect_success 'gc waits for the workspace lock and gives up with 75' '
 	cp -a base locked && snapshot locked >before &&
 	test_expect_code 75 flock locked/.drip/lock "$DRIP" -C locked --wait 0 gc 2>err &&
