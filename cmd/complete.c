@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "shard.h"
 #include "state.h"
 #include "stepedit.h"
 #include "csvio.h"
@@ -181,6 +182,17 @@ say_values(struct cmd_ctx *c, const char *values, const char *prefix)
 				state_run_review_id(&runs[i], id);
 				say(id, prefix);
 			}
+	} else if (strcmp(values, "@remote") == 0) {
+		/* The repository's remotes (a URL or a path does as well). */
+		struct drip_err e;
+		size_t n, i;
+		const char **names;
+
+		if (ws_find(".", &c->root, &e) < 0)
+			return;
+		names = shard_remotes(&c->a, c->root, &n);
+		for (i = 0; i < n; i++)
+			say(names[i], prefix);
 	} else if (strcmp(values, "@auto") == 0) {
 		/* The sequence automations, automations/ID.yaml. */
 		struct drip_err e;

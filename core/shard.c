@@ -930,3 +930,33 @@ out:
 	sbuf_release(&out);
 	return rc;
 }
+
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+const char **
+shard_remotes(struct arena *a, const char *root, size_t *n)
+{
+	git_repository *repo = NULL;
+	git_strarray list = { NULL, 0 };
+	const char **out = NULL;
+	size_t i;
+
+	*n = 0;
+	git_libgit2_init();
+	if (git_repository_open(&repo, root) == 0 && git_remote_list(&list, repo) == 0 &&
+	    list.count) {
+		out = arena_alloc(a, list.count * sizeof *out);
+		for (i = 0; i < list.count; i++)
+			out[i] = arena_strdup(a, list.strings[i]);
+		*n = list.count;
+		qsort(out, *n, sizeof *out, cmp_str);
+	}
+	git_strarray_dispose(&list);
+	git_repository_free(repo);
+	git_libgit2_shutdown();
+	return out;
+}

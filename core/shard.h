@@ -72,6 +72,14 @@ void shard_merge_file(const char *path, unsigned k, unsigned n, const char *base
 		      const char *ours, size_t nours, const char *theirs, size_t ntheirs,
 		      struct sbuf *out);
 
+/*
+ * The names of the remotes configured in the repository of the workspace
+ * at root (`git remote`), sorted, for completing --push; NULL and 0 when
+ * there is none or no repository.  Allocated in a.
+ */
+struct arena;
+const char **shard_remotes(struct arena *a, const char *root, size_t *n);
+
 /* Is path one of the append-only files (log/, tasks.csv, notes.csv,
  * lists/)? */
 int shard_appended(const char *path);

@@ -259,6 +259,17 @@ test_expect_success '__complete: --password-file, a file; automate protect, auto
 	test_grep "^later\$" out && test_line_count 1 out
 '
 
+test_expect_success '__complete: tick --push offers the repository'"'"'s remotes' '
+	rm -rf rws && "$DRIP" init -q --now 2026-11-24T10:20:00Z rws &&
+	git -C rws remote add origin ../central.git &&
+	git -C rws remote add backup ssh://git.example/crm.git &&
+	(cd rws && "$DRIP" __complete tick --push "" >../out) &&
+	printf "backup\norigin\n" >expect && test_cmp expect out &&
+	(cd rws && "$DRIP" __complete tick --push o >../out) &&
+	echo origin >expect && test_cmp expect out &&
+	complete_words tick --shard "" >out && echo auto >expect && test_cmp expect out
+'
+
 # ---- bash ----
 
 # bash_complete WORD...: what _drip puts in COMPREPLY for this command line,
@@ -298,8 +309,12 @@ if have bash; then
 	test_expect_success 'bash: drip seq lint some<TAB> completes files' '
 		bash_complete drip seq lint some >out && test_grep "^somefile\$" out
 	'
+	test_expect_success 'bash: drip tick --push b<TAB> gives the remote backup' '
+		CWD=$PWD/rws bash_complete drip tick --push b >out &&
+		echo backup >expect && test_cmp expect out
+	'
 else
-	for t in 1 2 3 4 5 6; do
+	for t in 1 2 3 4 5 6 7; do
 		test_skip "bash completion" "bash not installed"
 	done
 fi
