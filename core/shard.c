@@ -635,7 +635,7 @@ rebuild_one(struct sync *y, git_commit *c, git_commit *onto, git_oid *out)
 			      git_commit_message_encoding(c), git_commit_message(c), tn, 1,
 			      parents) < 0) {
 		store_git_fail(y->err, DRIP_EFAIL, "cannot rebuild commit %.12s",
-		     git_oid_tostr_s(git_commit_id(c)));
+			       git_oid_tostr_s(git_commit_id(c)));
 		goto out;
 	}
 	rc = 0;
@@ -668,8 +668,9 @@ move_branch(struct sync *y, const git_oid *id)
 		return store_git_fail(y->err, DRIP_EFAIL, "cannot read commit");
 	rc = git_checkout_tree(y->repo, (git_object *)c, &co);
 	if (rc == GIT_ECONFLICT)
-		rc = store_git_fail(y->err, DRIP_ETEMP, "the update from '%s' would overwrite changes "
-			  "not committed; commit or discard them, then run drip again", y->name);
+		rc = store_git_fail(y->err, DRIP_ETEMP,
+				    "the update from '%s' would overwrite changes not committed; "
+				    "commit or discard them, then run drip again", y->name);
 	else if (rc < 0)
 		rc = store_git_fail(y->err, DRIP_EFAIL, "cannot update the work tree");
 	else if (git_reference_create(&ref, y->repo, y->branch, id, 1, "drip tick: from the remote") < 0)

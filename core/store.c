@@ -727,7 +727,7 @@ update_index(struct store *s, const struct item *it, size_t n, struct drip_err *
 	rc = git_index_write(idx);
 	if (rc < 0) {
 		store_git_fail(err, rc == GIT_ELOCKED ? DRIP_ETEMP : DRIP_EFAIL,
-			 "cannot write the index");
+			       "cannot write the index");
 		goto out;
 	}
 	ret = 0;
