@@ -31,6 +31,7 @@
 #include <pwd.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -353,9 +354,10 @@ cmp_names(const void *a, const void *b)
 }
 
 /* The valid queue names in the folder fd (of kind, unless kind is NULL),
- * sorted.  -1 with errno on failure; *names is then freed. */
+ * sorted, as long as they are at most max: 1 and nothing when there are
+ * more.  -1 with errno on failure; *names is then freed. */
 static int
-read_names(int fd, const char *kind, char ***names, size_t *n)
+read_names_max(int fd, const char *kind, size_t max, char ***names, size_t *n)
 {
 	struct dirent *de;
 	size_t cap = 0;
@@ -380,6 +382,13 @@ read_names(int fd, const char *kind, char ***names, size_t *n)
 			break;
 		if (!name_ok(de->d_name) || (kind && !name_has_kind(de->d_name, kind)))
 			continue;
+		if (*n == max) {
+			closedir(d);
+			outbox_list_free(*names, *n);
+			*names = NULL;
+			*n = 0;
+			return 1;
+		}
 		if (*n == cap) {
 			cap = cap ? cap * 2 : 16;
 			*names = xrealloc(*names, cap * sizeof **names);
@@ -398,6 +407,12 @@ read_names(int fd, const char *kind, char ***names, size_t *n)
 	if (*n > 1)
 		qsort(*names, *n, sizeof **names, cmp_names);
 	return 0;
+}
+
+static int
+read_names(int fd, const char *kind, char ***names, size_t *n)
+{
+	return read_names_max(fd, kind, SIZE_MAX, names, n);
 }
 
 int
@@ -1732,87 +1747,44 @@ struct outbox_stage {
 	int attfd;			/* attempts/, or -1 when there is none */
 	char **names;			/* staged in tmp/, not yet in new/ */
 	size_t n, cap;
-	/* The names in new/, sent/ and failed/, sorted, read once at the
-	 * first message (listed 1), or left to a lookup per message when
-	 * they are more than stage_list_max (listed -1). */
-	char **known;
-	size_t nknown;
+	/* Whether a message is in new/, sent/ or failed/ already: looked up
+	 * in the folders for the first STAGE_LOOKUPS messages; past that
+	 * their names, sorted, are read once (listed 1), unless a folder
+	 * holds more than STAGE_LIST_MAX (listed -1: lookups go on). */
+	size_t looked;
+	char **known[NDIRS];
+	size_t nknown[NDIRS];
 	int listed;
 };
 
-/* The most names listed for a batch; past that (a sent/ never emptied),
- * each message is looked up in the folders instead. */
+/* A batch of a few messages looks each one up; a large one reads the
+ * folders once instead of three lookups a message, unless a folder (a
+ * sent/ never emptied) would cost more to read than that saves. */
+#define STAGE_LOOKUPS 256
 #define STAGE_LIST_MAX 200000
 
-static size_t stage_list_max = STAGE_LIST_MAX;
+static size_t stage_lookups = STAGE_LOOKUPS, stage_list_max = STAGE_LIST_MAX;
 
 void
-outbox_stage_list_max(size_t n)
+outbox_stage_tune(size_t lookups, size_t max)
 {
-	stage_list_max = n ? n : STAGE_LIST_MAX;
+	stage_lookups = lookups;
+	stage_list_max = max ? max : STAGE_LIST_MAX;
 }
 
-/* Add the valid names of folder fd to st->known; 1 when that makes more
- * than stage_list_max, -1 with errno when the folder cannot be read. */
-static int
-stage_list(struct outbox_stage *st, int fd, size_t *cap)
-{
-	struct dirent *de;
-	DIR *d;
-	int dup_fd, saved, rc = 0;
-
-	/* closedir() closes the descriptor it was given; keep ours. */
-	if ((dup_fd = fcntl(fd, F_DUPFD_CLOEXEC, 0)) < 0)
-		return -1;
-	if ((d = fdopendir(dup_fd)) == NULL) {
-		close_fd(&dup_fd);
-		return -1;
-	}
-	for (;;) {
-		errno = 0;
-		if ((de = readdir(d)) == NULL)
-			break;
-		if (!name_ok(de->d_name))
-			continue;
-		if (st->nknown == stage_list_max) {
-			rc = 1;
-			break;
-		}
-		if (st->nknown == *cap) {
-			*cap = *cap ? *cap * 2 : 64;
-			st->known = xrealloc(st->known, *cap * sizeof *st->known);
-		}
-		st->known[st->nknown++] = xstrdup(de->d_name);
-	}
-	saved = errno;
-	closedir(d);
-	errno = saved;
-	return rc == 0 && saved != 0 ? -1 : rc;
-}
-
-/* Read the names of new/, sent/ and failed/ once for the batch: one
- * directory reading each instead of three lookups a message.  The
- * workspace lock keeps them as they are while the batch is staged. */
+/* Read the names of new/, sent/ and failed/ once for the batch.  The
+ * workspace lock keeps them as they are while it is staged. */
 static int
 stage_known(struct outbox_stage *st, struct drip_err *err)
 {
-	size_t cap = 0;
 	int i, rc = 0;
 
 	for (i = DIR_NEW; i <= DIR_FAILED && rc == 0; i++)
-		if ((rc = stage_list(st, st->fds[i], &cap)) < 0)
+		if ((rc = read_names_max(st->fds[i], NULL, stage_list_max, &st->known[i],
+					 &st->nknown[i])) < 0)
 			return err_sys(err, DRIP_EFAIL, NULL, "cannot read '%s/%s'", st->dir,
 				       outbox_dirs[i]);
-	if (rc > 0) {
-		outbox_list_free(st->known, st->nknown);
-		st->known = NULL;
-		st->nknown = 0;
-		st->listed = -1;
-		return 0;
-	}
-	if (st->nknown > 1)
-		qsort(st->known, st->nknown, sizeof *st->known, cmp_names);
-	st->listed = 1;
+	st->listed = rc > 0 ? -1 : 1;
 	return 0;
 }
 
@@ -1822,14 +1794,13 @@ stage_exists(struct outbox_stage *st, const char *name, struct drip_err *err)
 {
 	int i, e;
 
-	if (st->listed == 0 && stage_known(st, err) < 0)
+	if (st->listed == 0 && st->looked++ >= stage_lookups && stage_known(st, err) < 0)
 		return -1;
-	if (st->listed > 0)
-		return st->nknown &&
-		       bsearch(&name, st->known, st->nknown, sizeof *st->known, cmp_names) != NULL;
 	for (i = DIR_NEW; i <= DIR_FAILED; i++) {
-		e = exists_at(st->fds[i], name);
-		if (e < 0)
+		if (st->listed > 0)
+			e = st->nknown[i] && bsearch(&name, st->known[i], st->nknown[i],
+						     sizeof *st->known[i], cmp_names) != NULL;
+		else if ((e = exists_at(st->fds[i], name)) < 0)
 			return err_sys(err, DRIP_EFAIL, NULL, "cannot check '%s/%s/%s'", st->dir,
 				       outbox_dirs[i], name);
 		if (e > 0)
@@ -1963,7 +1934,8 @@ outbox_stage_free(struct outbox_stage *st)
 		free(st->names[i]);
 	}
 	free(st->names);
-	outbox_list_free(st->known, st->nknown);
+	for (k = 0; k < NDIRS; k++)
+		outbox_list_free(st->known[k], st->nknown[k]);
 	for (k = 0; k < NDIRS; k++)
 		close_fd(&st->fds[k]);
 	close_fd(&st->attfd);

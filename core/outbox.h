@@ -260,8 +260,10 @@ int outbox_stage_put(struct outbox_stage *st, const char *name, const void *data
 		     struct drip_err *err);
 int outbox_stage_commit(struct outbox_stage *st, struct drip_err *err);
 void outbox_stage_free(struct outbox_stage *st);
-/* Tests: the most names of new/, sent/ and failed/ a batch reads at once
- * (0: the default, 200,000); past it, each message is looked up. */
-void outbox_stage_list_max(size_t n);
+/* Tests: how many messages of a batch are looked up in new/, sent/ and
+ * failed/ one by one before the folders are read instead (default 256),
+ * and the most names a folder may hold to be read (0: the default,
+ * 200,000; past it, lookups go on). */
+void outbox_stage_tune(size_t lookups, size_t max);
 
 #endif

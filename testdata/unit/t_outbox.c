@@ -325,13 +325,16 @@ test_put(void)
 }
 
 /* A batch never stages a second copy of a message in new/, sent/ or
- * failed/, whether it reads those folders once (few names) or looks each
- * message up (more than the list holds). */
+ * failed/, whether it reads those folders once (after its first lookup
+ * here) or looks each message up (a folder holding more than the list
+ * may). */
 static void
 test_stage_existing(void)
 {
 	static const char *const where[] = { "new", "sent", "failed" };
-	size_t max[] = { 0, 2 };
+	/* Looked up for the first message, then listed; and listed at once,
+	 * but sent/ holds more than the list may, so looked up throughout. */
+	size_t lookups[] = { 1, 0 }, max[] = { 0, 1 };
 	char name[64], path[2200];
 	struct outbox_stage *st;
 	struct drip_err err;
@@ -343,7 +346,7 @@ test_stage_existing(void)
 
 		snprintf(dir, sizeof dir, "st%zu/outbox", m);
 		ob = keep(ob_buf, dir);
-		outbox_stage_list_max(max[m]);
+		outbox_stage_tune(lookups[m], max[m]);
 		ok(outbox_stage_open(ob, &st, &err) == 0, "stage: open");
 		/* One message already in each folder, and one more elsewhere. */
 		for (i = 0; i < 3; i++) {
@@ -351,6 +354,9 @@ test_stage_existing(void)
 			snprintf(path, sizeof path, "%s/%s/%s", ob, where[i], name);
 			write_file(path, "first", 5, 0600);
 		}
+		outbox_name(1999, "email", hash_a, name, sizeof name);
+		snprintf(path, sizeof path, "%s/sent/%s", ob, name);
+		write_file(path, "older", 5, 0600);
 		outbox_stage_free(st);
 		ok(outbox_stage_open(ob, &st, &err) == 0, "stage: open again");
 		for (i = 0; i < 4; i++) {
@@ -375,7 +381,7 @@ test_stage_existing(void)
 		       "000000002003-email-0123456789abcdef0123456789abcdef",
 		       "stage: new/ holds the old message and the one new one");
 	}
-	outbox_stage_list_max(0);
+	outbox_stage_tune(256, 0);
 }
 
 static void
