@@ -34,6 +34,15 @@ say(const char *w, const char *prefix)
 }
 
 static void
+say_all(const char *const *v, size_t n, const char *prefix)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		say(v[i], prefix);
+}
+
+static void
 say_opts(const struct optspec *o, const char *prefix)
 {
 	char buf[96];
@@ -182,39 +191,27 @@ say_values(struct cmd_ctx *c, const char *values, const char *prefix)
 				state_run_review_id(&runs[i], id);
 				say(id, prefix);
 			}
-	} else if (strcmp(values, "@remote") == 0) {
-		/* The repository's remotes (a URL or a path does as well). */
+	} else if (strcmp(values, "@remote") == 0 || strcmp(values, "@auto") == 0 ||
+		   strcmp(values, "@seq") == 0 || strcmp(values, "@contact") == 0) {
 		struct drip_err e;
-		size_t n, i;
-		const char **names;
+		size_t n;
 
 		if (ws_find(".", &c->root, &e) < 0)
 			return;
-		names = shard_remotes(&c->a, c->root, &n);
-		for (i = 0; i < n; i++)
-			say(names[i], prefix);
-	} else if (strcmp(values, "@auto") == 0) {
-		/* The sequence automations, automations/ID.yaml. */
-		struct drip_err e;
-		size_t n, i;
-		const char **ids;
+		if (values[1] == 'r') {
+			/* The repository's remotes (a URL or a path does as well). */
+			const char **names = shard_remotes(&c->a, c->root, &n);
 
-		if (ws_find(".", &c->root, &e) < 0)
-			return;
-		ids = yaml_ids(c, "automations", &n);
-		for (i = 0; i < n; i++)
-			say(ids[i], prefix);
-	} else if (strcmp(values, "@seq") == 0 || strcmp(values, "@contact") == 0) {
-		struct drip_err e;
+			say_all(names, n, prefix);
+		} else if (values[1] == 'a') {
+			/* The sequence automations, automations/ID.yaml. */
+			const char **ids = yaml_ids(c, "automations", &n);
 
-		if (ws_find(".", &c->root, &e) < 0)
-			return;
-		if (values[1] == 's') {
-			size_t n, i;
+			say_all(ids, n, prefix);
+		} else if (values[1] == 's') {
 			const char **ids = seq_ids(c, &n);
 
-			for (i = 0; i < n; i++)
-				say(ids[i], prefix);
+			say_all(ids, n, prefix);
 		} else {
 			struct csvio_reader *r;
 			struct csvio_row row;

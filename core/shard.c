@@ -941,14 +941,14 @@ cmp_str(const void *a, const void *b)
 const char **
 shard_remotes(struct arena *a, const char *root, size_t *n)
 {
-	git_repository *repo = NULL;
 	git_strarray list = { NULL, 0 };
 	const char **out = NULL;
+	struct store *s = NULL;
+	struct drip_err e;
 	size_t i;
 
 	*n = 0;
-	git_libgit2_init();
-	if (git_repository_open(&repo, root) == 0 && git_remote_list(&list, repo) == 0 &&
+	if (store_open(root, &s, &e) == 0 && git_remote_list(&list, store_repo(s)) == 0 &&
 	    list.count) {
 		out = arena_alloc(a, list.count * sizeof *out);
 		for (i = 0; i < list.count; i++)
@@ -957,7 +957,6 @@ shard_remotes(struct arena *a, const char *root, size_t *n)
 		qsort(out, *n, sizeof *out, cmp_str);
 	}
 	git_strarray_dispose(&list);
-	git_repository_free(repo);
-	git_libgit2_shutdown();
+	store_close(s);
 	return out;
 }
